@@ -1,0 +1,215 @@
+/**
+ * The one reader of lexdr's settings. `cdk.json` context (key `lexdr`) → `readConfig()` → stack props,
+ * Lambda environment and ASL substitutions. The local runtime (`npm start`) reads the same file through
+ * the same function, so what runs locally is what deploys.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+export const regionSchema = z.string().regex(REGION, 'an AWS region name such as "us-east-1"');
+
+/** Where a bot lives in one region: the Lex V2 IDs (and, for the legacy V1 probe, the V1 name/alias). */
+export const botRegionSchema = z.object({
+  /** Lex V2 bot ID (10 characters). */
+  botId: z.string().regex(/^[0-9A-Z]{10}$/, 'a Lex V2 bot ID: 10 upper-case letters or digits'),
+  /** Lex V2 bot alias ID (10 characters, or TSTALIASID). */
+  botAliasId: z.string().regex(/^[0-9A-Z]{10}$/, 'a Lex V2 bot alias ID: 10 upper-case letters or digits'),
+});
+export type BotRegion = z.infer<typeof botRegionSchema>;
+
+export const botSchema = z
+  .object({
+    /** Bot name, used in metric dimensions and the lookup's `bot` parameter. */
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, "_" or "-" (1–100)'),
+    /** Lex V2 locale the probes and the flow use. */
+    localeId: z.string().regex(/^[a-z]{2}_[A-Z]{2}$/, 'a Lex locale such as "en_US"').default('en_US'),
+    /**
+     * How the bot exists in each region:
+     * - `code`: lexdr deploys it from the definition in `bot/` (one bot stack per region);
+     * - `existing`: per-region IDs are given in `ids`;
+     * - `global-resiliency`: one set of IDs (`ids` has exactly one entry, any region) replicated by Lex Global
+     *   Resiliency to the partner region with the same IDs.
+     */
+    source: z.enum(['code', 'existing', 'global-resiliency']).default('code'),
+    /** Per-region Lex V2 IDs for `existing` / `global-resiliency`. */
+    ids: z.record(regionSchema, botRegionSchema).default({}),
+    /** Lex V1 bot name and alias, only for the legacy V1 probe methods. */
+    v1: z.object({ botName: z.string().min(2), botAlias: z.string().min(1) }).optional(),
+  })
+  .strict();
+export type BotConfig = z.infer<typeof botSchema>;
+
+export const probeMethods = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext'] as const;
+export type ProbeMethod = (typeof probeMethods)[number];
+
+export const configSchema = z
+  .object({
+    /** The region Amazon Connect runs in; the health check, the `lexDR` table and the lookup live here. */
+    connectRegion: regionSchema.default('us-east-1'),
+    /** Bot regions in priority order: the first is the primary. */
+    regions: z
+      .array(regionSchema)
+      .min(2, 'at least two regions (primary first)')
+      .max(10)
+      .refine((r) => new Set(r).size === r.length, 'each region once')
+      .default(['us-east-1', 'us-west-2']),
+    /** The bots kept in every region. A region is healthy when every bot answers there. */
+    bots: z
+      .array(botSchema)
+      .min(1)
+      .max(100)
+      .refine((b) => new Set(b.map((x) => x.name)).size === b.length, 'bot names must be unique')
+      .default([{ name: 'OrderFlowers', localeId: 'en_US', source: 'code', ids: {} }]),
+    /** DynamoDB table holding connectRegion → lexRegion (seed-compatible name). */
+    tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).default('lexDR'),
+    /** DynamoDB table holding every region change. */
+    historyTableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).default('lexDR-history'),
+    /** CloudWatch namespace of the health-check metrics. */
+    metricNamespace: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/).default('lexdr'),
+    probe: z
+      .object({
+        /** Method of most probes. `liveness` uses Lex V2 PutSession/GetSession/DeleteSession (no request charge). */
+        method: z.enum(probeMethods).default('liveness'),
+        /** Every this many minutes a cycle probes with NLU (RecognizeText) instead; 0 = never. */
+        nluEveryMinutes: z.number().int().min(0).max(1440).default(60),
+        /** Sample utterance sent by NLU probes. */
+        utterance: z.string().min(1).max(1024).default('I would like to order some flowers'),
+        /** The intent an NLU probe must recognise. */
+        expectedIntent: z.string().min(1).max(100).default('OrderFlowers'),
+        /** Optionally, the slot Lex must elicit next after the utterance. */
+        expectedSlot: z.string().min(1).max(100).optional().default('FlowerType'),
+        /** Hard per-call timeout of a probe's Lex call. */
+        timeoutMs: z.number().int().min(200).max(10000).default(2500),
+        /** A probe slower than this counts as failed (`slow`). */
+        latencyBudgetMs: z.number().int().min(50).max(10000).default(1500),
+      })
+      .strict()
+      .default({
+        method: 'liveness',
+        nluEveryMinutes: 60,
+        utterance: 'I would like to order some flowers',
+        expectedIntent: 'OrderFlowers',
+        expectedSlot: 'FlowerType',
+        timeoutMs: 2500,
+        latencyBudgetMs: 1500,
+      }),
+    /** Seconds between health-check cycles (a loop inside each execution). */
+    cadenceSeconds: z.number().int().min(5).max(60).default(10),
+    /** Consecutive failed probes of the active region before leaving it. */
+    failThreshold: z.number().int().min(1).max(20).default(2),
+    /** Consecutive passed probes of a higher-priority region before returning to it. */
+    recoverThreshold: z.number().int().min(1).max(100).default(3),
+    /** Start the health check from EventBridge Scheduler. */
+    scheduleEnabled: z.boolean().default(true),
+    /** E-mail subscribed to the alarm topic. */
+    alarmEmail: z.email().optional(),
+    /** An existing SNS topic for alarms instead of a new one. */
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/)
+      .optional(),
+    /** Amazon Connect instance: when set, the lookup, the bots and the contact flow are wired into it. */
+    connectInstanceArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/)
+      .optional(),
+    /** Seconds the lookup caches the lexDR item. */
+    lookupCacheSeconds: z.number().int().min(0).max(60).default(5),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (60 % c.cadenceSeconds !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cadenceSeconds'],
+        message: `must divide 60 evenly (5, 6, 10, 12, 15, 20, 30, 60) so cycles line up with the 1-minute schedule`,
+      });
+    }
+    if (c.probe.latencyBudgetMs > c.probe.timeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['probe', 'latencyBudgetMs'],
+        message: `must not exceed probe.timeoutMs (${c.probe.timeoutMs})`,
+      });
+    }
+    if (c.probe.timeoutMs / 1000 >= c.cadenceSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['probe', 'timeoutMs'],
+        message: `must be shorter than one cycle (cadenceSeconds ${c.cadenceSeconds} s)`,
+      });
+    }
+    c.bots.forEach((b, i) => {
+      if (b.source === 'existing') {
+        const missing = c.regions.filter((r) => !b.ids[r]);
+        if (missing.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['bots', i, 'ids'],
+            message: `source "existing" needs botId/botAliasId for every region; missing ${missing.join(', ')}`,
+          });
+        }
+      }
+      if (b.source === 'global-resiliency' && Object.keys(b.ids).length !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['bots', i, 'ids'],
+          message: `source "global-resiliency" takes exactly one entry of IDs (shared by the replica regions)`,
+        });
+      }
+      if ((c.probe.method === 'v1-putsession' || c.probe.method === 'v1-posttext') && !b.v1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['bots', i, 'v1'],
+          message: `probe.method "${c.probe.method}" needs the bot's Lex V1 name and alias`,
+        });
+      }
+    });
+  });
+
+export type LexdrConfig = z.infer<typeof configSchema>;
+export type LexdrConfigInput = z.input<typeof configSchema>;
+
+/** A config problem, with every key, the value received and what would be valid. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+/** Validates raw settings; throws ConfigError naming each key, the value received and what is valid. */
+export function parseConfig(input: unknown, source = 'lexdr config'): LexdrConfig {
+  const r = configSchema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => {
+    const key = i.path.map(String).join('.') || '(root)';
+    const got = JSON.stringify(valueAt(input, i.path));
+    return `  ${key}: got ${got ?? 'nothing'}; ${i.message}`;
+  });
+  throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
+}
+
+/** Reads the `lexdr` context of a cdk.json file (the project's by default). */
+export function readConfigFile(cdkJsonPath = join(__dirname, '..', 'cdk.json')): LexdrConfig {
+  const cdkJson = JSON.parse(readFileSync(cdkJsonPath, 'utf8')) as { context?: Record<string, unknown> };
+  return parseConfig(cdkJson.context?.lexdr, `"lexdr" context in ${cdkJsonPath}`);
+}
+
+/** Cycles per execution: one execution per scheduled minute, `60 / cadenceSeconds` cycles in it. */
+export function cyclesPerExecution(c: Pick<LexdrConfig, 'cadenceSeconds'>): number {
+  return Math.max(1, Math.floor(60 / c.cadenceSeconds));
+}
+
+/** NLU probe every N cycles (0 = never). */
+export function nluEveryCycles(c: Pick<LexdrConfig, 'cadenceSeconds' | 'probe'>): number {
+  return c.probe.nluEveryMinutes === 0 ? 0 : Math.max(1, Math.round((c.probe.nluEveryMinutes * 60) / c.cadenceSeconds));
+}

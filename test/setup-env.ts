@@ -1,0 +1,7 @@
+// aws-local-stepfunctions 3.x calls Promise.withResolvers (Node 22+). On Node 20 every Task state
+// would fail and a Catch on States.TaskFailed would hide it, so polyfill it for every test file.
+import '../local/polyfills';
+// Tests never reach AWS: fixed, obviously fake credentials for the SDK clients talking to local servers.
+process.env.AWS_ACCESS_KEY_ID ??= 'AKIDLOCAL';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'local-secret';
+process.env.AWS_REGION ??= 'us-east-1';
