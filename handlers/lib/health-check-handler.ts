@@ -1,0 +1,50 @@
+/** The health-check Lambda's adapter: validates the workflow's event and calls the pure core. */
+import { z } from 'zod';
+import { InvalidInputError, describeIssues } from './errors';
+import type { CycleState } from './health-core';
+import { decideCycle, planFirstCycle } from './health-core';
+import { logger } from './powertools';
+import type { Settings } from './settings';
+
+const eventSchema = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('plan'),
+    input: z.unknown(),
+    execution: z.object({ id: z.string().min(1), startedAt: z.string().min(1) }),
+  }),
+  z.object({
+    action: z.literal('decide'),
+    state: z
+      .object({
+        execution: z.object({ id: z.string(), startedAt: z.string() }),
+        cycle: z.object({ index: z.number(), of: z.number(), at: z.string(), nlu: z.boolean() }),
+        probes: z.array(z.object({ bot: z.string(), region: z.string(), ok: z.boolean() }).passthrough()),
+        metricData: z.array(z.unknown()),
+      })
+      .passthrough(),
+  }),
+]);
+export type HealthCheckEvent = z.infer<typeof eventSchema>;
+
+export interface HealthCheckDeps {
+  settings: Settings;
+  now: () => Date;
+}
+
+export function createHealthCheckHandler(deps: HealthCheckDeps) {
+  return async (event: unknown): Promise<CycleState> => {
+    const parsed = eventSchema.safeParse(event);
+    if (!parsed.success)
+      throw new InvalidInputError(`invalid health-check event: ${describeIssues(parsed.error.issues, event)}`);
+    if (parsed.data.action === 'plan') {
+      const state = planFirstCycle(deps.settings, parsed.data.input, parsed.data.execution);
+      if (state.drill) logger.info('drill started', { execution: state.execution.id, drill: state.drill });
+      return state;
+    }
+    const next = decideCycle(deps.settings, parsed.data.state as unknown as CycleState, deps.now());
+    const d = next.decision!;
+    if (d.change) logger.info('region change', { change: d.change });
+    else logger.debug('decision', { write: d.write, lexRegion: d.to });
+    return next;
+  };
+}

@@ -1,0 +1,476 @@
+/**
+ * The health-check decisions, pure: what to probe in a cycle (`planFirstCycle`, `nextCycle`) and what the
+ * probes mean for the active region (`decide`). The state machine carries a `CycleState` from cycle to cycle
+ * and does every write itself (direct DynamoDB and CloudWatch integrations) with the values decided here.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import { InvalidInputError, describeIssues } from './errors';
+import type { ProbeRequest, ProbeResult } from './probe-core';
+import type { Settings } from './settings';
+
+export const ERR = 'err';
+
+// ---------- execution input ----------
+
+/** What a scheduled start, a console start or `lexdr drill` may pass to an execution. */
+export function executionInputSchema(settings: Settings) {
+  const region = z.string().refine((r) => settings.regions.includes(r), {
+    message: `must be one of the configured regions: ${settings.regions.join(', ')}`,
+  });
+  return z
+    .object({
+      /** Mark regions as failed for this execution, without touching any bot. */
+      drill: z
+        .object({
+          failRegions: z.array(region).min(1, 'name at least one region to fail'),
+          reason: z.string().max(200).optional(),
+        })
+        .strict()
+        .optional(),
+      /** Run this many cycles instead of one minute's worth. */
+      cycles: z.number().int().min(1).max(30).optional(),
+      /** The Step Functions console's placeholder input. */
+      Comment: z.string().optional(),
+    })
+    .strict();
+}
+export type ExecutionInput = z.infer<ReturnType<typeof executionInputSchema>>;
+
+export interface MetricDatum {
+  MetricName: string;
+  Dimensions: { Name: string; Value: string }[];
+  Unit: 'None' | 'Milliseconds' | 'Count';
+  Values: number[];
+  Counts: number[];
+}
+
+export interface Cycle {
+  index: number;
+  of: number;
+  /** ISO time the cycle starts at: the execution start plus `index` cadences. */
+  at: string;
+  nlu: boolean;
+}
+
+/** The data an execution carries from cycle to cycle. */
+export interface CycleState {
+  connectRegion: string;
+  execution: { id: string; startedAt: string };
+  drill: { failRegions: string[]; reason?: string } | null;
+  cycle: Cycle;
+  targets: ProbeRequest[];
+  metricData: MetricDatum[];
+  done: boolean;
+  probes?: ProbeResult[];
+  stored?: { Item?: Record<string, AttributeValue> };
+  readError?: unknown;
+  decision?: Decision;
+}
+
+// ---------- planning ----------
+
+function cycleAt(startedAt: string, index: number, cadenceSeconds: number): string {
+  return new Date(Date.parse(startedAt) + index * cadenceSeconds * 1000).toISOString();
+}
+
+function isNluCycle(settings: Settings, at: string): boolean {
+  if (settings.probe.method === 'nlu' || settings.probe.method === 'v1-posttext') return true;
+  if (settings.nluEveryCycles === 0) return false;
+  const global = Math.floor(Date.parse(at) / 1000 / settings.cadenceSeconds);
+  return global % settings.nluEveryCycles === 0;
+}
+
+/** The probes of one cycle: every bot in every region, in priority order (primary first). */
+export function targetsFor(settings: Settings, nlu: boolean, failRegions: readonly string[]): ProbeRequest[] {
+  const method =
+    settings.probe.method === 'liveness' || settings.probe.method === 'nlu'
+      ? nlu
+        ? 'nlu'
+        : 'liveness'
+      : nlu
+        ? 'v1-posttext'
+        : 'v1-putsession';
+  return settings.regions.flatMap((region) =>
+    settings.bots.map((bot) => {
+      const ids = bot.regions[region]!;
+      return {
+        bot: bot.name,
+        region,
+        botId: ids.botId,
+        botAliasId: ids.botAliasId,
+        localeId: bot.localeId,
+        method,
+        utterance: settings.probe.utterance,
+        expectedIntent: settings.probe.expectedIntent,
+        ...(settings.probe.expectedSlot ? { expectedSlot: settings.probe.expectedSlot } : {}),
+        timeoutMs: settings.probe.timeoutMs,
+        latencyBudgetMs: settings.probe.latencyBudgetMs,
+        drillFail: failRegions.includes(region),
+        ...(bot.v1 ? { v1: bot.v1 } : {}),
+      } satisfies ProbeRequest;
+    }),
+  );
+}
+
+function cycleFor(settings: Settings, state: Pick<CycleState, 'execution'>, index: number, of: number): Cycle {
+  const at = cycleAt(state.execution.startedAt, index, settings.cadenceSeconds);
+  return { index, of, at, nlu: isNluCycle(settings, at) };
+}
+
+/** Validates the execution input and plans the first cycle. Throws InvalidInputError on bad input. */
+export function planFirstCycle(
+  settings: Settings,
+  input: unknown,
+  execution: { id: string; startedAt: string },
+): CycleState {
+  const parsed = executionInputSchema(settings).safeParse(input ?? {});
+  if (!parsed.success)
+    throw new InvalidInputError(`invalid execution input: ${describeIssues(parsed.error.issues, input)}`);
+  const drill = parsed.data.drill ?? null;
+  const of = parsed.data.cycles ?? settings.cyclesPerExecution;
+  const base = { connectRegion: settings.connectRegion, execution, drill };
+  const cycle = cycleFor(settings, base, 0, of);
+  return {
+    ...base,
+    cycle,
+    targets: targetsFor(settings, cycle.nlu, drill?.failRegions ?? []),
+    metricData: [],
+    done: false,
+  };
+}
+
+// ---------- the lexDR item ----------
+
+export interface RegionHealth {
+  /** Consecutive failed probes, saturating at failThreshold. */
+  fails: number;
+  /** Consecutive passed probes, saturating at recoverThreshold. */
+  passes: number;
+  /** Reason of the latest failure, or "ok". */
+  reason: string;
+}
+
+export interface Pin {
+  region: string;
+  /** ISO expiry. */
+  until: string;
+  by: string;
+  reason: string;
+}
+
+export interface RegionChange {
+  from: string;
+  to: string;
+  reason: 'failover' | 'failback' | 'no-healthy-region' | 'recovered' | 'pinned' | 'pin-broken' | 'config';
+  detail: string;
+  at: string;
+  execution: string;
+  cycle: number;
+  drill: boolean;
+  version: number;
+}
+
+/** The lexDR item as lexdr reads and writes it (partition key connectRegion, seed-compatible lexRegion). */
+export interface DrItem {
+  connectRegion: string;
+  lexRegion: string;
+  version: number;
+  regionHealth: Record<string, RegionHealth>;
+  pin: Pin | null;
+  previousRegion?: string;
+  lastChange?: RegionChange;
+  updatedAt?: string;
+  lastExecution?: string;
+}
+
+/** Reads a lexDR item of any age (a seed item has only connectRegion and lexRegion). */
+export function readItem(raw: Record<string, AttributeValue> | undefined, settings: Settings): DrItem | null {
+  if (!raw) return null;
+  const v = unmarshall(raw) as Partial<DrItem> & Record<string, unknown>;
+  const health: Record<string, RegionHealth> = {};
+  for (const r of settings.regions) {
+    const h = (v.regionHealth as Record<string, Partial<RegionHealth>> | undefined)?.[r];
+    health[r] = {
+      fails: Number(h?.fails ?? 0),
+      passes: Number(h?.passes ?? 0),
+      reason: typeof h?.reason === 'string' ? h.reason : 'ok',
+    };
+  }
+  const pin = v.pin && typeof v.pin === 'object' && typeof (v.pin as Pin).region === 'string' ? (v.pin as Pin) : null;
+  return {
+    connectRegion: String(v.connectRegion ?? settings.connectRegion),
+    lexRegion: typeof v.lexRegion === 'string' ? v.lexRegion : settings.regions[0]!,
+    version: Number(v.version ?? 0),
+    regionHealth: health,
+    pin,
+    ...(v.lastChange ? { lastChange: v.lastChange as RegionChange } : {}),
+  };
+}
+
+// ---------- deciding ----------
+
+export interface RegionVerdict {
+  region: string;
+  ok: boolean;
+  reason: string;
+  detail: string;
+}
+
+/** A region passes a cycle when every bot passes there. */
+export function verdicts(settings: Settings, probes: readonly ProbeResult[]): RegionVerdict[] {
+  return settings.regions.map((region) => {
+    const mine = probes.filter((p) => p.region === region);
+    const failed = mine.find((p) => !p.ok);
+    if (mine.length === 0) return { region, ok: false, reason: 'probe-error', detail: 'no probe result' };
+    if (!failed) return { region, ok: true, reason: 'ok', detail: '' };
+    return { region, ok: false, reason: failed.reason, detail: `${failed.bot}: ${failed.detail ?? failed.reason}` };
+  });
+}
+
+function nextHealth(prev: RegionHealth, v: RegionVerdict, s: Settings): RegionHealth {
+  return v.ok
+    ? { fails: 0, passes: Math.min(prev.passes + 1, s.recoverThreshold), reason: 'ok' }
+    : { fails: Math.min(prev.fails + 1, s.failThreshold), passes: 0, reason: v.reason };
+}
+
+export interface Decision {
+  key: string;
+  /** none: nothing changed; health: counters/pin only; switch: lexRegion changes. */
+  write: 'none' | 'health' | 'switch';
+  from: string;
+  to: string;
+  change: RegionChange | null;
+  /** DynamoDB attribute values for the state machine's UpdateItem / PutItem. */
+  values: {
+    expected: AttributeValue;
+    next: AttributeValue;
+    to: AttributeValue;
+    from: AttributeValue;
+    health: AttributeValue;
+    pin: AttributeValue;
+    change: AttributeValue;
+    now: AttributeValue;
+    exec: AttributeValue;
+  };
+  /** The history record of a switch (marshalled), keyed so a repeated execution cannot add it twice. */
+  history: Record<string, AttributeValue> | null;
+  /** Accumulated metrics if the write is lost to a concurrent execution (no region change happened). */
+  metricDataIfNotSaved: MetricDatum[];
+}
+
+export interface DecideResult {
+  item: DrItem;
+  write: Decision['write'];
+  change: Omit<RegionChange, 'at' | 'execution' | 'cycle' | 'drill' | 'version'> | null;
+  pinBroken: boolean;
+}
+
+/** The hysteresis: leave a region after failThreshold failures, return to a better one after recoverThreshold passes. */
+export function evaluate(settings: Settings, stored: DrItem | null, probes: readonly ProbeResult[], now: Date): DecideResult {
+  const regions = settings.regions;
+  const primary = regions[0]!;
+  const prev: DrItem = stored ?? {
+    connectRegion: settings.connectRegion,
+    lexRegion: primary,
+    version: 0,
+    regionHealth: Object.fromEntries(regions.map((r) => [r, { fails: 0, passes: 0, reason: 'ok' }])),
+    pin: null,
+  };
+  const vs = verdicts(settings, probes);
+  const health: Record<string, RegionHealth> = {};
+  for (const v of vs) health[v.region] = nextHealth(prev.regionHealth[v.region]!, v, settings);
+  const stillOk = (r: string) => health[r]!.fails < settings.failThreshold;
+  const upNow = (r: string) => health[r]!.passes >= 1;
+  const recovered = (r: string) => health[r]!.passes >= settings.recoverThreshold;
+  const why = (r: string) => {
+    const v = vs.find((x) => x.region === r)!;
+    return `${r} failed ${health[r]!.fails} consecutive probe(s): ${v.reason}${v.detail ? ` (${v.detail})` : ''}`;
+  };
+
+  const current = prev.lexRegion === ERR || regions.includes(prev.lexRegion) ? prev.lexRegion : null;
+  let pin = prev.pin && Date.parse(prev.pin.until) > now.getTime() && regions.includes(prev.pin.region) ? prev.pin : null;
+  let pinBroken = false;
+  let to = current ?? primary;
+  let change: DecideResult['change'] = null;
+  const firstUp = (except?: string) => regions.find((r) => r !== except && upNow(r));
+
+  if (current === null) {
+    to = firstUp() ?? ERR;
+    change = { from: prev.lexRegion, to, reason: 'config', detail: `${prev.lexRegion} is not a configured region` };
+  } else if (pin && stillOk(pin.region)) {
+    to = pin.region;
+    if (to !== current)
+      change = { from: current, to, reason: 'pinned', detail: `pinned by ${pin.by} until ${pin.until}: ${pin.reason}` };
+  } else {
+    if (pin) {
+      pinBroken = true;
+      const broken = pin;
+      pin = null;
+      if (current === broken.region || !stillOk(current)) {
+        to = firstUp(broken.region) ?? ERR;
+        change = {
+          from: current,
+          to,
+          reason: 'pin-broken',
+          detail: `pinned region ${why(broken.region)}; pin by ${broken.by} removed`,
+        };
+      }
+    }
+    if (!change) {
+      if (current === ERR) {
+        const up = firstUp();
+        if (up) change = { from: ERR, to: up, reason: 'recovered', detail: `${up} passed its probe` };
+        to = up ?? ERR;
+      } else if (!stillOk(current)) {
+        const up = firstUp(current);
+        to = up ?? ERR;
+        change = up
+          ? { from: current, to: up, reason: 'failover', detail: why(current) }
+          : { from: current, to: ERR, reason: 'no-healthy-region', detail: vs.map((v) => `${v.region}: ${v.reason}`).join(', ') };
+      } else {
+        const better = regions.slice(0, regions.indexOf(current)).find(recovered);
+        if (better) {
+          to = better;
+          change = {
+            from: current,
+            to: better,
+            reason: 'failback',
+            detail: `${better} passed ${health[better]!.passes} consecutive probes`,
+          };
+        }
+      }
+    }
+  }
+  if (change && change.from === change.to) change = null;
+
+  const item: DrItem = { ...prev, lexRegion: to, regionHealth: health, pin };
+  const healthChanged = JSON.stringify(health) !== JSON.stringify(prev.regionHealth) || pinBroken || (prev.pin !== null) !== (pin !== null);
+  const write = change ? 'switch' : healthChanged || stored === null ? 'health' : 'none';
+  return { item, write, change, pinBroken };
+}
+
+// ---------- metrics ----------
+
+function datum(name: string, dims: Record<string, string>, unit: MetricDatum['Unit'], value: number): MetricDatum {
+  return {
+    MetricName: name,
+    Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
+    Unit: unit,
+    Values: [value],
+    Counts: [1],
+  };
+}
+
+/** Adds datapoints into an execution's accumulated metric data (one datum per metric and dimensions). */
+export function mergeMetrics(into: readonly MetricDatum[], add: readonly MetricDatum[]): MetricDatum[] {
+  const out = into.map((d) => ({ ...d, Values: [...d.Values], Counts: [...d.Counts] }));
+  const keyOf = (d: MetricDatum) => `${d.MetricName}|${JSON.stringify(d.Dimensions)}`;
+  for (const d of add) {
+    const found = out.find((o) => keyOf(o) === keyOf(d));
+    if (!found) {
+      out.push({ ...d, Values: [...d.Values], Counts: [...d.Counts] });
+      continue;
+    }
+    d.Values.forEach((v, i) => {
+      const at = found.Values.indexOf(v);
+      if (at >= 0) found.Counts[at] = found.Counts[at]! + d.Counts[i]!;
+      else {
+        found.Values.push(v);
+        found.Counts.push(d.Counts[i]!);
+      }
+    });
+  }
+  return out;
+}
+
+export function probeMetrics(connectRegion: string, probes: readonly ProbeResult[]): MetricDatum[] {
+  return probes.flatMap((p) => {
+    const dims = { ConnectRegion: connectRegion, Bot: p.bot, Region: p.region };
+    const out = [datum('ProbeSuccess', dims, 'None', p.ok ? 1 : 0)];
+    if (p.latencyMs >= 0) out.push(datum('ProbeLatency', dims, 'Milliseconds', p.latencyMs));
+    return out;
+  });
+}
+
+export function decisionMetrics(settings: Settings, lexRegion: string, changed: boolean): MetricDatum[] {
+  const dims = { ConnectRegion: settings.connectRegion };
+  return [
+    datum('ActiveRegionIndex', dims, 'None', lexRegion === ERR ? -1 : settings.regions.indexOf(lexRegion)),
+    datum('NoHealthyRegion', dims, 'Count', lexRegion === ERR ? 1 : 0),
+    datum('RegionChanges', dims, 'Count', changed ? 1 : 0),
+  ];
+}
+
+// ---------- one cycle's decision, as the state machine uses it ----------
+
+const S = (s: string): AttributeValue => ({ S: s });
+const N = (n: number): AttributeValue => ({ N: String(n) });
+
+/** Turns a cycle's probe results into the next CycleState with the write to make. */
+export function decideCycle(settings: Settings, state: CycleState, now: Date): CycleState {
+  const probes = state.probes ?? [];
+  const stored = readItem(state.stored?.Item, settings);
+  const pMetrics = probeMetrics(settings.connectRegion, probes);
+  const metricDataIfNotSaved = mergeMetrics(state.metricData, pMetrics);
+  const at = now.toISOString();
+  const r =
+    state.readError !== undefined
+      ? null // the item could not be read: decide nothing this cycle
+      : evaluate(settings, stored, probes, now);
+  const expectedVersion = stored?.version ?? 0;
+  const nextVersion = expectedVersion + 1;
+  const change: RegionChange | null =
+    r?.change != null
+      ? {
+          ...r.change,
+          at,
+          execution: state.execution.id,
+          cycle: state.cycle.index,
+          drill: state.drill !== null,
+          version: nextVersion,
+        }
+      : null;
+  const from = stored?.lexRegion ?? settings.regions[0]!;
+  const to = r?.item.lexRegion ?? from;
+  const decision: Decision = {
+    key: settings.connectRegion,
+    write: r?.write ?? 'none',
+    from,
+    to,
+    change,
+    values: {
+      expected: N(expectedVersion),
+      next: N(nextVersion),
+      to: S(to),
+      from: S(from),
+      health: { M: marshall(r?.item.regionHealth ?? {}) },
+      pin: r?.item.pin ? { M: marshall(r.item.pin) } : { NULL: true },
+      change: change ? { M: marshall(change) } : { NULL: true },
+      now: S(at),
+      exec: S(state.execution.id),
+    },
+    history: change
+      ? marshall({
+          connectRegion: settings.connectRegion,
+          changeId: `${at}#${state.execution.id.split(':').pop()}#${state.cycle.index}`,
+          ...change,
+        })
+      : null,
+    metricDataIfNotSaved,
+  };
+  const metricData = r ? mergeMetrics(metricDataIfNotSaved, decisionMetrics(settings, to, change !== null)) : metricDataIfNotSaved;
+  const nextIndex = state.cycle.index + 1;
+  const done = nextIndex >= state.cycle.of;
+  const cycle = done ? state.cycle : cycleFor(settings, state, nextIndex, state.cycle.of);
+  const { probes: _p, stored: _s, readError: _e, ...rest } = state;
+  return {
+    ...rest,
+    decision,
+    metricData,
+    done,
+    cycle,
+    targets: done ? [] : targetsFor(settings, cycle.nlu, state.drill?.failRegions ?? []),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Lex runtime clients per region, over HTTP/1.1 with hard timeouts (a hanging endpoint must not hang a probe).
+ * LEXDR_LEX_ENDPOINTS (JSON region → URL) points them at local regions; unset on AWS.
+ */
+import { LexRuntimeV2Client } from '@aws-sdk/client-lex-runtime-v2';
+import { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { z } from 'zod';
+import { SettingsError } from './errors';
+
+export function lexEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const raw = env.LEXDR_LEX_ENDPOINTS;
+  if (!raw) return {};
+  const r = z.record(z.string(), z.url()).safeParse(JSON.parse(raw));
+  if (!r.success) throw new SettingsError(`LEXDR_LEX_ENDPOINTS must map regions to URLs: ${r.error.message}`);
+  return r.data;
+}
+
+export interface LexClientOptions {
+  endpoints?: Record<string, string>;
+  timeoutMs: number;
+}
+
+/** Caches one V2 and one V1 client per region. */
+export function lexClientFactory(o: LexClientOptions) {
+  const v2 = new Map<string, LexRuntimeV2Client>();
+  const v1 = new Map<string, LexRuntimeServiceClient>();
+  const common = (region: string) => ({
+    region,
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: o.timeoutMs,
+      requestTimeout: o.timeoutMs,
+      throwOnRequestTimeout: true,
+    }),
+    ...(o.endpoints?.[region] ? { endpoint: o.endpoints[region] } : {}),
+  });
+  return {
+    lexV2(region: string): LexRuntimeV2Client {
+      let c = v2.get(region);
+      if (!c) v2.set(region, (c = new LexRuntimeV2Client(common(region))));
+      return c;
+    },
+    lexV1(region: string): LexRuntimeServiceClient {
+      let c = v1.get(region);
+      if (!c) v1.set(region, (c = new LexRuntimeServiceClient(common(region))));
+      return c;
+    },
+  };
+}

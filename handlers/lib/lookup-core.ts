@@ -1,0 +1,149 @@
+/**
+ * Amazon Connect's "which region now?": reads the lexDR item (cached for a few seconds) and answers a flat
+ * string map. Never throws: a bad event or an unreadable table still gets a safe answer, with a status saying so.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { ERR, readItem } from './health-core';
+import type { DrItem } from './health-core';
+import type { Settings } from './settings';
+
+/** The parts of a Connect ContactFlowEvent the lookup reads. Parameters are optional. */
+export const connectEventSchema = z.object({
+  Name: z.literal('ContactFlowEvent').optional(),
+  Details: z.object({
+    ContactData: z.object({ ContactId: z.string().optional(), InstanceARN: z.string().optional() }).passthrough().optional(),
+    Parameters: z
+      .object({
+        /** Seed-compatible: the Connect region whose lexDR item to read. */
+        region: z.string().max(64).optional(),
+        /** The bot the flow is about to use (default: the first configured bot). */
+        bot: z.string().max(100).optional(),
+      })
+      .passthrough()
+      .optional(),
+  }),
+});
+
+export type LookupStatus = 'ok' | 'pinned' | 'err' | 'stale' | 'default' | 'bad-input';
+
+/** Flat map of strings (Connect's STRING_MAP response validation). */
+export interface LookupAnswer {
+  [key: string]: string;
+  /** Region to use now, or "err" when none is healthy. */
+  lexRegion: string;
+  /** Seed-compatible copy of lexRegion (the 2020 "Flower DR Flow" branches on it). */
+  primaryCode: string;
+  connectRegion: string;
+  botName: string;
+  botAliasArn: string;
+  localeId: string;
+  fallbackRegion: string;
+  fallbackBotAliasArn: string;
+  status: LookupStatus;
+  detail: string;
+}
+
+export interface LookupDeps {
+  settings: Settings;
+  /** GetItem of the lexDR item by connectRegion. */
+  getItem(key: string): Promise<Record<string, AttributeValue> | undefined>;
+  now(): number;
+  /** Bound on one table read, well inside Connect's 8-second budget. */
+  readTimeoutMs?: number;
+  onError?(err: unknown, context: Record<string, unknown>): void;
+}
+
+interface Cached {
+  item: DrItem | null;
+  at: number;
+}
+
+class LookupTimeoutError extends Error {
+  override name = 'LookupTimeoutError';
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new LookupTimeoutError(`table read exceeded ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
+export function createLookup(deps: LookupDeps) {
+  const { settings } = deps;
+  const cacheMs = settings.lookupCacheSeconds * 1000;
+  const readTimeoutMs = deps.readTimeoutMs ?? 2000;
+  let cached: Cached | undefined;
+  let inflight: Promise<DrItem | null> | undefined;
+
+  async function load(): Promise<DrItem | null> {
+    inflight ??= withTimeout(deps.getItem(settings.connectRegion), readTimeoutMs)
+      .then((raw) => {
+        const item = readItem(raw, settings);
+        cached = { item, at: deps.now() };
+        return item;
+      })
+      .finally(() => {
+        inflight = undefined;
+      });
+    return inflight;
+  }
+
+  function answerFor(
+    botName: string,
+    lexRegion: string,
+    item: DrItem | null,
+    status: LookupStatus,
+    detail: string,
+  ): LookupAnswer {
+    const bot = settings.bots.find((b) => b.name === botName) ?? settings.bots[0]!;
+    const arn = (r: string) => bot.regions[r]?.botAliasArn ?? '';
+    const healthy = (r: string) => (item?.regionHealth[r]?.fails ?? 0) < settings.failThreshold;
+    const others = settings.regions.filter((r) => r !== lexRegion);
+    const fallback = lexRegion === ERR ? '' : (others.find(healthy) ?? others[0] ?? '');
+    return {
+      lexRegion,
+      primaryCode: lexRegion,
+      connectRegion: settings.connectRegion,
+      botName: bot.name,
+      botAliasArn: lexRegion === ERR ? '' : arn(lexRegion),
+      localeId: bot.localeId,
+      fallbackRegion: fallback,
+      fallbackBotAliasArn: fallback ? arn(fallback) : '',
+      status,
+      detail,
+    };
+  }
+
+  return async function lookup(event: unknown): Promise<LookupAnswer> {
+    const primary = settings.regions[0]!;
+    const parsed = connectEventSchema.safeParse(event);
+    const params = parsed.success ? (parsed.data.Details.Parameters ?? {}) : {};
+    let badInput: string | null = parsed.success ? null : 'not a Connect ContactFlowEvent';
+    if (params.bot !== undefined && !settings.bots.some((b) => b.name === params.bot))
+      badInput = `unknown bot "${params.bot}"`;
+    if (params.region !== undefined && params.region !== settings.connectRegion)
+      badInput = `region "${params.region}" is not this deployment's Connect region (${settings.connectRegion})`;
+    const botName = params.bot ?? settings.bots[0]!.name;
+
+    let item: DrItem | null;
+    let status: LookupStatus;
+    let detail = '';
+    try {
+      item = cached && deps.now() - cached.at < cacheMs ? cached.item : await load();
+      status = item === null ? 'default' : item.lexRegion === ERR ? 'err' : item.pin ? 'pinned' : 'ok';
+      if (item === null) detail = 'no lexDR item yet: primary region';
+    } catch (err) {
+      deps.onError?.(err, { connectRegion: settings.connectRegion });
+      item = cached?.item ?? null;
+      status = cached ? 'stale' : 'default';
+      detail = `lexDR unreadable (${(err as Error)?.name ?? 'Error'}): ${cached ? 'last known region' : 'primary region'}`;
+    }
+    const lexRegion =
+      item && (item.lexRegion === ERR || settings.regions.includes(item.lexRegion)) ? item.lexRegion : primary;
+    if (badInput) return answerFor(botName, lexRegion, item, 'bad-input', badInput);
+    return answerFor(botName, lexRegion, item, status, detail);
+  };
+}

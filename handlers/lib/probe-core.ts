@@ -1,0 +1,213 @@
+/**
+ * Probes one bot in one region. Pure of configuration: clients, clock and session IDs are parameters.
+ * A failed probe is data (`ok: false` with a reason), never an exception: the workflow branches on it.
+ */
+import { DeleteSessionCommand, PutSessionCommand, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
+import type { LexRuntimeV2Client } from '@aws-sdk/client-lex-runtime-v2';
+import {
+  DeleteSessionCommand as DeleteSessionV1Command,
+  PostTextCommand,
+  PutSessionCommand as PutSessionV1Command,
+} from '@aws-sdk/client-lex-runtime-service';
+import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
+import { z } from 'zod';
+import { PROBE_METHODS } from './settings';
+
+export const probeReasons = [
+  'ok',
+  'drill',
+  'timeout',
+  'throttled',
+  'not-found',
+  'server-error',
+  'unreachable',
+  'access-denied',
+  'client-error',
+  'wrong-intent',
+  'slow',
+  'probe-error',
+] as const;
+export type ProbeReason = (typeof probeReasons)[number];
+
+/** One probe, as the workflow's Map state hands it to the probe Lambda. */
+export const probeRequestSchema = z.object({
+  bot: z.string().min(1),
+  region: z.string().min(1),
+  botId: z.string().min(1),
+  botAliasId: z.string().min(1),
+  localeId: z.string().min(1),
+  method: z.enum(PROBE_METHODS),
+  utterance: z.string().min(1),
+  expectedIntent: z.string().min(1),
+  expectedSlot: z.string().optional(),
+  timeoutMs: z.number().int().positive(),
+  latencyBudgetMs: z.number().int().positive(),
+  /** Set by a drill: report this region failed without calling Lex. */
+  drillFail: z.boolean().default(false),
+  v1: z.object({ botName: z.string(), botAlias: z.string() }).optional(),
+});
+export type ProbeRequest = z.infer<typeof probeRequestSchema>;
+
+export interface ProbeResult {
+  bot: string;
+  region: string;
+  method: ProbeRequest['method'];
+  ok: boolean;
+  reason: ProbeReason;
+  /** Milliseconds of the probing call; -1 when Lex was not called. */
+  latencyMs: number;
+  detail?: string;
+}
+
+export interface ProbeDeps {
+  lexV2(region: string): LexRuntimeV2Client;
+  lexV1(region: string): LexRuntimeServiceClient;
+  now(): number;
+  sessionId(): string;
+  /** Called when cleaning up the probe session fails (the probe result stands). */
+  onCleanupError?(err: unknown, req: ProbeRequest): void;
+}
+
+/** A reply that reached Lex but was not what a healthy bot answers. */
+class WrongIntentError extends Error {
+  override name = 'WrongIntentError';
+}
+
+/** Maps an SDK or network error to a probe reason. */
+export function classifyError(err: unknown): ProbeReason {
+  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const name = e?.name ?? '';
+  const status = e?.$metadata?.httpStatusCode;
+  if (name === 'WrongIntentError') return 'wrong-intent';
+  if (['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException'].includes(name)) return 'timeout';
+  if (['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException'].includes(name) || status === 429)
+    return 'throttled';
+  if (['ResourceNotFoundException', 'NotFoundException'].includes(name) || status === 404) return 'not-found';
+  if (['AccessDeniedException', 'UnrecognizedClientException'].includes(name) || status === 403)
+    return 'access-denied';
+  if (status !== undefined && status >= 500) return 'server-error';
+  if (
+    [
+      'InternalServerException',
+      'InternalFailureException',
+      'BadGatewayException',
+      'DependencyFailedException',
+      'ServiceUnavailableException',
+    ].includes(name)
+  )
+    return 'server-error';
+  const code = e?.code ?? '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'ETIMEDOUT'].includes(code)) {
+    return code === 'ETIMEDOUT' ? 'timeout' : 'unreachable';
+  }
+  if (status !== undefined && status >= 400) return 'client-error';
+  return 'unreachable';
+}
+
+async function drain(body: unknown): Promise<void> {
+  const b = body as { transformToByteArray?: () => Promise<Uint8Array>; destroy?: () => void } | undefined;
+  if (b?.transformToByteArray) await b.transformToByteArray();
+  else b?.destroy?.();
+}
+
+/** The probing call of each method; resolves when the bot answered as a healthy bot does. */
+async function call(req: ProbeRequest, deps: ProbeDeps, sessionId: string, signal: AbortSignal): Promise<void> {
+  const v2 = { botId: req.botId, botAliasId: req.botAliasId, localeId: req.localeId, sessionId };
+  switch (req.method) {
+    case 'liveness': {
+      const out = await deps
+        .lexV2(req.region)
+        .send(
+          new PutSessionCommand({ ...v2, sessionState: { dialogAction: { type: 'ElicitIntent' } } }),
+          { abortSignal: signal },
+        );
+      await drain(out.audioStream);
+      return;
+    }
+    case 'nlu': {
+      const out = await deps
+        .lexV2(req.region)
+        .send(new RecognizeTextCommand({ ...v2, text: req.utterance }), { abortSignal: signal });
+      const intent = out.interpretations?.[0]?.intent?.name ?? out.sessionState?.intent?.name;
+      if (intent !== req.expectedIntent) throw new WrongIntentError(`recognised ${intent ?? 'no intent'}`);
+      const slot = out.sessionState?.dialogAction?.slotToElicit;
+      if (req.expectedSlot && slot !== req.expectedSlot)
+        throw new WrongIntentError(`eliciting ${slot ?? 'no slot'}, expected ${req.expectedSlot}`);
+      return;
+    }
+    case 'v1-putsession':
+    case 'v1-posttext': {
+      if (!req.v1) throw new WrongIntentError('no Lex V1 bot name/alias configured');
+      const v1 = { botName: req.v1.botName, botAlias: req.v1.botAlias, userId: sessionId };
+      if (req.method === 'v1-putsession') {
+        const out = await deps
+          .lexV1(req.region)
+          .send(new PutSessionV1Command({ ...v1, dialogAction: { type: 'ElicitIntent' } }), { abortSignal: signal });
+        await drain(out.audioStream);
+        return;
+      }
+      const out = await deps
+        .lexV1(req.region)
+        .send(new PostTextCommand({ ...v1, inputText: req.utterance }), { abortSignal: signal });
+      if (out.intentName !== req.expectedIntent) throw new WrongIntentError(`recognised ${out.intentName ?? 'none'}`);
+      if (req.expectedSlot && out.slotToElicit !== req.expectedSlot)
+        throw new WrongIntentError(`eliciting ${out.slotToElicit ?? 'no slot'}, expected ${req.expectedSlot}`);
+      return;
+    }
+  }
+}
+
+async function cleanup(req: ProbeRequest, deps: ProbeDeps, sessionId: string): Promise<void> {
+  const signal = AbortSignal.timeout(req.timeoutMs);
+  try {
+    if (req.method === 'liveness' || req.method === 'nlu') {
+      await deps.lexV2(req.region).send(
+        new DeleteSessionCommand({
+          botId: req.botId,
+          botAliasId: req.botAliasId,
+          localeId: req.localeId,
+          sessionId,
+        }),
+        { abortSignal: signal },
+      );
+    } else if (req.v1) {
+      await deps
+        .lexV1(req.region)
+        .send(
+          new DeleteSessionV1Command({ botName: req.v1.botName, botAlias: req.v1.botAlias, userId: sessionId }),
+          { abortSignal: signal },
+        );
+    }
+  } catch (err) {
+    deps.onCleanupError?.(err, req);
+  }
+}
+
+/** Probes one bot in one region within `timeoutMs`; classifies any failure. */
+export async function probe(req: ProbeRequest, deps: ProbeDeps): Promise<ProbeResult> {
+  const base = { bot: req.bot, region: req.region, method: req.method };
+  if (req.drillFail) return { ...base, ok: false, reason: 'drill', latencyMs: -1, detail: 'failed by a drill' };
+  const sessionId = deps.sessionId();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), req.timeoutMs);
+  const started = deps.now();
+  let result: ProbeResult;
+  try {
+    await call(req, deps, sessionId, controller.signal);
+    const latencyMs = deps.now() - started;
+    result =
+      latencyMs > req.latencyBudgetMs
+        ? { ...base, ok: false, reason: 'slow', latencyMs, detail: `${latencyMs} ms > budget ${req.latencyBudgetMs} ms` }
+        : { ...base, ok: true, reason: 'ok', latencyMs };
+  } catch (err) {
+    const latencyMs = deps.now() - started;
+    const reason = controller.signal.aborted ? 'timeout' : classifyError(err);
+    const e = err as Error;
+    result = { ...base, ok: false, reason, latencyMs, detail: `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+  // A session exists only when Lex answered; cleaning up a hung or missing bot would only add latency.
+  if (result.ok || result.reason === 'wrong-intent' || result.reason === 'slow') await cleanup(req, deps, sessionId);
+  return result;
+}

@@ -1,0 +1,30 @@
+/** The probe Lambda's adapter: validates the Map item, probes with real SDK clients, logs the outcome. */
+import { randomUUID } from 'node:crypto';
+import { InvalidInputError, describeIssues } from './errors';
+import { lexClientFactory } from './lex-clients';
+import { logger } from './powertools';
+import type { ProbeResult } from './probe-core';
+import { probe, probeRequestSchema } from './probe-core';
+
+/** Upper bound of any probe's timeout; each probe sets its own, shorter one. */
+const MAX_TIMEOUT_MS = 10_000;
+
+export function createProbeHandler(deps: { lexEndpoints?: Record<string, string> } = {}) {
+  const clients = lexClientFactory({ endpoints: deps.lexEndpoints ?? {}, timeoutMs: MAX_TIMEOUT_MS });
+  return async (event: unknown): Promise<ProbeResult> => {
+    const parsed = probeRequestSchema.safeParse(event);
+    if (!parsed.success)
+      throw new InvalidInputError(`invalid probe request: ${describeIssues(parsed.error.issues, event)}`);
+    const result = await probe(parsed.data, {
+      ...clients,
+      now: () => performance.now(),
+      sessionId: () => `lexdr-probe-${randomUUID()}`,
+      onCleanupError: (err, req) =>
+        logger.warn('probe session cleanup failed', { region: req.region, bot: req.bot, error: err as Error }),
+    });
+    result.latencyMs = Math.round(result.latencyMs);
+    if (result.ok) logger.debug('probe passed', { ...result });
+    else logger.warn('probe failed', { ...result });
+    return result;
+  };
+}
