@@ -1,0 +1,263 @@
+/**
+ * The whole of lexdr on one machine: a local Lex runtime per region, a local DynamoDB, a local CloudWatch,
+ * the real handlers in-process and the real ASL run by aws-local-stepfunctions. Used by `npm start`, the
+ * integration tests, the flow simulator and the benchmarks.
+ */
+import './polyfills';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { orderFlowers } from '../bot';
+import type { BotDefinition } from '../bot';
+import { parseConfig, readConfigFile } from '../infra/config';
+import type { LexdrConfig, LexdrConfigInput } from '../infra/config';
+import { buildSettings, configuredIds } from '../infra/settings';
+import { createGetRegionHandler } from '../handlers/lib/get-region-handler';
+import { createHealthCheckHandler } from '../handlers/lib/health-check-handler';
+import type { CycleState, DrItem, RegionChange } from '../handlers/lib/health-core';
+import { readItem } from '../handlers/lib/health-core';
+import type { LookupAnswer } from '../handlers/lib/lookup-core';
+import type { ProbeResult } from '../handlers/lib/probe-core';
+import { createProbeHandler } from '../handlers/lib/probe-handler';
+import type { Settings } from '../handlers/lib/settings';
+import { startLocalCloudWatch } from './cloudwatch';
+import type { LocalCloudWatch } from './cloudwatch';
+import { startLocalDynamo } from './dynamodb';
+import type { LocalDynamo } from './dynamodb';
+import { localBotIds, startLocalLexRegion } from './lex';
+import type { LocalBot, LocalLexRegion, LocalLexRegionOptions } from './lex';
+import { WorkflowRunner } from './workflow-runner';
+import type { ExecutionRecord } from './workflow-runner';
+
+export const LOCAL_ACCOUNT = '000000000000';
+export const FN = {
+  probe: `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:lexdr-probe`,
+  healthCheck: `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:lexdr-health-check`,
+};
+
+/** What `npm start` writes to .lexdr/local.json: everything a client needs to reach the local system. */
+export interface LocalEndpoints {
+  dynamodb: string;
+  cloudwatch: string;
+  lookup: string;
+  table: string;
+  historyTable: string;
+  metricNamespace: string;
+  connectRegion: string;
+  regions: string[];
+  stateMachineArn: string;
+  lex: Record<string, string>;
+  bots: {
+    name: string;
+    regions: Record<
+      string,
+      { botId: string; botAliasId: string; botAliasArn: string; localeId: string; botName: string; botAlias: string }
+    >;
+  }[];
+  dashboard?: string;
+  twilio?: string;
+  control?: string;
+}
+
+export interface LocalSystemOptions {
+  /** Settings as in cdk.json's `lexdr` context (validated); default: the project's cdk.json. */
+  config?: LexdrConfig | LexdrConfigInput;
+  host?: string;
+  ports?: { dynamodb?: number; cloudwatch?: number; lex?: Record<string, number> };
+  /** Wait states / retries take this many ms instead of their real duration (tests). */
+  waitMs?: number;
+  retryMs?: number;
+  /** The health-check's clock (tests on simulated time). */
+  now?: () => Date;
+  /** Lex region options (fulfillment, random) passed to every local region. */
+  lexOptions?: Pick<LocalLexRegionOptions, 'fulfill' | 'random'>;
+  /** Bot definitions by bot name; default: OrderFlowers under each configured bot's name. */
+  definitions?: Record<string, BotDefinition>;
+}
+
+export interface LocalSystem {
+  config: LexdrConfig;
+  settings: Settings;
+  lex: Record<string, LocalLexRegion>;
+  dynamo: LocalDynamo;
+  cloudwatch: LocalCloudWatch;
+  runner: WorkflowRunner;
+  /** The real lookup Lambda handler against the local DynamoDB. */
+  lookup: (event: unknown) => Promise<LookupAnswer>;
+  /** Runs one health-check execution (what the 1-minute schedule starts). */
+  runExecution(input?: unknown, o?: { name?: string; signal?: AbortSignal }): Promise<ExecutionRecord>;
+  /** Recent executions, newest last. */
+  executions: ExecutionRecord[];
+  /** The latest probe result per bot and region. */
+  lastProbes(): ProbeResult[];
+  readItem(): Promise<DrItem | null>;
+  history(): Promise<RegionChange[]>;
+  endpoints(extra?: Partial<LocalEndpoints>): LocalEndpoints;
+  /** Listeners told after every cycle's decision and every execution's end. */
+  onEvent(listener: (e: SystemEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+export type SystemEvent =
+  { type: 'cycle'; state: CycleState; probes: ProbeResult[] } | { type: 'execution'; record: ExecutionRecord };
+
+function definitionFor(name: string, defs: Record<string, BotDefinition> | undefined): BotDefinition {
+  const def = defs?.[name] ?? orderFlowers();
+  return { ...def, bot: { ...def.bot, name } };
+}
+
+export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<LocalSystem> {
+  const config = o.config ? parseConfig(o.config) : readConfigFile();
+  const host = o.host ?? '127.0.0.1';
+  const idsFor = (botName: string, region: string) => {
+    const bot = config.bots.find((b) => b.name === botName)!;
+    return configuredIds(bot, region) ?? localBotIds(region, botName);
+  };
+  const settings = buildSettings(config, (bot, region) => idsFor(bot.name, region), LOCAL_ACCOUNT);
+
+  const lex: Record<string, LocalLexRegion> = {};
+  const started: { close(): Promise<void> }[] = [];
+  try {
+    for (const region of config.regions) {
+      const bots: LocalBot[] = config.bots.map((b) => ({
+        definition: definitionFor(b.name, o.definitions),
+        ...idsFor(b.name, region),
+        botName: b.v1?.botName ?? b.name,
+        botAlias: b.v1?.botAlias ?? 'live',
+      }));
+      lex[region] = await startLocalLexRegion({
+        region,
+        bots,
+        host,
+        port: o.ports?.lex?.[region] ?? 0,
+        ...o.lexOptions,
+      });
+      started.push(lex[region]);
+    }
+    const dynamo = await startLocalDynamo({
+      tableName: config.tableName,
+      historyTableName: config.historyTableName,
+      host,
+      port: o.ports?.dynamodb ?? 0,
+      region: config.connectRegion,
+    });
+    started.push(dynamo);
+    const cloudwatch = await startLocalCloudWatch({ host, port: o.ports?.cloudwatch ?? 0 });
+    started.push(cloudwatch);
+    const cwClient = new CloudWatchClient({ endpoint: cloudwatch.url, region: config.connectRegion });
+    const lookupDynamo = new DynamoDBClient({ endpoint: dynamo.url, region: config.connectRegion, maxAttempts: 2 });
+
+    const listeners = new Set<(e: SystemEvent) => void>();
+    const emit = (e: SystemEvent) => listeners.forEach((l) => l(e));
+    const latest = new Map<string, ProbeResult>();
+    const healthCheck = createHealthCheckHandler({ settings, now: o.now ?? (() => new Date()) });
+    const probe = createProbeHandler({
+      lexEndpoints: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
+    });
+    const runner = new WorkflowRunner({
+      substitutions: {
+        HealthCheckFunctionArn: FN.healthCheck,
+        ProbeFunctionArn: FN.probe,
+        TableName: config.tableName,
+        HistoryTableName: config.historyTableName,
+        MetricNamespace: config.metricNamespace,
+      },
+      lambdas: {
+        [FN.probe]: probe,
+        [FN.healthCheck]: async (event) => {
+          const probes = ((event as { state?: { probes?: ProbeResult[] } }).state?.probes ?? []) as ProbeResult[];
+          const out = await healthCheck(event);
+          if ((event as { action?: string }).action === 'decide') {
+            for (const p of probes) latest.set(`${p.bot}|${p.region}`, p);
+            emit({ type: 'cycle', state: out, probes });
+          }
+          return out;
+        },
+      },
+      dynamodb: dynamo.client,
+      cloudwatch: cwClient,
+      region: config.connectRegion,
+      ...(o.waitMs !== undefined ? { waitMs: o.waitMs } : {}),
+      ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
+    });
+    const executions: ExecutionRecord[] = [];
+    const lookup = createGetRegionHandler({ settings, tableName: config.tableName, dynamodb: lookupDynamo });
+
+    return {
+      config,
+      settings,
+      lex,
+      dynamo,
+      cloudwatch,
+      runner,
+      lookup,
+      executions,
+      async runExecution(input = {}, ro = {}) {
+        const startedAt = o.now?.();
+        const record = await runner.run(input, { ...ro, ...(startedAt ? { startedAt } : {}) });
+        executions.push(record);
+        if (executions.length > 100) executions.shift();
+        emit({ type: 'execution', record });
+        return record;
+      },
+      lastProbes: () => [...latest.values()],
+      async readItem() {
+        const out = await dynamo.client.send(
+          new GetItemCommand({
+            TableName: config.tableName,
+            Key: { connectRegion: { S: config.connectRegion } },
+            ConsistentRead: true,
+          }),
+        );
+        return readItem(out.Item, settings);
+      },
+      async history() {
+        const out = await dynamo.client.send(
+          new QueryCommand({
+            TableName: config.historyTableName,
+            KeyConditionExpression: 'connectRegion = :c',
+            ExpressionAttributeValues: { ':c': { S: config.connectRegion } },
+          }),
+        );
+        return (out.Items ?? []).map((i) => unmarshall(i) as RegionChange);
+      },
+      endpoints: (extra = {}) => ({
+        dynamodb: dynamo.url,
+        cloudwatch: cloudwatch.url,
+        lookup: '',
+        table: config.tableName,
+        historyTable: config.historyTableName,
+        metricNamespace: config.metricNamespace,
+        connectRegion: config.connectRegion,
+        regions: config.regions,
+        stateMachineArn: runner.stateMachineArn,
+        lex: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
+        bots: settings.bots.map((b) => ({
+          name: b.name,
+          regions: Object.fromEntries(
+            Object.entries(b.regions).map(([r, ids]) => {
+              const c = config.bots.find((x) => x.name === b.name)!;
+              return [
+                r,
+                { ...ids, localeId: b.localeId, botName: c.v1?.botName ?? b.name, botAlias: c.v1?.botAlias ?? 'live' },
+              ];
+            }),
+          ),
+        })),
+        ...extra,
+      }),
+      onEvent: (l) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+      async close() {
+        cwClient.destroy();
+        lookupDynamo.destroy();
+        await Promise.all(started.map((s) => s.close()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(started.map((s) => s.close().catch(() => undefined)));
+    throw err;
+  }
+}

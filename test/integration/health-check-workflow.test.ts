@@ -1,0 +1,194 @@
+/**
+ * The real statemachine/health-check.asl.json run by aws-local-stepfunctions, with the real handlers and real
+ * SDK clients over HTTP against local Lex regions, dynalite and a local CloudWatch.
+ */
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { LocalSystem } from '../../local/system';
+import { cycles, startFast } from './system-fixture';
+
+const E = 'us-east-1';
+const W = 'us-west-2';
+
+describe('health-check workflow against the local regions', () => {
+  let sys: LocalSystem;
+
+  beforeAll(async () => {
+    sys = await startFast();
+  });
+  afterAll(async () => {
+    await sys?.close();
+  });
+  beforeEach(async () => {
+    for (const r of Object.values(sys.lex)) r.setFault({ mode: 'none' });
+    // Back to a healthy, saturated primary before each scenario.
+    await cycles(sys, 4);
+    sys.cloudwatch.clear();
+  });
+
+  it('stays on the primary while healthy and stops writing once the counters are saturated', async () => {
+    const before = await sys.readItem();
+    await cycles(sys, 3);
+    const after = await sys.readItem();
+    expect(after?.lexRegion).toBe(E);
+    expect(after?.version).toBe(before?.version);
+  });
+
+  it('fails over only after failThreshold consecutive failures of the primary', async () => {
+    sys.lex[E]!.setFault({ mode: 'down' });
+    await cycles(sys, 1);
+    expect((await sys.readItem())?.lexRegion).toBe(E);
+    await cycles(sys, 1);
+    const item = await sys.readItem();
+    expect(item?.lexRegion).toBe(W);
+    expect(item?.lastChange).toMatchObject({ from: E, to: W, reason: 'failover', drill: false });
+    expect(item?.regionHealth[E]).toMatchObject({ fails: 2, reason: 'server-error' });
+    const history = await sys.history();
+    expect(history.at(-1)).toMatchObject({ from: E, to: W, reason: 'failover' });
+  });
+
+  it('returns to the primary only after recoverThreshold consecutive passes', async () => {
+    sys.lex[E]!.setFault({ mode: 'down' });
+    await cycles(sys, 2);
+    expect((await sys.readItem())?.lexRegion).toBe(W);
+    sys.lex[E]!.setFault({ mode: 'none' });
+    await cycles(sys, 2);
+    expect((await sys.readItem())?.lexRegion).toBe(W);
+    await cycles(sys, 1);
+    const item = await sys.readItem();
+    expect(item?.lexRegion).toBe(E);
+    expect(item?.lastChange).toMatchObject({ from: W, to: E, reason: 'failback' });
+  });
+
+  it('writes err when no region is healthy, and leaves err as soon as one passes', async () => {
+    sys.lex[E]!.setFault({ mode: 'down' });
+    sys.lex[W]!.setFault({ mode: 'down' });
+    await cycles(sys, 2);
+    const item = await sys.readItem();
+    expect(item?.lexRegion).toBe('err');
+    expect(item?.lastChange).toMatchObject({ to: 'err', reason: 'no-healthy-region' });
+    sys.lex[W]!.setFault({ mode: 'none' });
+    await cycles(sys, 1);
+    expect((await sys.readItem())?.lexRegion).toBe(W);
+  });
+
+  it.each([
+    ['throttled', 'throttled'],
+    ['notfound', 'not-found'],
+    ['hang', 'timeout'],
+    ['slow', 'slow'],
+  ] as const)('counts a %s primary as a failure with reason %s', async (mode, reason) => {
+    sys.lex[E]!.setFault({ mode, latencyMs: 350 });
+    await cycles(sys, 2);
+    const item = await sys.readItem();
+    expect(item?.lexRegion).toBe(W);
+    expect(item?.regionHealth[E]?.reason).toBe(reason);
+    expect(item?.lastChange?.detail).toContain(reason);
+  });
+
+  it('runs a drill through the same decision and write path without calling the drilled bot', async () => {
+    const calls = () => Object.values(sys.lex[E]!.stats()).reduce((a, b) => a + b, 0);
+    const before = calls();
+    const r = await sys.runExecution({ drill: { failRegions: [E], reason: 'game day' }, cycles: 2 });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(calls()).toBe(before);
+    const item = await sys.readItem();
+    expect(item?.lexRegion).toBe(W);
+    expect(item?.lastChange).toMatchObject({ from: E, to: W, reason: 'failover', drill: true });
+    expect(item?.regionHealth[E]?.reason).toBe('drill');
+  });
+
+  it('rejects a malformed drill input with a clear error', async () => {
+    const r = await sys.runExecution({ drill: { failRegions: ['mars-north-1'] } });
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toBe('InvalidInputError');
+    expect(r.cause).toContain('drill.failRegions.0');
+  });
+
+  it('keeps a pinned region while it is healthy, and breaks the pin when it fails', async () => {
+    const item = await sys.readItem();
+    await sys.dynamo.client.send(
+      new UpdateItemCommand({
+        TableName: 'lexDR',
+        Key: { connectRegion: { S: E } },
+        UpdateExpression: 'SET pin = :pin, version = version + :one',
+        ExpressionAttributeValues: {
+          ':pin': {
+            M: marshall({ region: W, until: new Date(Date.now() + 3600_000).toISOString(), by: 'ops', reason: 'test' }),
+          },
+          ':one': { N: '1' },
+        },
+      }),
+    );
+    await cycles(sys, 1);
+    let now = await sys.readItem();
+    expect(now?.lexRegion).toBe(W);
+    expect(now?.lastChange).toMatchObject({ to: W, reason: 'pinned' });
+    await cycles(sys, 3);
+    expect((await sys.readItem())?.lexRegion).toBe(W);
+    sys.lex[W]!.setFault({ mode: 'down' });
+    await cycles(sys, 2);
+    now = await sys.readItem();
+    expect(now?.lexRegion).toBe(E);
+    expect(now?.pin).toBeNull();
+    expect(now?.lastChange).toMatchObject({ from: W, to: E, reason: 'pin-broken' });
+    expect(item).not.toBeNull();
+  });
+
+  it('leaves the same table state when the same execution runs twice', async () => {
+    sys.lex[E]!.setFault({ mode: 'down' });
+    await cycles(sys, 1);
+    const first = await sys.runExecution({ cycles: 1 }, { name: 'repeat-me' });
+    const afterFirst = await sys.readItem();
+    const historyFirst = await sys.history();
+    const second = await sys.runExecution({ cycles: 1 }, { name: 'repeat-me' });
+    expect(first.status).toBe('SUCCEEDED');
+    expect(second.status).toBe('SUCCEEDED');
+    const afterSecond = await sys.readItem();
+    expect(afterSecond?.lexRegion).toBe(afterFirst?.lexRegion);
+    expect(afterSecond?.regionHealth).toEqual(afterFirst?.regionHealth);
+    expect(await sys.history()).toHaveLength(historyFirst.length);
+  });
+
+  it('publishes probe success and latency per region, the active region index and region changes', async () => {
+    sys.lex[E]!.setFault({ mode: 'down' });
+    const r = await sys.runExecution({ cycles: 2 });
+    expect(r.status).toBe('SUCCEEDED');
+    const pts = sys.cloudwatch.datapoints();
+    expect(pts.every((p) => p.namespace === 'lexdr')).toBe(true);
+    const success = (region: string) =>
+      sys.cloudwatch.datapoints({ metric: 'ProbeSuccess', dimensions: { Region: region, Bot: 'OrderFlowers' } });
+    expect(success(E)).toEqual([expect.objectContaining({ value: 0, count: 2 })]);
+    expect(success(W)).toEqual([expect.objectContaining({ value: 1, count: 2 })]);
+    expect(sys.cloudwatch.datapoints({ metric: 'ProbeLatency', dimensions: { Region: W } })[0]?.unit).toBe(
+      'Milliseconds',
+    );
+    const active = sys.cloudwatch.datapoints({ metric: 'ActiveRegionIndex', dimensions: { ConnectRegion: E } });
+    expect(active.map((p) => [p.value, p.count]).sort()).toEqual([
+      [0, 1],
+      [1, 1],
+    ]);
+    const changes = sys.cloudwatch.datapoints({ metric: 'RegionChanges' });
+    expect(changes.find((p) => p.value === 1)?.count).toBe(1);
+    expect(sys.cloudwatch.datapoints({ metric: 'NoHealthyRegion' }).every((p) => p.value === 0)).toBe(true);
+  });
+
+  it('calls every Task binding of the ASL in a failover run (no state silently skipped)', async () => {
+    for (const k of Object.keys(sys.runner.calls)) sys.runner.calls[k] = 0;
+    sys.lex[E]!.setFault({ mode: 'down' });
+    const r = await sys.runExecution({ cycles: 3 });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(sys.runner.calls).toEqual({
+      'Plan first cycle': 1,
+      Probe: 6,
+      'Read lexDR': 3,
+      Decide: 3,
+      'Switch region': 1,
+      'Record the change': 1,
+      'Save health counters': expect.any(Number),
+      'Publish metrics': 1,
+    });
+    expect(sys.runner.calls['Save health counters']).toBeGreaterThanOrEqual(1);
+    expect(r.path).toContain('Wait for the next cycle');
+  });
+});

@@ -1,0 +1,199 @@
+import { decideCycle, evaluate, mergeMetrics, planFirstCycle, targetsFor } from '../../handlers/lib/health-core';
+import type { DrItem } from '../../handlers/lib/health-core';
+import type { ProbeResult } from '../../handlers/lib/probe-core';
+import { parseSettings } from '../../handlers/lib/settings';
+
+const settings = parseSettings({
+  connectRegion: 'us-east-1',
+  regions: ['us-east-1', 'us-west-2', 'eu-west-2'],
+  bots: [
+    {
+      name: 'OrderFlowers',
+      localeId: 'en_US',
+      regions: Object.fromEntries(
+        ['us-east-1', 'us-west-2', 'eu-west-2'].map((r, i) => [
+          r,
+          {
+            botId: `BOT000000${i}`,
+            botAliasId: `ALIAS00000${i}`.slice(0, 10),
+            botAliasArn: `arn:aws:lex:${r}:1:bot-alias/x/y`,
+          },
+        ]),
+      ),
+    },
+  ],
+  failThreshold: 2,
+  recoverThreshold: 3,
+  cadenceSeconds: 10,
+  cyclesPerExecution: 6,
+  nluEveryCycles: 6,
+  probe: {
+    method: 'liveness',
+    utterance: 'I would like to order some flowers',
+    expectedIntent: 'OrderFlowers',
+    timeoutMs: 1000,
+    latencyBudgetMs: 500,
+  },
+  lookupCacheSeconds: 5,
+});
+const NOW = new Date('2026-11-20T12:00:00Z');
+const results = (ok: Record<string, boolean>): ProbeResult[] =>
+  Object.entries(ok).map(([region, pass]) => ({
+    bot: 'OrderFlowers',
+    region,
+    method: 'liveness',
+    ok: pass,
+    reason: pass ? 'ok' : 'server-error',
+    latencyMs: 20,
+  }));
+
+/** Runs the pure decision over a sequence of cycles, feeding each item into the next. */
+function run(seq: Record<string, boolean>[], start: DrItem | null = null, now = NOW) {
+  let item = start;
+  const changes = [];
+  for (const s of seq) {
+    const r = evaluate(settings, item, results(s), now);
+    item = { ...r.item, version: (item?.version ?? 0) + (r.write === 'none' ? 0 : 1) };
+    if (r.change) changes.push(r.change);
+  }
+  return { item: item!, changes };
+}
+const up = { 'us-east-1': true, 'us-west-2': true, 'eu-west-2': true };
+const eDown = { 'us-east-1': false, 'us-west-2': true, 'eu-west-2': true };
+const allDown = { 'us-east-1': false, 'us-west-2': false, 'eu-west-2': false };
+
+describe('evaluate (hysteresis)', () => {
+  it('stays on the primary through a single failed probe', () => {
+    const { item, changes } = run([up, eDown, up]);
+    expect(item.lexRegion).toBe('us-east-1');
+    expect(changes).toEqual([]);
+  });
+
+  it('fails over to the next region in priority order after failThreshold failures', () => {
+    const { item, changes } = run([up, eDown, eDown]);
+    expect(item.lexRegion).toBe('us-west-2');
+    expect(changes).toEqual([expect.objectContaining({ from: 'us-east-1', to: 'us-west-2', reason: 'failover' })]);
+  });
+
+  it('skips a failing secondary and picks the third region', () => {
+    const { item } = run([
+      { 'us-east-1': false, 'us-west-2': false, 'eu-west-2': true },
+      { 'us-east-1': false, 'us-west-2': false, 'eu-west-2': true },
+    ]);
+    expect(item.lexRegion).toBe('eu-west-2');
+  });
+
+  it('answers err when no region is healthy', () => {
+    const { item, changes } = run([allDown, allDown]);
+    expect(item.lexRegion).toBe('err');
+    expect(changes.at(-1)?.reason).toBe('no-healthy-region');
+  });
+
+  it('fails back only after recoverThreshold consecutive passes, not on an intermittent primary', () => {
+    const { item, changes } = run([eDown, eDown, up, up, eDown, up, up]);
+    expect(item.lexRegion).toBe('us-west-2');
+    expect(changes).toHaveLength(1);
+    const after = run([up], item);
+    expect(after.item.lexRegion).toBe('us-east-1');
+    expect(after.changes[0]?.reason).toBe('failback');
+  });
+
+  it('needs no write once counters saturate', () => {
+    const { item } = run([up, up, up]);
+    const r = evaluate(settings, item, results(up), NOW);
+    expect(r.write).toBe('none');
+  });
+
+  it('keeps a pinned region while healthy and breaks the pin when it fails', () => {
+    const base = run([up, up, up]).item;
+    const pinned: DrItem = {
+      ...base,
+      pin: { region: 'eu-west-2', until: '2026-11-20T13:00:00Z', by: 'ops', reason: 'maintenance' },
+    };
+    const p1 = evaluate(settings, pinned, results(up), NOW);
+    expect(p1.item.lexRegion).toBe('eu-west-2');
+    expect(p1.change?.reason).toBe('pinned');
+    const broken = run(
+      [
+        { ...up, 'eu-west-2': false },
+        { ...up, 'eu-west-2': false },
+      ],
+      p1.item,
+    );
+    expect(broken.item.lexRegion).toBe('us-east-1');
+    expect(broken.item.pin).toBeNull();
+    expect(broken.changes.at(-1)?.reason).toBe('pin-broken');
+  });
+
+  it('drops an expired pin', () => {
+    const base = run([up, up, up]).item;
+    const expired: DrItem = {
+      ...base,
+      lexRegion: 'us-west-2',
+      pin: { region: 'us-west-2', until: '2026-11-20T11:00:00Z', by: 'ops', reason: 'x' },
+    };
+    const r = evaluate(settings, expired, results(up), NOW);
+    expect(r.item.pin).toBeNull();
+    expect(r.item.lexRegion).toBe('us-east-1');
+  });
+});
+
+describe('planning and cycles', () => {
+  const exec = { id: 'arn:aws:states:us-east-1:1:execution:m:e1', startedAt: '2026-11-20T12:00:00.000Z' };
+
+  it('probes every region in priority order, drilled regions marked', () => {
+    const t = targetsFor(settings, false, ['us-west-2']);
+    expect(t.map((x) => [x.region, x.drillFail, x.method])).toEqual([
+      ['us-east-1', false, 'liveness'],
+      ['us-west-2', true, 'liveness'],
+      ['eu-west-2', false, 'liveness'],
+    ]);
+  });
+
+  it('uses NLU on every nluEveryCycles-th cycle of wall-clock time', () => {
+    const s = planFirstCycle(settings, {}, exec);
+    expect(s.cycle).toMatchObject({ index: 0, of: 6, nlu: true });
+    expect(s.targets[0]?.method).toBe('nlu');
+  });
+
+  it('rejects unknown input keys and unknown drill regions with the value received', () => {
+    expect(() => planFirstCycle(settings, { drill: { failRegions: ['xx-1'] } }, exec)).toThrow(
+      /drill.failRegions.0: got "xx-1"/,
+    );
+    expect(() => planFirstCycle(settings, { bogus: 1 }, exec)).toThrow(/InvalidInputError|invalid execution input/);
+  });
+
+  it('accepts the Step Functions console placeholder input', () => {
+    expect(planFirstCycle(settings, { Comment: 'Insert your JSON here' }, exec).drill).toBeNull();
+  });
+
+  it('schedules cycles at start + index × cadence and ends after `of` cycles', () => {
+    let s = planFirstCycle(settings, { cycles: 2 }, exec);
+    s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
+    expect(s.cycle.at).toBe('2026-11-20T12:00:10.000Z');
+    expect(s.done).toBe(false);
+    s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
+    expect(s.done).toBe(true);
+  });
+
+  it('decides nothing when lexDR could not be read, keeping probe metrics only', () => {
+    const s = planFirstCycle(settings, {}, exec);
+    const out = decideCycle(settings, { ...s, probes: results(allDown), readError: { Error: 'x' } }, NOW);
+    expect(out.decision?.write).toBe('none');
+    expect(out.metricData.map((m) => m.MetricName)).not.toContain('ActiveRegionIndex');
+  });
+});
+
+describe('mergeMetrics', () => {
+  it('accumulates values and counts per metric and dimensions', () => {
+    const d = (v: number) => ({
+      MetricName: 'M',
+      Dimensions: [{ Name: 'R', Value: 'a' }],
+      Unit: 'None' as const,
+      Values: [v],
+      Counts: [1],
+    });
+    const out = mergeMetrics(mergeMetrics(mergeMetrics([], [d(1)]), [d(1)]), [d(0)]);
+    expect(out).toEqual([{ ...d(1), Values: [1, 0], Counts: [2, 1] }]);
+  });
+});
