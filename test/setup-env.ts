@@ -5,3 +5,5 @@ import '../local/polyfills';
 process.env.AWS_ACCESS_KEY_ID ??= 'AKIDLOCAL';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local-secret';
 process.env.AWS_REGION ??= 'us-east-1';
+// Handlers log through Powertools; keep test output readable (set POWERTOOLS_LOG_LEVEL=DEBUG to see them).
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

@@ -83,8 +83,7 @@ export function classifyError(err: unknown): ProbeReason {
   if (['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException'].includes(name) || status === 429)
     return 'throttled';
   if (['ResourceNotFoundException', 'NotFoundException'].includes(name) || status === 404) return 'not-found';
-  if (['AccessDeniedException', 'UnrecognizedClientException'].includes(name) || status === 403)
-    return 'access-denied';
+  if (['AccessDeniedException', 'UnrecognizedClientException'].includes(name) || status === 403) return 'access-denied';
   if (status !== undefined && status >= 500) return 'server-error';
   if (
     [
@@ -117,10 +116,9 @@ async function call(req: ProbeRequest, deps: ProbeDeps, sessionId: string, signa
     case 'liveness': {
       const out = await deps
         .lexV2(req.region)
-        .send(
-          new PutSessionCommand({ ...v2, sessionState: { dialogAction: { type: 'ElicitIntent' } } }),
-          { abortSignal: signal },
-        );
+        .send(new PutSessionCommand({ ...v2, sessionState: { dialogAction: { type: 'ElicitIntent' } } }), {
+          abortSignal: signal,
+        });
       await drain(out.audioStream);
       return;
     }
@@ -173,10 +171,9 @@ async function cleanup(req: ProbeRequest, deps: ProbeDeps, sessionId: string): P
     } else if (req.v1) {
       await deps
         .lexV1(req.region)
-        .send(
-          new DeleteSessionV1Command({ botName: req.v1.botName, botAlias: req.v1.botAlias, userId: sessionId }),
-          { abortSignal: signal },
-        );
+        .send(new DeleteSessionV1Command({ botName: req.v1.botName, botAlias: req.v1.botAlias, userId: sessionId }), {
+          abortSignal: signal,
+        });
     }
   } catch (err) {
     deps.onCleanupError?.(err, req);
@@ -194,13 +191,19 @@ export async function probe(req: ProbeRequest, deps: ProbeDeps): Promise<ProbeRe
   let result: ProbeResult;
   try {
     await call(req, deps, sessionId, controller.signal);
-    const latencyMs = deps.now() - started;
+    const latencyMs = Math.round(deps.now() - started);
     result =
       latencyMs > req.latencyBudgetMs
-        ? { ...base, ok: false, reason: 'slow', latencyMs, detail: `${latencyMs} ms > budget ${req.latencyBudgetMs} ms` }
+        ? {
+            ...base,
+            ok: false,
+            reason: 'slow',
+            latencyMs,
+            detail: `${latencyMs} ms > budget ${req.latencyBudgetMs} ms`,
+          }
         : { ...base, ok: true, reason: 'ok', latencyMs };
   } catch (err) {
-    const latencyMs = deps.now() - started;
+    const latencyMs = Math.round(deps.now() - started);
     const reason = controller.signal.aborted ? 'timeout' : classifyError(err);
     const e = err as Error;
     result = { ...base, ok: false, reason, latencyMs, detail: `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}` };

@@ -22,7 +22,6 @@ export function createProbeHandler(deps: { lexEndpoints?: Record<string, string>
       onCleanupError: (err, req) =>
         logger.warn('probe session cleanup failed', { region: req.region, bot: req.bot, error: err as Error }),
     });
-    result.latencyMs = Math.round(result.latencyMs);
     if (result.ok) logger.debug('probe passed', { ...result });
     else logger.warn('probe failed', { ...result });
     return result;

@@ -1,0 +1,97 @@
+/**
+ * The local system's HTTP front door: the lookup Lambda over HTTP (POST a Connect event, get its answer),
+ * status for the CLI, and a server-sent event stream of cycles and executions.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listen, readBody, sendJson } from './http';
+import type { LocalSystem, SystemEvent } from './system';
+
+export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
+
+export interface ControlServer {
+  url: string;
+  server: Server;
+  /** Adds routes tried before the built-in ones (the dashboard adds its pages here). */
+  use(route: Route): void;
+  close(): Promise<void>;
+}
+
+/** The status the CLI and the dashboard show. */
+export async function localStatus(sys: LocalSystem) {
+  const [item, history] = await Promise.all([sys.readItem(), sys.history()]);
+  return {
+    connectRegion: sys.config.connectRegion,
+    regions: sys.config.regions,
+    item,
+    lastProbes: sys.lastProbes(),
+    history: history.slice(-20),
+    faults: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.fault()])),
+    executions: sys.executions.slice(-10).map((e) => ({
+      name: e.name,
+      status: e.status,
+      startedAt: e.startedAt,
+      stoppedAt: e.stoppedAt,
+      error: e.error,
+    })),
+  };
+}
+
+export async function startControlServer(
+  sys: LocalSystem,
+  o: { port?: number; host?: string } = {},
+): Promise<ControlServer> {
+  const routes: Route[] = [];
+  const sse = new Set<ServerResponse>();
+  const off = sys.onEvent((e: SystemEvent) => {
+    const data =
+      e.type === 'cycle'
+        ? { type: 'cycle', decision: e.state.decision, probes: e.probes, cycle: e.state.cycle }
+        : { type: 'execution', name: e.record.name, status: e.record.status, error: e.record.error };
+    for (const res of sse) res.write(`event: ${e.type}\ndata: ${JSON.stringify(data)}\n\n`);
+  });
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    try {
+      for (const r of routes) if (await r(req, res, url)) return;
+      if (req.method === 'POST' && url.pathname === '/lookup') {
+        const body = await readBody(req, 64 * 1024);
+        let event: unknown;
+        try {
+          event = JSON.parse(body.toString('utf8'));
+        } catch {
+          event = body.toString('utf8');
+        }
+        // The lookup never throws: a malformed body gets its safe answer, as in Connect.
+        return sendJson(res, 200, await sys.lookup(event));
+      }
+      if (req.method === 'GET' && url.pathname === '/status') return sendJson(res, 200, await localStatus(sys));
+      if (req.method === 'GET' && url.pathname === '/events') {
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
+        res.write(': lexdr\n\n');
+        sse.add(res);
+        req.on('close', () => sse.delete(res));
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
+      sendJson(res, 404, { message: `no route ${req.method} ${url.pathname}` });
+    } catch (err) {
+      sendJson(res, 500, { message: (err as Error).message });
+    }
+  });
+  const url = await listen(server, o.port ?? 0, o.host ?? '127.0.0.1');
+  return {
+    url,
+    server,
+    use: (r) => void routes.push(r),
+    close: async () => {
+      off();
+      for (const res of sse) res.end();
+      await closeServer(server);
+    },
+  };
+}

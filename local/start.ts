@@ -1,0 +1,120 @@
+/**
+ * `npm start`: lexdr on this machine with no AWS account. Local Lex regions, a local DynamoDB and CloudWatch,
+ * the real ASL run every minute (like the EventBridge schedule) with the real handlers, the lookup over HTTP.
+ * Writes the endpoints to .lexdr/local.json for the CLI. Ctrl-C stops everything.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startControlServer } from './control-server';
+import { startLocalSystem } from './system';
+import type { LocalEndpoints } from './system';
+
+export const LOCAL_DIR = join(process.cwd(), '.lexdr');
+export const LOCAL_FILE = join(LOCAL_DIR, 'local.json');
+
+const SCHEDULE_MS = 60_000;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'port-base': { type: 'string', default: process.env.LEXDR_PORT_BASE ?? '4600' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'no-schedule': { type: 'boolean', default: false },
+      twilio: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(`npm start [-- --port-base 4600] [--host 127.0.0.1] [--no-schedule] [--twilio]
+
+Starts local Lex regions, DynamoDB, CloudWatch and the health-check workflow (every minute).
+Ports: control/lookup/dashboard = base, DynamoDB = base+1, CloudWatch = base+2, Lex regions = base+10…`);
+    return;
+  }
+  const base = Number(values['port-base']);
+  if (!Number.isInteger(base) || base < 1024 || base > 65000)
+    throw new Error(`--port-base "${values['port-base']}": must be a whole number from 1024 to 65000`);
+  const host = values.host!;
+
+  const sys = await startLocalSystem({
+    host,
+    ports: {
+      dynamodb: base + 1,
+      cloudwatch: base + 2,
+      lex: Object.fromEntries(
+        ['us-east-1', 'us-west-2', 'eu-west-2', 'eu-central-1', 'ap-southeast-2'].map((r, i) => [r, base + 10 + i]),
+      ),
+    },
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE')
+      throw new Error(
+        `port ${(err as { port?: number }).port ?? ''} is in use: is lexdr already running? Try --port-base ${base + 100}`,
+      );
+    throw err;
+  });
+  const control = await startControlServer(sys, { host, port: base });
+  const extras: Partial<LocalEndpoints> = {
+    lookup: `${control.url}/lookup`,
+    control: control.url,
+    dashboard: `${control.url}/`,
+  };
+
+  const endpoints = sys.endpoints(extras);
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  writeFileSync(LOCAL_FILE, JSON.stringify(endpoints, null, 2) + '\n');
+
+  const { config } = sys;
+  console.log(`lexdr is running locally (no AWS account).
+  regions      ${config.regions.map((r, i) => `${r}${i === 0 ? ' (primary)' : ''} ${sys.lex[r]!.url}`).join('\n               ')}
+  DynamoDB     ${sys.dynamo.url} (tables ${config.tableName}, ${config.historyTableName})
+  CloudWatch   ${sys.cloudwatch.url}
+  lookup       POST ${control.url}/lookup
+  dashboard    ${control.url}/
+  health check every ${config.cadenceSeconds} s (${config.failThreshold} failures to fail over, ${config.recoverThreshold} passes to fail back)
+  endpoints    ${LOCAL_FILE}
+
+Try:  npx lexdr fault us-east-1 down   then   npx lexdr status     (Ctrl-C stops)`);
+
+  sys.onEvent((e) => {
+    if (e.type === 'cycle') {
+      const d = e.state.decision;
+      const t = new Date().toISOString().slice(11, 19);
+      const probes = e.probes.map((p) => `${p.region}:${p.ok ? 'ok' : p.reason}`).join(' ');
+      if (d?.change)
+        console.log(`${t} REGION CHANGE ${d.change.from} → ${d.change.to} (${d.change.reason}: ${d.change.detail})`);
+      else if (e.probes.some((p) => !p.ok)) console.log(`${t} active ${d?.to} | ${probes}`);
+    } else if (e.record.status !== 'SUCCEEDED') {
+      console.log(`execution ${e.record.name} ${e.record.status}: ${e.record.error} ${e.record.cause ?? ''}`);
+    }
+  });
+
+  const abort = new AbortController();
+  let running = Promise.resolve();
+  const tick = () => {
+    running = sys.runExecution({}, { signal: abort.signal }).then(() => undefined);
+  };
+  if (!values['no-schedule']) tick();
+  const timer = values['no-schedule'] ? undefined : setInterval(tick, SCHEDULE_MS);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping…');
+    if (timer) clearInterval(timer);
+    abort.abort();
+    await running.catch(() => undefined);
+    rmSync(LOCAL_FILE, { force: true });
+    await control.close();
+    await sys.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: Error) => {
+  console.error(`lexdr: ${err.message}`);
+  process.exit(1);
+});
