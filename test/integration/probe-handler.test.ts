@@ -1,0 +1,120 @@
+/** The probe handler over HTTP with the real SDK v3 clients against two local Lex regions. */
+import { orderFlowers } from '../../bot';
+import { createProbeHandler } from '../../handlers/lib/probe-handler';
+import type { ProbeRequest, ProbeResult } from '../../handlers/lib/probe-core';
+import { localBotIds, startLocalLexRegion } from '../../local/lex';
+import type { LocalLexRegion } from '../../local/lex';
+
+const REGION = 'us-east-1';
+let lex: LocalLexRegion;
+let probe: (e: unknown) => Promise<ProbeResult>;
+const ids = localBotIds(REGION, 'OrderFlowers');
+
+const req = (o: Partial<ProbeRequest> = {}): ProbeRequest => ({
+  bot: 'OrderFlowers',
+  region: REGION,
+  ...ids,
+  localeId: 'en_US',
+  method: 'liveness',
+  utterance: 'I would like to order some flowers',
+  expectedIntent: 'OrderFlowers',
+  expectedSlot: 'FlowerType',
+  timeoutMs: 500,
+  latencyBudgetMs: 300,
+  drillFail: false,
+  v1: { botName: 'OrderFlowers', botAlias: 'live' },
+  ...o,
+});
+
+beforeAll(async () => {
+  lex = await startLocalLexRegion({
+    region: REGION,
+    bots: [{ definition: orderFlowers(), ...ids, botName: 'OrderFlowers', botAlias: 'live' }],
+  });
+  probe = createProbeHandler({ lexEndpoints: { [REGION]: lex.url } });
+});
+afterAll(() => lex.close());
+beforeEach(() => lex.setFault({ mode: 'none' }));
+
+const statsDelta = async (fn: () => Promise<unknown>) => {
+  const before = { ...lex.stats() };
+  await fn();
+  const after = lex.stats();
+  return Object.fromEntries(
+    Object.entries(after)
+      .filter(([k, v]) => v !== (before[k] ?? 0))
+      .map(([k, v]) => [k, v - (before[k] ?? 0)]),
+  );
+};
+
+describe('probe handler', () => {
+  it.each([
+    ['liveness', { 'V2.PutSession': 1, 'V2.DeleteSession': 1 }],
+    ['nlu', { 'V2.RecognizeText': 1, 'V2.DeleteSession': 1 }],
+    ['v1-putsession', { 'V1.PutSession': 1, 'V1.DeleteSession': 1 }],
+    ['v1-posttext', { 'V1.PostText': 1, 'V1.DeleteSession': 1 }],
+  ] as const)(
+    'passes a healthy bot with %s, calling exactly the expected Lex APIs and cleaning up',
+    async (method, calls) => {
+      let result: ProbeResult | undefined;
+      const delta = await statsDelta(async () => {
+        result = await probe(req({ method }));
+      });
+      expect(result).toMatchObject({ ok: true, reason: 'ok', method, region: REGION });
+      expect(result!.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(delta).toEqual(calls);
+    },
+  );
+
+  it.each([
+    ['down', 'liveness', 'server-error'],
+    ['down', 'v1-posttext', 'server-error'],
+    ['throttled', 'liveness', 'throttled'],
+    ['throttled', 'v1-putsession', 'throttled'],
+    ['notfound', 'nlu', 'not-found'],
+    ['notfound', 'v1-posttext', 'not-found'],
+    ['wrongintent', 'nlu', 'wrong-intent'],
+    ['wrongintent', 'v1-posttext', 'wrong-intent'],
+  ] as const)('classifies fault %s with %s as %s', async (mode, method, reason) => {
+    lex.setFault({ mode });
+    const r = await probe(req({ method }));
+    expect(r).toMatchObject({ ok: false, reason });
+  });
+
+  it('passes liveness on a wrong-intent bot: only NLU sees the model', async () => {
+    lex.setFault({ mode: 'wrongintent' });
+    expect((await probe(req({ method: 'liveness' }))).ok).toBe(true);
+  });
+
+  it('gives up on a hanging region at the probe timeout', async () => {
+    lex.setFault({ mode: 'hang' });
+    const started = performance.now();
+    const r = await probe(req({ timeoutMs: 300 }));
+    const took = performance.now() - started;
+    expect(r).toMatchObject({ ok: false, reason: 'timeout' });
+    expect(took).toBeLessThan(1500);
+  });
+
+  it('fails a probe slower than the latency budget', async () => {
+    lex.setFault({ mode: 'slow', latencyMs: 200 });
+    const r = await probe(req({ latencyBudgetMs: 100, timeoutMs: 1000 }));
+    expect(r.reason).toBe('slow');
+    expect(r.latencyMs).toBeGreaterThanOrEqual(200);
+  });
+
+  it('reports unreachable when nothing listens', async () => {
+    const dead = createProbeHandler({ lexEndpoints: { [REGION]: 'http://127.0.0.1:9' } });
+    expect(await dead(req())).toMatchObject({ ok: false, reason: 'unreachable' });
+  });
+
+  it('fails a drilled region without calling Lex', async () => {
+    const delta = await statsDelta(async () => {
+      expect(await probe(req({ drillFail: true }))).toMatchObject({ ok: false, reason: 'drill', latencyMs: -1 });
+    });
+    expect(delta).toEqual({});
+  });
+
+  it('rejects a malformed request with a named error', async () => {
+    await expect(probe({ region: REGION })).rejects.toMatchObject({ name: 'InvalidInputError' });
+  });
+});
