@@ -1,0 +1,3 @@
+export * from './definition';
+export * from './order-flowers';
+export * from './to-cfn';
