@@ -7,7 +7,11 @@ import { parseBotDefinition } from './definition';
 
 type MessageGroupInput = { message: string; variations?: string[] };
 type DeepPartial<T> = {
-  [K in keyof T]?: T[K] extends (infer _U)[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+  [K in keyof T]?: NonNullable<T[K]> extends unknown[]
+    ? T[K]
+    : NonNullable<T[K]> extends object
+      ? DeepPartial<NonNullable<T[K]>>
+      : T[K];
 };
 type IntentInput = BotDefinitionInput['intents'][number];
 type FulfillmentInput = NonNullable<IntentInput['fulfillment']>;
