@@ -1,11 +1,16 @@
 /** A local DynamoDB (dynalite, in-process) with lexdr's two tables. */
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import type { Server } from 'node:http';
-import { closeServer, listen } from './http';
+import { LOCAL_CREDENTIALS, closeServer, listen } from './http';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (o: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; path?: string }) => Server;
+const dynalite = require('dynalite') as (o: {
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+  path?: string;
+}) => Server;
 
 export interface LocalDynamo {
   url: string;
@@ -55,7 +60,7 @@ export async function startLocalDynamo(o: {
 }): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const url = await listen(server, o.port ?? 0, o.host ?? '127.0.0.1');
-  const client = new DynamoDBClient({ endpoint: url, region: o.region ?? 'us-east-1' });
+  const client = new DynamoDBClient({ endpoint: url, region: o.region ?? 'us-east-1', credentials: LOCAL_CREDENTIALS });
   await createTables(client, o.tableName, o.historyTableName);
   return {
     url,

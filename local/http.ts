@@ -15,7 +15,12 @@ export async function readBody(req: IncomingMessage, limit = 5 * 1024 * 1024): P
   return req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -41,3 +46,6 @@ export function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/** The local servers do not check signatures; SDK clients still need some credentials to sign with. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };

@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { logger } from '../handlers/lib/powertools';
 import { startControlServer } from './control-server';
 import { startLocalSystem } from './system';
 import type { LocalEndpoints } from './system';
@@ -16,6 +17,8 @@ export const LOCAL_FILE = join(LOCAL_DIR, 'local.json');
 const SCHEDULE_MS = 60_000;
 
 async function main(): Promise<void> {
+  // The console lines below summarise each cycle; the handlers' JSON logs only when asked for.
+  if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel('ERROR');
   const { values } = parseArgs({
     options: {
       'port-base': { type: 'string', default: process.env.LEXDR_PORT_BASE ?? '4600' },

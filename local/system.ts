@@ -23,6 +23,7 @@ import type { Settings } from '../handlers/lib/settings';
 import { startLocalCloudWatch } from './cloudwatch';
 import type { LocalCloudWatch } from './cloudwatch';
 import { startLocalDynamo } from './dynamodb';
+import { LOCAL_CREDENTIALS } from './http';
 import type { LocalDynamo } from './dynamodb';
 import { localBotIds, startLocalLexRegion } from './lex';
 import type { LocalBot, LocalLexRegion, LocalLexRegionOptions } from './lex';
@@ -144,8 +145,17 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     started.push(dynamo);
     const cloudwatch = await startLocalCloudWatch({ host, port: o.ports?.cloudwatch ?? 0 });
     started.push(cloudwatch);
-    const cwClient = new CloudWatchClient({ endpoint: cloudwatch.url, region: config.connectRegion });
-    const lookupDynamo = new DynamoDBClient({ endpoint: dynamo.url, region: config.connectRegion, maxAttempts: 2 });
+    const cwClient = new CloudWatchClient({
+      endpoint: cloudwatch.url,
+      region: config.connectRegion,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const lookupDynamo = new DynamoDBClient({
+      endpoint: dynamo.url,
+      region: config.connectRegion,
+      maxAttempts: 2,
+      credentials: LOCAL_CREDENTIALS,
+    });
 
     const listeners = new Set<(e: SystemEvent) => void>();
     const emit = (e: SystemEvent) => listeners.forEach((l) => l(e));
@@ -153,6 +163,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     const healthCheck = createHealthCheckHandler({ settings, now: o.now ?? (() => new Date()) });
     const probe = createProbeHandler({
       lexEndpoints: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
+      credentials: LOCAL_CREDENTIALS,
     });
     const runner = new WorkflowRunner({
       substitutions: {

@@ -19,6 +19,8 @@ export function lexEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Recor
 export interface LexClientOptions {
   endpoints?: Record<string, string>;
   timeoutMs: number;
+  /** Fixed credentials (the local regions); default: the SDK's provider chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 /** Caches one V2 and one V1 client per region. */
@@ -34,6 +36,7 @@ export function lexClientFactory(o: LexClientOptions) {
       throwOnRequestTimeout: true,
     }),
     ...(o.endpoints?.[region] ? { endpoint: o.endpoints[region] } : {}),
+    ...(o.credentials ? { credentials: o.credentials } : {}),
   });
   return {
     lexV2(region: string): LexRuntimeV2Client {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError, describeIssues } from './errors';
 import { lexClientFactory } from './lex-clients';
+import type { LexClientOptions } from './lex-clients';
 import { logger } from './powertools';
 import type { ProbeResult } from './probe-core';
 import { probe, probeRequestSchema } from './probe-core';
@@ -9,8 +10,14 @@ import { probe, probeRequestSchema } from './probe-core';
 /** Upper bound of any probe's timeout; each probe sets its own, shorter one. */
 const MAX_TIMEOUT_MS = 10_000;
 
-export function createProbeHandler(deps: { lexEndpoints?: Record<string, string> } = {}) {
-  const clients = lexClientFactory({ endpoints: deps.lexEndpoints ?? {}, timeoutMs: MAX_TIMEOUT_MS });
+export function createProbeHandler(
+  deps: { lexEndpoints?: Record<string, string>; credentials?: LexClientOptions['credentials'] } = {},
+) {
+  const clients = lexClientFactory({
+    endpoints: deps.lexEndpoints ?? {},
+    timeoutMs: MAX_TIMEOUT_MS,
+    ...(deps.credentials ? { credentials: deps.credentials } : {}),
+  });
   return async (event: unknown): Promise<ProbeResult> => {
     const parsed = probeRequestSchema.safeParse(event);
     if (!parsed.success)
