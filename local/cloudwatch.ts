@@ -14,7 +14,10 @@ const putMetricDataSchema = z.object({
     .array(
       z.object({
         MetricName: z.string().min(1).max(255),
-        Dimensions: z.array(z.object({ Name: z.string().min(1), Value: z.string().min(1) })).max(30).optional(),
+        Dimensions: z
+          .array(z.object({ Name: z.string().min(1), Value: z.string().min(1) }))
+          .max(30)
+          .optional(),
         Timestamp: z.union([z.number(), z.string()]).optional(),
         Value: z.number().optional(),
         Values: z.array(z.number()).max(150).optional(),
@@ -51,7 +54,9 @@ function awsError(type: string, message: string) {
   return { __type: type, message };
 }
 
-export async function startLocalCloudWatch(o: { port?: number; host?: string; now?: () => number } = {}): Promise<LocalCloudWatch> {
+export async function startLocalCloudWatch(
+  o: { port?: number; host?: string; now?: () => number } = {},
+): Promise<LocalCloudWatch> {
   const now = o.now ?? Date.now;
   const points: Datapoint[] = [];
   const listeners = new Set<(p: Datapoint[]) => void>();
@@ -76,7 +81,11 @@ export async function startLocalCloudWatch(o: { port?: number; host?: string; no
       for (const d of parsed.data.MetricData) {
         const dimensions = Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name, x.Value]));
         const at =
-          d.Timestamp === undefined ? now() : typeof d.Timestamp === 'number' ? d.Timestamp * 1000 : Date.parse(d.Timestamp);
+          d.Timestamp === undefined
+            ? now()
+            : typeof d.Timestamp === 'number'
+              ? d.Timestamp * 1000
+              : Date.parse(d.Timestamp);
         const values = d.Values ?? (d.Value !== undefined ? [d.Value] : []);
         values.forEach((value, i) =>
           added.push({

@@ -9,12 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { PutMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import {
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -170,7 +165,9 @@ export class WorkflowRunner {
     if (r === 'arn:aws:states:::aws-sdk:cloudwatch:putMetricData') {
       return async (input) => {
         try {
-          return withoutMetadata(await this.o.cloudwatch.send(new PutMetricDataCommand(input as PutMetricDataCommandInput)));
+          return withoutMetadata(
+            await this.o.cloudwatch.send(new PutMetricDataCommand(input as PutMetricDataCommandInput)),
+          );
         } catch (err) {
           throw integrationError('CloudWatch', err);
         }
@@ -180,7 +177,10 @@ export class WorkflowRunner {
   }
 
   /** Runs one execution to its end. Never throws for a failed execution: the record says FAILED. */
-  async run(input: unknown, o: { name?: string; startedAt?: Date; signal?: AbortSignal } = {}): Promise<ExecutionRecord> {
+  async run(
+    input: unknown,
+    o: { name?: string; startedAt?: Date; signal?: AbortSignal } = {},
+  ): Promise<ExecutionRecord> {
     const name = o.name ?? `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     const executionArn = this.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
     const startedAt = (o.startedAt ?? new Date()).toISOString();

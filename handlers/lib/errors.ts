@@ -18,7 +18,8 @@ export function describeIssues(
   return issues
     .map((i) => {
       let v: unknown = input;
-      for (const p of i.path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+      for (const p of i.path)
+        v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
       const got = v === undefined ? 'nothing' : JSON.stringify(v);
       return `${i.path.map(String).join('.') || '(input)'}: got ${got}; ${i.message}`;
     })

@@ -268,7 +268,12 @@ export interface DecideResult {
 }
 
 /** The hysteresis: leave a region after failThreshold failures, return to a better one after recoverThreshold passes. */
-export function evaluate(settings: Settings, stored: DrItem | null, probes: readonly ProbeResult[], now: Date): DecideResult {
+export function evaluate(
+  settings: Settings,
+  stored: DrItem | null,
+  probes: readonly ProbeResult[],
+  now: Date,
+): DecideResult {
   const regions = settings.regions;
   const primary = regions[0]!;
   const prev: DrItem = stored ?? {
@@ -290,7 +295,8 @@ export function evaluate(settings: Settings, stored: DrItem | null, probes: read
   };
 
   const current = prev.lexRegion === ERR || regions.includes(prev.lexRegion) ? prev.lexRegion : null;
-  let pin = prev.pin && Date.parse(prev.pin.until) > now.getTime() && regions.includes(prev.pin.region) ? prev.pin : null;
+  let pin =
+    prev.pin && Date.parse(prev.pin.until) > now.getTime() && regions.includes(prev.pin.region) ? prev.pin : null;
   let pinBroken = false;
   let to = current ?? primary;
   let change: DecideResult['change'] = null;
@@ -328,7 +334,12 @@ export function evaluate(settings: Settings, stored: DrItem | null, probes: read
         to = up ?? ERR;
         change = up
           ? { from: current, to: up, reason: 'failover', detail: why(current) }
-          : { from: current, to: ERR, reason: 'no-healthy-region', detail: vs.map((v) => `${v.region}: ${v.reason}`).join(', ') };
+          : {
+              from: current,
+              to: ERR,
+              reason: 'no-healthy-region',
+              detail: vs.map((v) => `${v.region}: ${v.reason}`).join(', '),
+            };
       } else {
         const better = regions.slice(0, regions.indexOf(current)).find(recovered);
         if (better) {
@@ -346,7 +357,8 @@ export function evaluate(settings: Settings, stored: DrItem | null, probes: read
   if (change && change.from === change.to) change = null;
 
   const item: DrItem = { ...prev, lexRegion: to, regionHealth: health, pin };
-  const healthChanged = JSON.stringify(health) !== JSON.stringify(prev.regionHealth) || pinBroken || (prev.pin !== null) !== (pin !== null);
+  const healthChanged =
+    JSON.stringify(health) !== JSON.stringify(prev.regionHealth) || pinBroken || (prev.pin !== null) !== (pin !== null);
   const write = change ? 'switch' : healthChanged || stored === null ? 'health' : 'none';
   return { item, write, change, pinBroken };
 }
@@ -460,7 +472,9 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
       : null,
     metricDataIfNotSaved,
   };
-  const metricData = r ? mergeMetrics(metricDataIfNotSaved, decisionMetrics(settings, to, change !== null)) : metricDataIfNotSaved;
+  const metricData = r
+    ? mergeMetrics(metricDataIfNotSaved, decisionMetrics(settings, to, change !== null))
+    : metricDataIfNotSaved;
   const nextIndex = state.cycle.index + 1;
   const done = nextIndex >= state.cycle.of;
   const cycle = done ? state.cycle : cycleFor(settings, state, nextIndex, state.cycle.of);

@@ -12,7 +12,10 @@ import type { Settings } from './settings';
 export const connectEventSchema = z.object({
   Name: z.literal('ContactFlowEvent').optional(),
   Details: z.object({
-    ContactData: z.object({ ContactId: z.string().optional(), InstanceARN: z.string().optional() }).passthrough().optional(),
+    ContactData: z
+      .object({ ContactId: z.string().optional(), InstanceARN: z.string().optional() })
+      .passthrough()
+      .optional(),
     Parameters: z
       .object({
         /** Seed-compatible: the Connect region whose lexDR item to read. */

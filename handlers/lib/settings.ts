@@ -77,6 +77,12 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** Lex V2 bot alias ARN. */
-export function botAliasArn(partition: string, region: string, account: string, botId: string, aliasId: string): string {
+export function botAliasArn(
+  partition: string,
+  region: string,
+  account: string,
+  botId: string,
+  aliasId: string,
+): string {
   return `arn:${partition}:lex:${region}:${account}:bot-alias/${botId}/${aliasId}`;
 }
