@@ -100,7 +100,7 @@ export const configSchema = z
     /** Consecutive failed probes of the active region before leaving it. */
     failThreshold: z.number().int().min(1).max(20).default(2),
     /** Consecutive passed probes of a higher-priority region before returning to it. */
-    recoverThreshold: z.number().int().min(1).max(100).default(3),
+    recoverThreshold: z.number().int().min(1).max(360).default(30),
     /** Start the health check from EventBridge Scheduler. */
     scheduleEnabled: z.boolean().default(true),
     /** E-mail subscribed to the alarm topic. */
@@ -114,6 +114,25 @@ export const configSchema = z
     connectInstanceArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/)
+      .optional(),
+    /** Amazon Connect queue the contact flow transfers callers to when no bot can take them (needed for the flow). */
+    agentQueueArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}\/queue\/[0-9a-f-]{36}$/)
+      .optional(),
+    /** What the contact flow says. */
+    flowText: z
+      .object({
+        /** Played before the bot takes the call. */
+        welcome: z.string().min(1).max(1000).default('Welcome to the flower shop.'),
+        /** Played before the caller is put through to an agent when no bot is available. */
+        apology: z
+          .string()
+          .min(1)
+          .max(1000)
+          .default('Sorry, our automated assistant is not available right now. Let me put you through to an agent.'),
+      })
+      .strict()
       .optional(),
     /** Seconds the lookup caches the lexDR item. */
     lookupCacheSeconds: z.number().int().min(0).max(60).default(5),

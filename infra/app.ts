@@ -1,0 +1,86 @@
+/**
+ * The lexdr CDK app: the health check in the Amazon Connect region and, for each bot deployed from code, one bot
+ * stack per bot region. cdk-nag (AWS Solutions) checks every stack at synth.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { BotDefinition } from '../bot';
+import { orderFlowers } from '../bot';
+import type { BotConfig, LexdrConfig } from './config';
+import { readConfigFile } from './config';
+import { BotStack } from './stacks/bot-stack';
+import { HealthCheckStack } from './stacks/health-check-stack';
+
+/** Bots that exist as code (`bot/`), by the name used in the config. */
+export const BOT_DEFINITIONS: Readonly<Record<string, () => BotDefinition>> = {
+  OrderFlowers: () => orderFlowers(),
+};
+
+export interface LexdrApp {
+  readonly app: App;
+  readonly healthCheck: HealthCheckStack;
+  /** Bot stacks by `<bot name>/<region>`. */
+  readonly botStacks: ReadonlyMap<string, BotStack>;
+}
+
+export interface BuildAppOptions {
+  /** @default a new App */
+  readonly app?: App;
+  /** Account of every stack. @default process.env.CDK_DEFAULT_ACCOUNT (environment-agnostic when unset) */
+  readonly account?: string;
+  /** Bot definitions by config name. @default BOT_DEFINITIONS */
+  readonly definitions?: Readonly<Record<string, () => BotDefinition>>;
+  /** Add the cdk-nag AWS Solutions checks to the app. @default true */
+  readonly nag?: boolean;
+}
+
+/** Builds every lexdr stack for a config. */
+export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): LexdrApp {
+  // Cross-stack references (bot stacks → health check) stay "strong": a bot stack cannot drop an ID still in use.
+  const app = options.app ?? new App({ context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const account = options.account ?? process.env.CDK_DEFAULT_ACCOUNT;
+  const definitions = options.definitions ?? BOT_DEFINITIONS;
+  const env = (region: string) => ({ account, region });
+
+  const botStacks = new Map<string, BotStack>();
+  for (const bot of config.bots.filter((b) => b.source === 'code')) {
+    const define = definitions[bot.name];
+    if (!define) {
+      throw new Error(
+        `bots: "${bot.name}" has source "code" but bot/ defines only ${Object.keys(definitions).join(', ')}; ` +
+          `use source "existing" with its IDs, or add its definition`,
+      );
+    }
+    const definition = define();
+    for (const region of config.regions) {
+      botStacks.set(
+        `${bot.name}/${region}`,
+        new BotStack(app, `Lexdr-Bot-${bot.name}-${region}`, {
+          env: env(region),
+          crossRegionReferences: true,
+          description: `lexdr: Lex V2 bot ${bot.name} (as code) in ${region}`,
+          definition,
+        }),
+      );
+    }
+  }
+
+  const resolveBotIds = (bot: BotConfig, region: string) => {
+    const stack = botStacks.get(`${bot.name}/${region}`);
+    if (!stack) throw new Error(`no bot stack for ${bot.name} in ${region}`);
+    return { botId: stack.botId, botAliasId: stack.botAliasId };
+  };
+  const healthCheck = new HealthCheckStack(app, `Lexdr-HealthCheck-${config.connectRegion}`, {
+    env: env(config.connectRegion),
+    crossRegionReferences: true,
+    description: `lexdr: Lex DR health check, DR table and Connect lookup for Connect in ${config.connectRegion}`,
+    config,
+    resolveBotIds,
+  });
+  return { app, healthCheck, botStacks };
+}
+
+if (require.main === module) {
+  buildApp(readConfigFile()).app.synth();
+}

@@ -1,0 +1,161 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+/** Properties of {@link DrAlarms}. */
+export interface DrAlarmsProps {
+  /** Where every alarm (and its return to OK) is sent. */
+  readonly topic: sns.ITopic;
+  /** Namespace of the health-check metrics. */
+  readonly metricNamespace: string;
+  /** The Connect region (the `ConnectRegion` dimension). */
+  readonly connectRegion: string;
+  /** Bot regions in priority order. */
+  readonly regions: readonly string[];
+  /** Bot names (the `Bot` dimension). */
+  readonly bots: readonly string[];
+  /** The health-check workflow. */
+  readonly stateMachine: sfn.IStateMachine;
+  /** The Connect lookup function. */
+  readonly lookupFunction: lambda.IFunction;
+  /**
+   * Consecutive minutes with at least one failed probe before a bot/region alarm fires.
+   * @default 3
+   */
+  readonly probeFailingMinutes?: number;
+  /**
+   * Whether the "health check not running" alarm notifies. Turn off while the schedule is disabled.
+   * @default true
+   */
+  readonly heartbeatActionsEnabled?: boolean;
+  /**
+   * p99 duration of the lookup above which the latency alarm fires.
+   * @default Duration.seconds(2)
+   */
+  readonly lookupLatencyThreshold?: Duration;
+}
+
+/** The alarms an on-call team needs for lexdr, each notifying the topic on ALARM and OK. */
+export class DrAlarms extends Construct {
+  public readonly noHealthyRegion: cloudwatch.Alarm;
+  public readonly notOnPrimary: cloudwatch.Alarm;
+  public readonly healthCheckNotRunning: cloudwatch.Alarm;
+  public readonly probeFailing: cloudwatch.Alarm[] = [];
+  public readonly workflow: cloudwatch.Alarm[] = [];
+  public readonly lookupErrors: cloudwatch.Alarm;
+  public readonly lookupLatency: cloudwatch.Alarm;
+  public readonly all: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: DrAlarmsProps) {
+    super(scope, id);
+    const minute = Duration.minutes(1);
+    const action = new actions.SnsAction(props.topic);
+    const dims = { ConnectRegion: props.connectRegion };
+    const metric = (metricName: string, statistic: string, dimensionsMap: Record<string, string> = dims) =>
+      new cloudwatch.Metric({ namespace: props.metricNamespace, metricName, statistic, dimensionsMap, period: minute });
+    const add = (alarm: cloudwatch.Alarm): cloudwatch.Alarm => {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      this.all.push(alarm);
+      return alarm;
+    };
+    const gte1 = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+
+    this.noHealthyRegion = add(
+      new cloudwatch.Alarm(this, 'NoHealthyRegion', {
+        alarmDescription: `lexdr: no region has every bot healthy; the lookup answers "err" and calls take the apology path (Connect ${props.connectRegion}).`,
+        metric: metric('NoHealthyRegion', 'Maximum'),
+        threshold: 1,
+        comparisonOperator: gte1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    this.notOnPrimary = add(
+      new cloudwatch.Alarm(this, 'NotOnPrimary', {
+        alarmDescription: `lexdr: calls are served from a non-primary region (${props.regions.slice(1).join(', ')}); the primary ${props.regions[0]} failed its probes.`,
+        metric: metric('ActiveRegionIndex', 'Maximum'),
+        threshold: 1,
+        comparisonOperator: gte1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    const periods = props.probeFailingMinutes ?? 3;
+    for (const bot of props.bots) {
+      for (const region of props.regions) {
+        this.probeFailing.push(
+          add(
+            new cloudwatch.Alarm(this, `ProbeFailing-${bot}-${region}`, {
+              alarmDescription: `lexdr: probes of ${bot} in ${region} failed in each of the last ${periods} minutes.`,
+              metric: metric('ProbeSuccess', 'Average', { ...dims, Bot: bot, Region: region }),
+              threshold: 1,
+              comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+              evaluationPeriods: periods,
+              datapointsToAlarm: periods,
+              treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+            }),
+          ),
+        );
+      }
+    }
+    const workflowMetrics: [string, cloudwatch.Metric][] = [
+      ['ExecutionsFailed', props.stateMachine.metricFailed({ period: minute, statistic: 'Sum' })],
+      ['ExecutionsTimedOut', props.stateMachine.metricTimedOut({ period: minute, statistic: 'Sum' })],
+      ['ExecutionThrottled', props.stateMachine.metricThrottled({ period: minute, statistic: 'Sum' })],
+    ];
+    for (const [name, m] of workflowMetrics) {
+      this.workflow.push(
+        add(
+          new cloudwatch.Alarm(this, `Workflow${name}`, {
+            alarmDescription: `lexdr: the health-check workflow reported ${name}; see its execution log.`,
+            metric: m,
+            threshold: 1,
+            comparisonOperator: gte1,
+            evaluationPeriods: 1,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          }),
+        ),
+      );
+    }
+    this.healthCheckNotRunning = add(
+      new cloudwatch.Alarm(this, 'HealthCheckNotRunning', {
+        alarmDescription:
+          'lexdr: no health-check result for 3 minutes (schedule disabled, workflow failing before publishing, or metrics not delivered). The DR table is not being maintained.',
+        metric: metric('ActiveRegionIndex', 'SampleCount'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        actionsEnabled: props.heartbeatActionsEnabled ?? true,
+      }),
+    );
+    this.lookupErrors = add(
+      new cloudwatch.Alarm(this, 'LookupErrors', {
+        alarmDescription:
+          'lexdr: the Connect lookup function failed; Connect takes the flow error branch for those calls.',
+        metric: props.lookupFunction.metricErrors({ period: minute, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: gte1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    const latency = props.lookupLatencyThreshold ?? Duration.seconds(2);
+    this.lookupLatency = add(
+      new cloudwatch.Alarm(this, 'LookupLatency', {
+        alarmDescription: `lexdr: the Connect lookup's p99 duration is above ${latency.toMilliseconds()} ms (Connect gives up after the flow's time limit).`,
+        metric: props.lookupFunction.metricDuration({ period: Duration.minutes(5), statistic: 'p99' }),
+        threshold: latency.toMilliseconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+}

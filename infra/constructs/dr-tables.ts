@@ -1,0 +1,92 @@
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+
+/** Construct ID of the singleton function CDK creates for every AwsCustomResource in a stack. */
+const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
+
+/** Properties of {@link DrTables}. */
+export interface DrTablesProps {
+  /** Name of the table holding `connectRegion` → `lexRegion` (the Connect lookup reads it). */
+  readonly tableName: string;
+  /** Name of the table recording every region change (keys `connectRegion` + `changeId`). */
+  readonly historyTableName: string;
+  /** The Connect region: the partition key of the one item the seed creates. */
+  readonly connectRegion: string;
+  /** The primary bot region: the seed item's `lexRegion`, so the first call works before the first health check. */
+  readonly primaryRegion: string;
+  /**
+   * Customer managed key for both tables.
+   * @default - AWS managed key (`aws/dynamodb`)
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * The DR table and its history table (on demand, point-in-time recovery, encrypted, retained on stack deletion),
+ * and a seed that creates `{connectRegion, lexRegion: <primary>}` only if the item does not exist: a redeploy
+ * never overwrites the region the health check chose.
+ */
+export class DrTables extends Construct {
+  public readonly table: dynamodb.Table;
+  public readonly historyTable: dynamodb.Table;
+  public readonly seed: cr.AwsCustomResource;
+
+  constructor(scope: Construct, id: string, props: DrTablesProps) {
+    super(scope, id);
+    const common = {
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
+      ...(props.encryptionKey
+        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
+        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
+    };
+    this.table = new dynamodb.Table(this, 'Table', {
+      ...common,
+      tableName: props.tableName,
+      partitionKey: { name: 'connectRegion', type: dynamodb.AttributeType.STRING },
+    });
+    this.historyTable = new dynamodb.Table(this, 'History', {
+      ...common,
+      tableName: props.historyTableName,
+      partitionKey: { name: 'connectRegion', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'changeId', type: dynamodb.AttributeType.STRING },
+    });
+
+    const putIfAbsent: cr.AwsSdkCall = {
+      service: 'DynamoDB',
+      action: 'putItem',
+      parameters: {
+        TableName: this.table.tableName,
+        Item: { connectRegion: { S: props.connectRegion }, lexRegion: { S: props.primaryRegion } },
+        ConditionExpression: 'attribute_not_exists(connectRegion)',
+      },
+      physicalResourceId: cr.PhysicalResourceId.of(`seed-${props.connectRegion}`),
+      ignoreErrorCodesMatching: 'ConditionalCheckFailedException',
+    };
+    this.seed = new cr.AwsCustomResource(this, 'Seed', {
+      resourceType: 'Custom::LexdrSeed',
+      onCreate: putIfAbsent,
+      onUpdate: putIfAbsent,
+      installLatestAwsSdk: false,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.table.tableArn] }),
+      ]),
+    });
+    this.seed.node.addDependency(this.table);
+    if (props.encryptionKey) props.encryptionKey.grantEncryptDecrypt(this.seed);
+    const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
+    if (provider) {
+      Validations.of(provider).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "CDK's AwsCustomResource provider (runs only on deploy, to seed the DR item) writes its own logs through the AWS managed basic execution policy; its data access is the single dynamodb:PutItem statement on the DR table.",
+      });
+    }
+  }
+}

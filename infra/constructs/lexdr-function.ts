@@ -1,0 +1,106 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../stacks/sizing';
+
+/** Properties of a {@link LexdrFunction}. */
+export interface LexdrFunctionProps {
+  /** Path of the handler file (TypeScript), bundled with the local esbuild. */
+  readonly entry: string;
+  /** What the function does (shown in the Lambda console). */
+  readonly description: string;
+  /** Memory in MB. */
+  readonly memorySize: number;
+  /** Hard timeout of one invocation. */
+  readonly timeout: Duration;
+  /**
+   * Environment variables. Their total size is checked against Lambda's 4 KB limit at synth time; pass
+   * `environmentSizeHint` when values hold unresolved tokens.
+   * @default {} (plus POWERTOOLS_SERVICE_NAME)
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * The environment as it will be deployed (tokens replaced by values of their real length), for the size check.
+   * @default - `environment` itself
+   */
+  readonly environmentSizeHint?: Record<string, string>;
+  /**
+   * Powertools service name (log `service` field).
+   * @default 'lexdr'
+   */
+  readonly serviceName?: string;
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A lexdr Lambda function: Node.js (newest runtime), arm64, JSON logs to its own log group with a retention,
+ * bundled locally by esbuild with the AWS SDK left to the runtime, and its own role that may only write its logs.
+ * Callers add the statements the function needs to `role`.
+ */
+export class LexdrFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: LexdrFunctionProps) {
+    super(scope, id);
+    const environment = { POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'lexdr', ...props.environment };
+    const sized: Record<string, string> = { ...environment, ...props.environmentSizeHint };
+    const bytes = Object.entries(sized).reduce(
+      (n, [k, v]) => n + Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8'),
+      0,
+    );
+    if (bytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+      const largest = Object.entries(sized).sort((a, b) => b[1].length - a[1].length)[0];
+      throw new Error(
+        `${this.node.path}: environment variables would take ${bytes} bytes; Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}. ` +
+          `The largest is ${largest?.[0]} (${largest?.[1].length} bytes): configure fewer bots or regions.`,
+      );
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (execution role)`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment,
+      bundling: {
+        forceDockerBundling: false,
+        externalModules: ['@aws-sdk/*', '@smithy/*'],
+        minify: true,
+        target: 'node22',
+      },
+    });
+    this.function.node.addDependency(this.role);
+  }
+}

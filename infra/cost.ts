@@ -1,0 +1,371 @@
+/**
+ * What lexdr costs a month at public list prices (us-east-1), next to the 2020 design it replaces, and how fast
+ * each notices a failed region. Pure: `estimateMonthlyCost(config, usage)` → lines; `formatCostReport` → text.
+ * Run `npx tsx infra/cost.ts [path/to/cdk.json]` to print the report for a config.
+ */
+import type { LexdrConfig } from './config';
+import { cyclesPerExecution, readConfigFile } from './config';
+import { HEALTH_CHECK_FUNCTION, LOOKUP_FUNCTION, PROBE_FUNCTION } from './stacks/sizing';
+
+// ---------- prices (USD, us-east-1, public list prices as of 2026-11) ----------
+// Sources: "AWS Step Functions Pricing", "AWS Lambda Pricing", "Amazon Lex Pricing", "Amazon DynamoDB Pricing
+// (on-demand capacity)", "Amazon CloudWatch Pricing", "AWS X-Ray Pricing", "Amazon EventBridge Pricing
+// (Scheduler)", "AWS Key Management Service Pricing" pages on aws.amazon.com. Check them before quoting.
+
+/** Step Functions Express: per request (execution start). */
+export const SFN_EXPRESS_PER_REQUEST = 1.0 / 1_000_000;
+/** Step Functions Express: per GB-second, billed in 64 MB memory blocks and 100 ms steps. */
+export const SFN_EXPRESS_PER_GB_SECOND = 0.00001667;
+/** Step Functions Express memory block. */
+export const SFN_EXPRESS_BLOCK_MB = 64;
+/** Lambda: per request. */
+export const LAMBDA_PER_REQUEST = 0.2 / 1_000_000;
+/** Lambda arm64: per GB-second. */
+export const LAMBDA_ARM_PER_GB_SECOND = 0.0000133334;
+/** Lambda x86_64: per GB-second (the 2020 design's function). */
+export const LAMBDA_X86_PER_GB_SECOND = 0.0000166667;
+/** Lex: per text request (RecognizeText, V1 PostText). PutSession/GetSession/DeleteSession carry no request charge. */
+export const LEX_TEXT_REQUEST = 0.00075;
+/** DynamoDB on-demand: per read request unit. */
+export const DDB_PER_RRU = 0.125 / 1_000_000;
+/** DynamoDB on-demand: per write request unit. */
+export const DDB_PER_WRU = 0.625 / 1_000_000;
+/** CloudWatch: PutMetricData and other API requests, per request. */
+export const CW_PER_API_REQUEST = 0.01 / 1_000;
+/** CloudWatch: per custom metric (first 10,000) per month. */
+export const CW_PER_METRIC = 0.3;
+/** CloudWatch: per standard-resolution alarm metric per month. */
+export const CW_PER_ALARM = 0.1;
+/** CloudWatch: per dashboard per month. */
+export const CW_PER_DASHBOARD = 3.0;
+/** CloudWatch Logs: per GB ingested (standard class). */
+export const CW_LOGS_PER_GB = 0.5;
+/** X-Ray: per trace recorded. */
+export const XRAY_PER_TRACE = 5.0 / 1_000_000;
+/** EventBridge Scheduler: per invocation. */
+export const SCHEDULER_PER_INVOCATION = 1.0 / 1_000_000;
+/** KMS: per customer managed key per month (the alarm topic's key). */
+export const KMS_PER_KEY = 1.0;
+
+// ---------- always-free tiers (monthly, do not expire) ----------
+export const FREE = {
+  cloudWatchMetrics: 10,
+  cloudWatchAlarms: 10,
+  cloudWatchDashboards: 3,
+  cloudWatchApiRequests: 1_000_000,
+  cloudWatchLogsGb: 5,
+  lambdaRequests: 1_000_000,
+  lambdaGbSeconds: 400_000,
+  xrayTraces: 100_000,
+  schedulerInvocations: 14_000_000,
+} as const;
+
+// ---------- measured-ish durations (ms) ----------
+/** Health-check function, plan or decide (pure computation, warm). */
+export const HEALTH_CHECK_MS = 25;
+/** Liveness probe: PutSession + GetSession + DeleteSession on a warm connection. */
+export const LIVENESS_PROBE_MS = 180;
+/** NLU probe: RecognizeText + DeleteSession. */
+export const NLU_PROBE_MS = 450;
+/** Seconds an execution runs beyond its last Wait (probing, deciding, publishing). */
+export const EXECUTION_TAIL_SECONDS = 3;
+/** CloudWatch Logs bytes per health-check execution with level ALL and execution data (about 35 events per cycle). */
+export const LOG_BYTES_PER_CYCLE = 35 * 1_200;
+/** Lookup function duration (warm, cached item). */
+export const LOOKUP_MS = 15;
+/** The 2020 design: PostText to the primary from a 128 MB x86 function. */
+export const ORIGINAL_RUN_MS = 600;
+/** The write of a region change (DynamoDB, seconds). */
+export const WRITE_SECONDS = 0.1;
+
+/** How lexdr is used: the parts of the bill that depend on traffic rather than on the config. */
+export interface Usage {
+  /** Days in the month. @default 30 */
+  readonly days?: number;
+  /** Contacts that reach the lookup per month (each one Lambda call; reads mostly served from its cache). @default 0 */
+  readonly callsPerMonth?: number;
+  /** Writes to the DR table per month (only when health counters or the region change). @default 500 */
+  readonly stateWritesPerMonth?: number;
+}
+
+export interface CostLine {
+  readonly service: string;
+  readonly item: string;
+  readonly quantity: number;
+  readonly unit: string;
+  readonly usd: number;
+}
+
+export interface CostEstimate {
+  readonly lines: readonly CostLine[];
+  readonly totalUsd: number;
+  /** What the always-free tiers take off the total. */
+  readonly freeTier: readonly CostLine[];
+  readonly freeTierUsd: number;
+  readonly totalAfterFreeTierUsd: number;
+  /** The 2020 design (a Lambda every 5 minutes sending PostText to the primary, writing DynamoDB each run). */
+  readonly original: { readonly lines: readonly CostLine[]; readonly totalUsd: number };
+  /** Worst-case seconds from a region failing to the DR table naming another region. */
+  readonly detectionSeconds: { readonly lexdr: number; readonly original: number };
+  /** Numbers the lines are built from. */
+  readonly basis: {
+    readonly executions: number;
+    readonly cycles: number;
+    readonly probes: number;
+    readonly nluProbes: number;
+    readonly lambdaInvocations: number;
+    readonly customMetrics: number;
+    readonly alarms: number;
+  };
+}
+
+const gb = (mb: number) => mb / 1024;
+
+/** Number of alarms the stack creates for a config (see infra/constructs/dr-alarms.ts). */
+export function alarmCount(c: Pick<LexdrConfig, 'bots' | 'regions'>): number {
+  // no healthy region, not on primary, 3 workflow, not running, lookup errors, lookup latency + one per bot/region
+  return 8 + c.bots.length * c.regions.length;
+}
+
+/** Monthly cost of lexdr for a config at list prices. */
+export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): CostEstimate {
+  const days = usage.days ?? 30;
+  const minutes = days * 24 * 60;
+  const executions = minutes; // one scheduled execution a minute
+  const cyclesPer = cyclesPerExecution(config);
+  const cycles = executions * cyclesPer;
+  const pairs = config.bots.length * config.regions.length;
+  const probes = cycles * pairs;
+  const alwaysNlu = config.probe.method === 'nlu' || config.probe.method === 'v1-posttext';
+  const nluProbes = alwaysNlu
+    ? probes
+    : config.probe.nluEveryMinutes === 0
+      ? 0
+      : Math.round(minutes / config.probe.nluEveryMinutes) * pairs;
+  const livenessProbes = probes - nluProbes;
+
+  const lines: CostLine[] = [];
+  const add = (service: string, item: string, quantity: number, unit: string, usd: number) =>
+    lines.push({ service, item, quantity, unit, usd });
+
+  // Step Functions Express
+  const execSeconds = (cyclesPer - 1) * config.cadenceSeconds + EXECUTION_TAIL_SECONDS;
+  const sfnGbSeconds = executions * execSeconds * gb(SFN_EXPRESS_BLOCK_MB);
+  add('Step Functions', 'Express requests', executions, 'executions', executions * SFN_EXPRESS_PER_REQUEST);
+  add(
+    'Step Functions',
+    `Express duration (${execSeconds} s × 64 MB)`,
+    sfnGbSeconds,
+    'GB-s',
+    sfnGbSeconds * SFN_EXPRESS_PER_GB_SECOND,
+  );
+
+  // Lambda (health check + probes)
+  const healthCalls = executions * (1 + cyclesPer); // plan once + decide each cycle
+  const invocations = healthCalls + probes;
+  const lambdaGbSeconds =
+    (healthCalls * HEALTH_CHECK_MS * gb(HEALTH_CHECK_FUNCTION.memoryMb) +
+      livenessProbes * LIVENESS_PROBE_MS * gb(PROBE_FUNCTION.memoryMb) +
+      nluProbes * NLU_PROBE_MS * gb(PROBE_FUNCTION.memoryMb)) /
+    1000;
+  add('Lambda', 'Requests (plan, decide, probes)', invocations, 'requests', invocations * LAMBDA_PER_REQUEST);
+  add('Lambda', 'Duration (arm64)', lambdaGbSeconds, 'GB-s', lambdaGbSeconds * LAMBDA_ARM_PER_GB_SECOND);
+  const calls = usage.callsPerMonth ?? 0;
+  const lookupGbSeconds = (calls * LOOKUP_MS * gb(LOOKUP_FUNCTION.memoryMb)) / 1000;
+  if (calls > 0) {
+    add('Lambda', 'Connect lookup requests', calls, 'requests', calls * LAMBDA_PER_REQUEST);
+    add(
+      'Lambda',
+      'Connect lookup duration (arm64)',
+      lookupGbSeconds,
+      'GB-s',
+      lookupGbSeconds * LAMBDA_ARM_PER_GB_SECOND,
+    );
+  }
+
+  // Lex
+  add('Lex', 'Liveness probes (PutSession/GetSession/DeleteSession)', livenessProbes, 'probes', 0);
+  add('Lex', 'NLU probes (RecognizeText)', nluProbes, 'text requests', nluProbes * LEX_TEXT_REQUEST);
+
+  // DynamoDB
+  const reads = cycles; // one strongly consistent GetItem (1 RRU, item < 4 KB) per cycle
+  const lookupReads = Math.min(calls, (minutes * 60) / Math.max(1, config.lookupCacheSeconds)) * 0.5;
+  const writes = usage.stateWritesPerMonth ?? 500;
+  add('DynamoDB', 'Reads (workflow, strongly consistent)', reads, 'RRU', reads * DDB_PER_RRU);
+  if (calls > 0) add('DynamoDB', 'Reads (lookup, after its cache)', lookupReads, 'RRU', lookupReads * DDB_PER_RRU);
+  add('DynamoDB', 'Writes (only on change; + history)', writes * 2, 'WRU', writes * 2 * DDB_PER_WRU);
+
+  // CloudWatch
+  const customMetrics = 2 * pairs + 3;
+  const alarms = alarmCount(config);
+  const logGb = (cycles * LOG_BYTES_PER_CYCLE) / 1024 ** 3;
+  add('CloudWatch', 'PutMetricData (1 per execution)', executions, 'requests', executions * CW_PER_API_REQUEST);
+  add('CloudWatch', 'Custom metrics (2 per bot-region + 3)', customMetrics, 'metrics', customMetrics * CW_PER_METRIC);
+  add('CloudWatch', 'Alarms', alarms, 'alarms', alarms * CW_PER_ALARM);
+  add('CloudWatch', 'Dashboard', 1, 'dashboard', CW_PER_DASHBOARD);
+  add('CloudWatch', 'Logs ingested (workflow level ALL + data)', logGb, 'GB', logGb * CW_LOGS_PER_GB);
+
+  // Others
+  add('X-Ray', 'Workflow traces', executions, 'traces', executions * XRAY_PER_TRACE);
+  add('EventBridge', 'Scheduler invocations', executions, 'invocations', executions * SCHEDULER_PER_INVOCATION);
+  if (!config.alarmTopicArn) add('KMS', 'Alarm topic key', 1, 'key', KMS_PER_KEY);
+
+  const totalUsd = sum(lines);
+
+  // Always-free tiers
+  const freeTier: CostLine[] = [];
+  const free = (service: string, item: string, quantity: number, unit: string, usd: number) =>
+    freeTier.push({ service, item, quantity, unit, usd: -usd });
+  free(
+    'CloudWatch',
+    '10 metrics',
+    Math.min(FREE.cloudWatchMetrics, customMetrics),
+    'metrics',
+    Math.min(FREE.cloudWatchMetrics, customMetrics) * CW_PER_METRIC,
+  );
+  free(
+    'CloudWatch',
+    '10 alarms',
+    Math.min(FREE.cloudWatchAlarms, alarms),
+    'alarms',
+    Math.min(FREE.cloudWatchAlarms, alarms) * CW_PER_ALARM,
+  );
+  free('CloudWatch', '3 dashboards', 1, 'dashboard', CW_PER_DASHBOARD);
+  free(
+    'CloudWatch',
+    '1M API requests',
+    Math.min(FREE.cloudWatchApiRequests, executions),
+    'requests',
+    Math.min(FREE.cloudWatchApiRequests, executions) * CW_PER_API_REQUEST,
+  );
+  free(
+    'CloudWatch',
+    '5 GB logs',
+    Math.min(FREE.cloudWatchLogsGb, logGb),
+    'GB',
+    Math.min(FREE.cloudWatchLogsGb, logGb) * CW_LOGS_PER_GB,
+  );
+  const allInvocations = invocations + calls;
+  free(
+    'Lambda',
+    '1M requests',
+    Math.min(FREE.lambdaRequests, allInvocations),
+    'requests',
+    Math.min(FREE.lambdaRequests, allInvocations) * LAMBDA_PER_REQUEST,
+  );
+  const allGbSeconds = lambdaGbSeconds + lookupGbSeconds;
+  free(
+    'Lambda',
+    '400,000 GB-s',
+    Math.min(FREE.lambdaGbSeconds, allGbSeconds),
+    'GB-s',
+    Math.min(FREE.lambdaGbSeconds, allGbSeconds) * LAMBDA_ARM_PER_GB_SECOND,
+  );
+  free(
+    'X-Ray',
+    '100,000 traces',
+    Math.min(FREE.xrayTraces, executions),
+    'traces',
+    Math.min(FREE.xrayTraces, executions) * XRAY_PER_TRACE,
+  );
+  free(
+    'EventBridge',
+    '14M scheduler invocations',
+    Math.min(FREE.schedulerInvocations, executions),
+    'invocations',
+    Math.min(FREE.schedulerInvocations, executions) * SCHEDULER_PER_INVOCATION,
+  );
+  const freeTierUsd = sum(freeTier);
+
+  // The 2020 design: a Lambda every 5 minutes, PostText to the primary, a DynamoDB write each run.
+  const runs = minutes / 5;
+  const originalGbSeconds = (runs * ORIGINAL_RUN_MS * gb(128)) / 1000;
+  const originalLines: CostLine[] = [
+    {
+      service: 'Lex',
+      item: 'PostText to the primary',
+      quantity: runs,
+      unit: 'text requests',
+      usd: runs * LEX_TEXT_REQUEST,
+    },
+    { service: 'Lambda', item: 'Requests', quantity: runs, unit: 'requests', usd: runs * LAMBDA_PER_REQUEST },
+    {
+      service: 'Lambda',
+      item: 'Duration (x86, 128 MB)',
+      quantity: originalGbSeconds,
+      unit: 'GB-s',
+      usd: originalGbSeconds * LAMBDA_X86_PER_GB_SECOND,
+    },
+    { service: 'DynamoDB', item: 'Write each run', quantity: runs, unit: 'WRU', usd: runs * DDB_PER_WRU },
+    { service: 'EventBridge', item: 'Rule invocations', quantity: runs, unit: 'invocations', usd: 0 },
+  ];
+
+  const probeTimeout = config.probe.timeoutMs / 1000;
+  return {
+    lines,
+    totalUsd,
+    freeTier,
+    freeTierUsd,
+    totalAfterFreeTierUsd: totalUsd + freeTierUsd,
+    original: { lines: originalLines, totalUsd: sum(originalLines) },
+    detectionSeconds: {
+      lexdr: round(config.failThreshold * config.cadenceSeconds + probeTimeout + WRITE_SECONDS, 1),
+      original: round(5 * 60 + probeTimeout, 1),
+    },
+    basis: { executions, cycles, probes, nluProbes, lambdaInvocations: invocations, customMetrics, alarms },
+  };
+}
+
+function sum(lines: readonly CostLine[]): number {
+  return lines.reduce((n, l) => n + l.usd, 0);
+}
+
+function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+const usd = (n: number) => (n < 0 ? '-' : '') + '$' + Math.abs(n).toFixed(2);
+const qty = (n: number) =>
+  n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+
+function table(lines: readonly CostLine[]): string[] {
+  const rows = lines.map((l) => [l.service, l.item, `${qty(l.quantity)} ${l.unit}`, usd(l.usd)]);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map(
+    (r) =>
+      `  ${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padStart(widths[2]!)}  ${r[3]!.padStart(9)}`,
+  );
+}
+
+/** The estimate as a plain-text report. */
+export function formatCostReport(config: LexdrConfig, e: CostEstimate): string {
+  const b = e.basis;
+  return [
+    `lexdr monthly cost at list prices (us-east-1, 30 days) — ${config.regions.length} regions × ${config.bots.length} bot(s), ` +
+      `cadence ${config.cadenceSeconds} s, probe "${config.probe.method}", NLU every ${config.probe.nluEveryMinutes} min`,
+    `  ${qty(b.executions)} executions, ${qty(b.cycles)} cycles, ${qty(b.probes)} probes (${qty(b.nluProbes)} NLU), ${qty(b.lambdaInvocations)} Lambda requests`,
+    '',
+    ...table(e.lines),
+    `  ${'Total'.padEnd(20)}${usd(e.totalUsd).padStart(9)}`,
+    '',
+    'Always-free tiers remove:',
+    ...table(e.freeTier),
+    `  ${'Total after free tiers'.padEnd(24)}${usd(e.totalAfterFreeTierUsd).padStart(9)}`,
+    '',
+    'The 2020 design (Lambda every 5 minutes, PostText to the primary, DynamoDB write each run):',
+    ...table(e.original.lines),
+    `  ${'Total'.padEnd(20)}${usd(e.original.totalUsd).padStart(9)}`,
+    '',
+    'Worst-case time from a region failing to the DR table naming another one:',
+    `  lexdr:    ${e.detectionSeconds.lexdr} s (failThreshold ${config.failThreshold} × cadence ${config.cadenceSeconds} s + probe timeout ${config.probe.timeoutMs / 1000} s + write)`,
+    `  original: ${e.detectionSeconds.original} s (5-minute schedule + probe timeout; one failure switches)`,
+    '',
+    'Not included: Lex traffic of real callers, Amazon Connect, data transfer, taxes. Prices change: check the AWS pricing pages.',
+  ].join('\n');
+}
+
+if (require.main === module) {
+  const config = readConfigFile(process.argv[2]);
+  console.log(formatCostReport(config, estimateMonthlyCost(config)));
+}

@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { BotDefinition } from '../../bot';
+import { CodeBot } from '../constructs/code-bot';
+
+/** Properties of {@link BotStack}. */
+export interface BotStackProps extends StackProps {
+  /** The bot as code. The same definition is deployed to every region. */
+  readonly definition: BotDefinition;
+  /**
+   * Handler file of the fulfillment code hook.
+   * @default handlers/fulfillment.ts
+   */
+  readonly fulfillmentEntry?: string;
+  /**
+   * Prefix of the SSM parameters holding the bot's IDs.
+   * @default '/lexdr/bots'
+   */
+  readonly parameterPrefix?: string;
+}
+
+/**
+ * One bot-as-code in one region: the bot, its version and `live` alias with the fulfillment code hook, and its IDs
+ * as stack outputs and SSM parameters (`<prefix>/<bot>/botId`, `botAliasId`, `botAliasArn`).
+ */
+export class BotStack extends Stack {
+  public readonly bot: CodeBot;
+  /** Lex V2 bot ID. */
+  public readonly botId: string;
+  /** Lex V2 bot alias ID of the `live` alias. */
+  public readonly botAliasId: string;
+  /** ARN of the `live` alias. */
+  public readonly botAliasArn: string;
+
+  constructor(scope: Construct, id: string, props: BotStackProps) {
+    super(scope, id, props);
+    this.bot = new CodeBot(this, 'CodeBot', {
+      definition: props.definition,
+      fulfillmentEntry: props.fulfillmentEntry ?? join(__dirname, '..', '..', 'handlers', 'fulfillment.ts'),
+    });
+    this.botId = this.bot.botId;
+    this.botAliasId = this.bot.botAliasId;
+    this.botAliasArn = this.bot.botAliasArn;
+
+    const name = props.definition.bot.name;
+    const prefix = `${props.parameterPrefix ?? '/lexdr/bots'}/${name}`;
+    const publish = (key: string, value: string, description: string) => {
+      new CfnOutput(this, key[0]!.toUpperCase() + key.slice(1), { value, description });
+      new ssm.StringParameter(this, `${key}Parameter`, {
+        parameterName: `${prefix}/${key}`,
+        stringValue: value,
+        description,
+      });
+    };
+    publish('botId', this.botId, `Lex V2 bot ID of ${name}`);
+    publish('botAliasId', this.botAliasId, `Lex V2 alias ID of ${name}'s live alias`);
+    publish('botAliasArn', this.botAliasArn, `ARN of ${name}'s live alias`);
+    new CfnOutput(this, 'DefinitionHash', {
+      value: this.bot.definitionHash,
+      description: 'Hash of the deployed bot definition (same in every region)',
+    });
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Memory and timeouts of lexdr's functions, shared by the stacks and the cost model (`infra/cost.ts`) so the
+ * estimate prices what is deployed.
+ */
+
+/** Health-check function (plan + decide): pure computation. */
+export const HEALTH_CHECK_FUNCTION = { memoryMb: 128, timeoutSeconds: 5 } as const;
+
+/** Probe function: one bot in one region, up to three Lex calls each bounded by `probe.timeoutMs`. */
+export const PROBE_FUNCTION = { memoryMb: 128, timeoutSeconds: 8 } as const;
+
+/**
+ * Lookup function called by Amazon Connect on every contact. Connect waits at most 8 s (3 s by default) before
+ * taking the Error branch; the lookup bounds its table read at 2 s, so 3 s leaves a cold start room.
+ */
+export const LOOKUP_FUNCTION = { memoryMb: 512, timeoutSeconds: 3 } as const;
+
+/** Lambda's limit on the total size of a function's environment variables (keys and values). */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
