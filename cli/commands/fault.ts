@@ -1,0 +1,80 @@
+/** `lexdr fault <region> <mode>`: inject (or clear with `none`) a fault into a local Lex region. Local only. */
+import type { Command } from 'commander';
+import type { CliContext } from '../lib/context';
+import { withTarget } from '../lib/context';
+import { TargetNotFoundError, UsageError } from '../lib/errors';
+import type { GlobalOptions } from '../lib/target';
+
+export const FAULT_MODES = ['none', 'down', 'throttled', 'notfound', 'hang', 'slow', 'wrongintent'] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
+
+const MODE_HELP: Record<FaultMode, string> = {
+  none: 'answer normally (clears the fault)',
+  down: '500 InternalServerException',
+  throttled: '429 ThrottlingException',
+  notfound: '404 ResourceNotFoundException (alias gone)',
+  hang: 'never answer until cleared (probes time out)',
+  slow: 'answer after --latency ms (default 3000)',
+  wrongintent: 'NLU answers FallbackIntent; session APIs work',
+};
+
+export interface FaultOptions {
+  latency?: string;
+}
+
+export function parseFault(region: string, mode: string, regions: readonly string[], latency?: string) {
+  if (!regions.includes(region))
+    throw new UsageError(`region "${region}": not a region of the local system (${regions.join(', ')})`);
+  if (!(FAULT_MODES as readonly string[]).includes(mode))
+    throw new UsageError(`mode "${mode}": must be one of ${FAULT_MODES.join(', ')}`);
+  let latencyMs: number | undefined;
+  if (latency !== undefined) {
+    if (mode !== 'slow') throw new UsageError(`--latency only applies to mode slow (got mode ${mode})`);
+    latencyMs = Number(latency);
+    if (!Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > 600_000)
+      throw new UsageError(`--latency "${latency}": must be a whole number of milliseconds 0–600000`);
+  }
+  return { mode: mode as FaultMode, ...(latencyMs !== undefined ? { latencyMs } : {}) };
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('fault')
+    .description('Inject a fault into a local Lex region (local system only); mode "none" clears it.')
+    .argument('<region>', 'a region of the local system, e.g. us-east-1')
+    .argument('<mode>', FAULT_MODES.join(' | '))
+    .option('--latency <ms>', 'delay of mode slow, in milliseconds')
+    .addHelpText(
+      'after',
+      `\nModes:\n${FAULT_MODES.map((m) => `  ${m.padEnd(12)}${MODE_HELP[m]}`).join('\n')}\n\nThe next health-check cycle sees it: \`lexdr status\` shows the counters move.`,
+    )
+    .action(async (region: string, mode: string, opts: FaultOptions, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (g.aws) throw new UsageError('fault injection works on the local system only; on AWS run `lexdr drill`');
+      await withTarget(ctx, { ...g, local: true }, {}, async (t) => {
+        const fault = parseFault(region, mode, t.regions ?? [], opts.latency);
+        const url = t.local?.lex[region];
+        if (!url) throw new UsageError(`the local system has no Lex endpoint for ${region}`);
+        let res: Response;
+        try {
+          res = await fetch(`${url}/_lexdr/fault`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(fault),
+          });
+        } catch (err) {
+          throw new TargetNotFoundError(
+            `the local Lex region ${region} at ${url} is not reachable (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): is \`npm start\` running?`,
+          );
+        }
+        const body = (await res.json().catch(() => ({}))) as { mode?: string; message?: string; latencyMs?: number };
+        if (res.status === 400) throw new UsageError(body.message ?? 'the local region refused the fault');
+        if (!res.ok) throw new Error(`PUT ${url}/_lexdr/fault: HTTP ${res.status} ${body.message ?? ''}`);
+        ctx.io.out(
+          fault.mode === 'none'
+            ? `${region}: fault cleared; Lex answers normally.`
+            : `${region}: fault "${body.mode}"${body.latencyMs !== undefined ? ` (${body.latencyMs} ms)` : ''} injected — ${MODE_HELP[fault.mode]}. The next health-check cycle sees it.`,
+        );
+      });
+    });
+}

@@ -1,0 +1,103 @@
+/** `lexdr status`: the active region per Connect region, the pin, per-region counters and probes, recent changes. */
+import type { Command } from 'commander';
+import type { CliContext } from '../lib/context';
+import { withTarget } from '../lib/context';
+import type { DrItem, RegionChange } from '../lib/dr-table';
+import { getItem, queryHistory } from '../lib/dr-table';
+import { relative, table } from '../lib/format';
+import { lastProbes } from '../lib/probes';
+import type { GlobalOptions, ProbeView, Target } from '../lib/target';
+
+export interface StatusReport {
+  target: 'local' | 'aws';
+  connectRegion: string;
+  activeRegion: string | null;
+  regions: string[];
+  item: DrItem | null;
+  pin: DrItem['pin'];
+  probes: ProbeView[];
+  recentChanges: RegionChange[];
+}
+
+export async function collectStatus(t: Target, now: Date): Promise<StatusReport> {
+  const since = new Date(now.getTime() - 7 * 86_400_000).toISOString();
+  const [item, probes, changes] = await Promise.all([getItem(t), lastProbes(t, now), queryHistory(t, since)]);
+  const regions = t.regions ?? Object.keys(item?.regionHealth ?? {});
+  return {
+    target: t.kind,
+    connectRegion: t.connectRegion,
+    activeRegion: item?.lexRegion ?? null,
+    regions,
+    item,
+    pin: item?.pin ?? null,
+    probes,
+    recentChanges: changes.slice(-5),
+  };
+}
+
+export function formatStatus(s: StatusReport, now: Date): string {
+  const lines: string[] = [];
+  const primary = s.regions[0];
+  const active = s.activeRegion;
+  const label =
+    active === null
+      ? 'no lexDR item yet (the health check has not run)'
+      : active === 'err'
+        ? 'err — NO HEALTHY REGION (calls take the apology path)'
+        : `${active}${active === primary ? ' (primary)' : ' (NOT the primary)'}`;
+  lines.push(`Connect ${s.connectRegion} → Lex ${label}`);
+  if (s.pin)
+    lines.push(
+      `Pinned to ${s.pin.region} by ${s.pin.by} until ${s.pin.until} (${relative(s.pin.until, now)}): ${s.pin.reason}`,
+    );
+  if (s.item)
+    lines.push(
+      `Item version ${s.item.version}${s.item.updatedAt ? `, updated ${relative(s.item.updatedAt, now)}` : ''}`,
+    );
+  lines.push('');
+  const rows = s.regions.map((r, i) => {
+    const h = s.item?.regionHealth[r];
+    const probes = s.probes.filter((p) => p.region === r);
+    const probe =
+      probes.length === 0
+        ? '-'
+        : probes
+            .map(
+              (p) =>
+                `${p.bot}: ${p.ok ? 'ok' : p.reason}${p.latencyMs >= 0 ? ` ${p.latencyMs} ms` : ''}${p.at ? ` (${relative(p.at, now)})` : ''}`,
+            )
+            .join('; ');
+    return [
+      `${r === active ? '*' : ' '} ${r}`,
+      i === 0 ? 'primary' : `#${i + 1}`,
+      h ? String(h.fails) : '-',
+      h ? String(h.passes) : '-',
+      h?.reason ?? '-',
+      probe,
+    ];
+  });
+  lines.push(table(rows, ['  region', 'priority', 'fails', 'passes', 'reason', 'last probe']));
+  lines.push('');
+  if (s.recentChanges.length === 0) lines.push('No region changes in the last 7 days.');
+  else {
+    lines.push('Recent region changes:');
+    for (const c of s.recentChanges)
+      lines.push(`  ${c.at}  ${c.from} → ${c.to}  ${c.reason}${c.drill ? ' (drill)' : ''}: ${c.detail}`);
+  }
+  return lines.join('\n');
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description('Show the active Lex region, the pin, per-region health and the latest region changes.')
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      await withTarget(ctx, g, {}, async (t) => {
+        const now = ctx.io.now();
+        const s = await collectStatus(t, now);
+        ctx.io.out(opts.json ? JSON.stringify(s, null, 2) : formatStatus(s, now));
+      });
+    });
+}

@@ -1,0 +1,288 @@
+/**
+ * Which lexdr the CLI talks to, and the clients to reach it. Both targets use the same real SDK v3 clients:
+ * - `--local`: `.lexdr/local.json` written by `npm start` (DynamoDB at the local endpoint; executions through
+ *   the control server's `/executions`, which mirrors StartExecution / DescribeExecution);
+ * - `--aws`: the deployed stack's outputs (CloudFormation DescribeStacks), or flags / environment variables.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { LocalEndpoints } from '../../local/system';
+import { TargetNotFoundError, UsageError, explainError } from './errors';
+import type { Io } from './io';
+
+/** The options every command accepts (commander's global options). */
+export interface GlobalOptions {
+  local?: boolean;
+  aws?: boolean;
+  localFile?: string;
+  stack?: string;
+  region?: string;
+  stateMachineArn?: string;
+  table?: string;
+  historyTable?: string;
+  metricNamespace?: string;
+  connectRegion?: string;
+  regions?: string;
+  endpointUrl?: string;
+}
+
+export const DEFAULT_STACK = 'LexdrHealthCheck';
+export const LOCAL_FILE = join('.lexdr', 'local.json');
+
+export interface ExecutionStatus {
+  executionArn: string;
+  name: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+  startDate?: Date;
+  stopDate?: Date;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+/** StartExecution / DescribeExecution, on Step Functions or on the local control server. */
+export interface Executions {
+  start(input: unknown): Promise<{ executionArn: string; name: string }>;
+  describe(executionArn: string, name: string): Promise<ExecutionStatus>;
+}
+
+/** The latest probe of one bot in one region. */
+export interface ProbeView {
+  bot: string;
+  region: string;
+  ok: boolean;
+  reason: string;
+  latencyMs: number;
+  /** ISO time of the datapoint (AWS) or undefined (local: the latest cycle). */
+  at?: string;
+}
+
+export interface Target {
+  kind: 'local' | 'aws';
+  /** Human description for messages ("local system at http://…", "stack X in us-east-1"). */
+  where: string;
+  connectRegion: string;
+  /** Bot regions in priority order, when known (the local file or the stack's `Regions` output). */
+  regions?: string[];
+  table: string;
+  historyTable: string;
+  metricNamespace: string;
+  stateMachineArn?: string;
+  dynamodb: DynamoDBClient;
+  cloudwatch: CloudWatchClient;
+  executions?: Executions;
+  /** The local endpoints (local only). */
+  local?: LocalEndpoints;
+  /** How often to poll a running execution. */
+  pollMs: number;
+  consoleUrl?(executionArn: string): string;
+  close(): void;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface ResolveOptions {
+  /** The command starts executions: the state machine ARN is required. */
+  needsStateMachine?: boolean;
+}
+
+/** Picks and connects the target from the global options. */
+export async function resolveTarget(g: GlobalOptions, io: Io, o: ResolveOptions = {}): Promise<Target> {
+  if (g.local && g.aws) throw new UsageError('use either --local or --aws, not both');
+  const localFile = g.localFile ?? io.env.LEXDR_LOCAL_FILE ?? LOCAL_FILE;
+  const localPath = isAbsolute(localFile) ? localFile : join(io.cwd, localFile);
+  const useLocal = g.local || (!g.aws && existsSync(localPath));
+  if (useLocal) return localTarget(localPath);
+  if (!g.aws && !g.stack && !g.stateMachineArn && !g.table && !io.env.LEXDR_TABLE)
+    throw new TargetNotFoundError(
+      `no ${localFile}: start the local system with \`npm start\`, or use --aws --stack NAME --region R`,
+    );
+  return awsTarget(g, io, o);
+}
+
+export function readLocalFile(path: string): LocalEndpoints {
+  if (!existsSync(path))
+    throw new TargetNotFoundError(
+      `no ${path}: start the local system with \`npm start\`, or use --aws --stack NAME --region R`,
+    );
+  try {
+    const e = JSON.parse(readFileSync(path, 'utf8')) as LocalEndpoints;
+    if (!e.dynamodb || !e.table || !Array.isArray(e.regions)) throw new Error('missing dynamodb, table or regions');
+    return e;
+  } catch (err) {
+    throw new UsageError(`${path} is not a lexdr endpoints file (${(err as Error).message}): restart \`npm start\``);
+  }
+}
+
+function localTarget(path: string): Target {
+  const e = readLocalFile(path);
+  const common = { region: e.connectRegion, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
+  const dynamodb = new DynamoDBClient({ ...common, endpoint: e.dynamodb });
+  const cloudwatch = new CloudWatchClient({ ...common, endpoint: e.cloudwatch });
+  const control = e.control;
+  const where = `the local system (${control ?? e.dynamodb})`;
+  return {
+    kind: 'local',
+    where,
+    connectRegion: e.connectRegion,
+    regions: e.regions,
+    table: e.table,
+    historyTable: e.historyTable,
+    metricNamespace: e.metricNamespace,
+    stateMachineArn: e.stateMachineArn,
+    dynamodb,
+    cloudwatch,
+    local: e,
+    pollMs: 250,
+    ...(control ? { executions: localExecutions(control) } : {}),
+    close: () => {
+      dynamodb.destroy();
+      cloudwatch.destroy();
+    },
+  };
+}
+
+/** Calls the local control server; network errors become exit 3 with a hint. */
+export async function localRequest<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, {
+      method,
+      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    });
+  } catch (err) {
+    throw new TargetNotFoundError(
+      `the local system at ${base} is not reachable (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): is \`npm start\` running?`,
+    );
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = { message: text };
+  }
+  if (res.status === 400) throw new UsageError((json as { message?: string }).message ?? `bad request to ${path}`);
+  if (res.status === 404) throw new TargetNotFoundError((json as { message?: string }).message ?? `${path} not found`);
+  if (!res.ok)
+    throw new Error(`${method} ${path}: HTTP ${res.status}: ${(json as { message?: string }).message ?? text}`);
+  return json as T;
+}
+
+function localExecutions(control: string): Executions {
+  return {
+    start: (input) => localRequest(control, 'POST', '/executions', input),
+    async describe(_arn, name) {
+      const r = await localRequest<
+        Omit<ExecutionStatus, 'startDate' | 'stopDate'> & { startDate?: string; stopDate?: string }
+      >(control, 'GET', `/executions/${encodeURIComponent(name)}`);
+      return {
+        ...r,
+        ...(r.startDate ? { startDate: new Date(r.startDate) } : {}),
+        ...(r.stopDate ? { stopDate: new Date(r.stopDate) } : {}),
+      } as ExecutionStatus;
+    },
+  };
+}
+
+function outputOf(outputs: { OutputKey?: string; OutputValue?: string }[], ...keys: string[]): string | undefined {
+  const wanted = keys.map((k) => k.toLowerCase());
+  return outputs.find((x) => x.OutputKey && wanted.includes(x.OutputKey.toLowerCase()))?.OutputValue;
+}
+
+async function awsTarget(g: GlobalOptions, io: Io, o: ResolveOptions): Promise<Target> {
+  const env = io.env;
+  const region = g.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new UsageError('no AWS region: pass --region R (or set AWS_REGION)');
+  const endpoint = g.endpointUrl ?? env.LEXDR_ENDPOINT_URL;
+  const clientConfig = { region, ...(endpoint ? { endpoint } : {}) };
+  const stack = g.stack ?? env.LEXDR_STACK ?? DEFAULT_STACK;
+  let stateMachineArn = g.stateMachineArn ?? env.LEXDR_STATE_MACHINE_ARN;
+  let table = g.table ?? env.LEXDR_TABLE;
+  let historyTable = g.historyTable ?? env.LEXDR_HISTORY_TABLE;
+  let metricNamespace = g.metricNamespace ?? env.LEXDR_METRIC_NAMESPACE;
+  let connectRegion = g.connectRegion ?? env.LEXDR_CONNECT_REGION;
+  let regionsText = g.regions ?? env.LEXDR_REGIONS;
+
+  if (!table || (o.needsStateMachine && !stateMachineArn)) {
+    const cfn = new CloudFormationClient(clientConfig);
+    try {
+      const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
+      const outputs = out.Stacks?.[0]?.Outputs ?? [];
+      stateMachineArn ??= outputOf(outputs, 'StateMachineArn', 'HealthCheckStateMachineArn');
+      table ??= outputOf(outputs, 'TableName', 'DrTableName');
+      historyTable ??= outputOf(outputs, 'HistoryTableName');
+      metricNamespace ??= outputOf(outputs, 'MetricNamespace');
+      connectRegion ??= outputOf(outputs, 'ConnectRegion');
+      regionsText ??= outputOf(outputs, 'Regions');
+    } catch (err) {
+      const e = err as { name?: string; message?: string };
+      if (e.name === 'ValidationError' && /does not exist/.test(e.message ?? ''))
+        throw new TargetNotFoundError(
+          `stack ${stack} not found in ${region}: deploy it with \`npx cdk deploy\`, pass --stack NAME --region R, or give --table and --state-machine-arn`,
+        );
+      throw explainError(err, `CloudFormation in ${region} (stack ${stack})`);
+    } finally {
+      cfn.destroy();
+    }
+    if (!table) throw new TargetNotFoundError(`stack ${stack} in ${region} has no TableName output: pass --table`);
+    if (o.needsStateMachine && !stateMachineArn)
+      throw new TargetNotFoundError(
+        `stack ${stack} in ${region} has no StateMachineArn output: pass --state-machine-arn`,
+      );
+  }
+  const dynamodb = new DynamoDBClient(clientConfig);
+  const cloudwatch = new CloudWatchClient(clientConfig);
+  const sfn = new SFNClient(clientConfig);
+  const regions = regionsText
+    ?.split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  return {
+    kind: 'aws',
+    where: `lexdr in ${region}${g.table || env.LEXDR_TABLE ? '' : ` (stack ${stack})`}`,
+    connectRegion: connectRegion ?? region,
+    ...(regions?.length ? { regions } : {}),
+    table: table!,
+    historyTable: historyTable ?? `${table}-history`,
+    metricNamespace: metricNamespace ?? 'lexdr',
+    ...(stateMachineArn ? { stateMachineArn } : {}),
+    dynamodb,
+    cloudwatch,
+    executions: {
+      async start(input) {
+        if (!stateMachineArn) throw new UsageError('no state machine: pass --state-machine-arn or --stack');
+        const name = `lexdr-cli-${io.now().toISOString().replace(/[:.]/g, '-')}`;
+        const r = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+        return { executionArn: r.executionArn!, name };
+      },
+      async describe(executionArn) {
+        const r = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return {
+          executionArn,
+          name: r.name ?? executionArn.split(':').pop()!,
+          status: r.status as ExecutionStatus['status'],
+          ...(r.startDate ? { startDate: r.startDate } : {}),
+          ...(r.stopDate ? { stopDate: r.stopDate } : {}),
+          ...(r.output !== undefined ? { output: r.output } : {}),
+          ...(r.error !== undefined ? { error: r.error } : {}),
+          ...(r.cause !== undefined ? { cause: r.cause } : {}),
+        };
+      },
+    },
+    pollMs: Number(env.LEXDR_POLL_MS ?? 2000),
+    consoleUrl: (arn) => {
+      const r = arn.split(':')[3] ?? region;
+      return `https://${r}.console.aws.amazon.com/states/home?region=${r}#/v2/executions/details/${arn}`;
+    },
+    close: () => {
+      dynamodb.destroy();
+      cloudwatch.destroy();
+      sfn.destroy();
+    },
+  };
+}
