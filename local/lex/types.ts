@@ -1,0 +1,62 @@
+/** The public contract of the local Lex regions. */
+import type { BotDefinition } from '../../bot/definition';
+import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
+import type { LexTimer, ProgressEvent } from './dialog';
+
+/**
+ * - `none`: answer normally.
+ * - `down`: 500 InternalServerException (V1 InternalFailureException).
+ * - `throttled`: 429 ThrottlingException (V1 LimitExceededException).
+ * - `notfound`: 404 ResourceNotFoundException (V1 NotFoundException): the alias is gone.
+ * - `hang`: accept the request and never answer until the fault is cleared (then answer) or the server closes.
+ * - `slow`: wait `latencyMs` (default 3000), then answer normally.
+ * - `wrongintent`: the NLU answers FallbackIntent to everything; session APIs still work.
+ */
+export type FaultMode = 'none' | 'down' | 'throttled' | 'notfound' | 'hang' | 'slow' | 'wrongintent';
+
+export interface Fault {
+  mode: FaultMode;
+  /** Only for `slow`. @default 3000 */
+  latencyMs?: number;
+}
+
+export interface LocalBot {
+  definition: BotDefinition;
+  /** Lex V2 bot ID (10 characters [0-9A-Z]); see `localBotIds`. */
+  botId: string;
+  botAliasId: string;
+  /** The Lex V1 bot name. */
+  botName: string;
+  /** The Lex V1 alias name. */
+  botAlias: string;
+}
+
+export interface LocalLexRegionOptions {
+  region: string;
+  bots: LocalBot[];
+  /** 0 = any free port. @default 0 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** The fulfillment code hook (normally the real fulfillment core, in-process). @default none: intents end ReadyForFulfillment */
+  fulfill?: (event: LexV2CodeHookEvent) => Promise<LexV2CodeHookResponse>;
+  /** Picks message groups and variations, as Lex does at random. @default Math.random */
+  random?: () => number;
+  /** Clock and timers for fulfillment progress and timeout, session expiry and dates. @default the real ones */
+  timer?: LexTimer;
+  /** Receives one object per notable event (fulfillment progress, timeouts, faults). @default discard */
+  log?: (event: Record<string, unknown>) => void;
+}
+
+export interface LocalLexRegion {
+  region: string;
+  /** `http://host:port`: the endpoint for both Lex runtime clients. */
+  url: string;
+  setFault(f: Fault): void;
+  fault(): Fault;
+  /** Requests per operation (`V2.RecognizeText`, `V2.PutSession`, `V1.PostText`, ...), counted on arrival. */
+  stats(): Record<string, number>;
+  /** Fulfillment progress messages Lex would have spoken, optionally for one session. */
+  progress(sessionId?: string): ProgressEvent[];
+  close(): Promise<void>;
+}

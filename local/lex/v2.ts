@@ -1,0 +1,221 @@
+/**
+ * Lex V2 runtime routes (`com.amazonaws.lexruntimev2`, REST JSON): RecognizeText, PutSession,
+ * GetSession, DeleteSession. RecognizeUtterance (`POST .../utterance`, audio in, gzip+base64
+ * `x-amz-lex-*` headers out) and StartConversation are not served; add them to `v2Routes`.
+ */
+import { z } from 'zod';
+import type { WireMessage, WireSessionState } from './dialog';
+import { newSession } from './dialog';
+import type { RegionBot, Route, RouteContext } from './protocol';
+import { LexApiError, encodeLexHeader, liveSession } from './protocol';
+
+const SESSION_PATH = '/bots/{botId}/botAliases/{botAliasId}/botLocales/{localeId}/sessions/{sessionId}';
+
+const paramsSchema = z.object({
+  botId: z.string().regex(/^[0-9a-zA-Z]{1,10}$/, { error: 'botId must be 1–10 letters or digits' }),
+  botAliasId: z.string().regex(/^[0-9a-zA-Z]{1,10}$/, { error: 'botAliasId must be 1–10 letters or digits' }),
+  localeId: z.string().min(1, { error: 'localeId must not be empty' }),
+  sessionId: z
+    .string()
+    .regex(/^[0-9a-zA-Z._:-]{2,100}$/, { error: 'sessionId must be 2–100 characters of [0-9a-zA-Z._:-]' }),
+});
+
+const valueSchema = z.object({
+  originalValue: z.string().optional(),
+  interpretedValue: z.string(),
+  resolvedValues: z.array(z.string()).optional(),
+});
+
+const sessionStateSchema = z.object({
+  dialogAction: z
+    .object({
+      type: z.enum(['Close', 'ConfirmIntent', 'Delegate', 'ElicitIntent', 'ElicitSlot']),
+      slotToElicit: z.string().optional(),
+    })
+    .optional(),
+  intent: z
+    .object({
+      name: z.string().min(1),
+      slots: z
+        .record(z.string(), z.object({ shape: z.string().optional(), value: valueSchema.optional() }).nullable())
+        .optional(),
+      state: z
+        .enum(['Failed', 'Fulfilled', 'FulfillmentInProgress', 'InProgress', 'ReadyForFulfillment', 'Waiting'])
+        .optional(),
+      confirmationState: z.enum(['Confirmed', 'Denied', 'None']).optional(),
+    })
+    .optional(),
+  sessionAttributes: z.record(z.string(), z.string()).optional(),
+  activeContexts: z.array(z.unknown()).optional(),
+  originatingRequestId: z.string().optional(),
+  runtimeHints: z.unknown().optional(),
+});
+
+const messageSchema = z.object({
+  contentType: z.enum(['PlainText', 'SSML', 'CustomPayload', 'ImageResponseCard']),
+  content: z.string().optional(),
+});
+
+const recognizeTextSchema = z.object({
+  text: z
+    .string()
+    .min(1, { error: 'text must be 1–1024 characters' })
+    .max(1024, { error: 'text must be 1–1024 characters' }),
+  sessionState: sessionStateSchema.optional(),
+  requestAttributes: z.record(z.string(), z.string()).optional(),
+});
+
+const putSessionSchema = z.object({
+  sessionState: sessionStateSchema,
+  messages: z.array(messageSchema).max(10).optional(),
+  requestAttributes: z.record(z.string(), z.string()).optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new LexApiError(
+    'validation',
+    `1 validation error detected in ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ')}`,
+  );
+}
+
+interface Resolved {
+  rb: RegionBot;
+  params: z.infer<typeof paramsSchema>;
+  key: string;
+}
+
+function resolve(ctx: RouteContext): Resolved {
+  const params = parse(paramsSchema, ctx.params, 'the request path');
+  const rb = ctx.region.bots.find((b) => b.bot.botId === params.botId && b.bot.botAliasId === params.botAliasId);
+  if (!rb)
+    throw new LexApiError(
+      'notfound',
+      `Bot ${params.botId} alias ${params.botAliasId} not found in ${ctx.region.region}`,
+    );
+  if (rb.bot.definition.locale.localeId !== params.localeId)
+    throw new LexApiError('notfound', `Locale ${params.localeId} not found for bot ${params.botId}`);
+  return { rb, params, key: `V2|${params.botId}|${params.botAliasId}|${params.localeId}|${params.sessionId}` };
+}
+
+/** Request session state (wire, optional fields) → stored session state (all fields set). */
+function toState(s: z.infer<typeof sessionStateSchema>, previous: WireSessionState | undefined): WireSessionState {
+  return {
+    ...(s.dialogAction && { dialogAction: s.dialogAction }),
+    ...(s.intent && {
+      intent: {
+        name: s.intent.name,
+        slots: Object.fromEntries(
+          Object.entries(s.intent.slots ?? {}).map(([k, v]) => [
+            k,
+            v?.value
+              ? {
+                  value: {
+                    originalValue: v.value.originalValue ?? v.value.interpretedValue,
+                    interpretedValue: v.value.interpretedValue,
+                    resolvedValues: v.value.resolvedValues ?? [],
+                  },
+                }
+              : null,
+          ]),
+        ),
+        state: s.intent.state ?? 'InProgress',
+        confirmationState: s.intent.confirmationState ?? 'None',
+      },
+    }),
+    sessionAttributes: s.sessionAttributes ?? previous?.sessionAttributes ?? {},
+  };
+}
+
+const nonEmpty = <T>(key: string, list: T[]): Record<string, T[]> => (list.length > 0 ? { [key]: list } : {});
+const nonEmptyMap = (key: string, m: Record<string, string>): Record<string, Record<string, string>> =>
+  Object.keys(m).length > 0 ? { [key]: m } : {};
+
+async function recognizeText(ctx: RouteContext) {
+  const { rb, params, key } = resolve(ctx);
+  const body = parse(recognizeTextSchema, ctx.json(), 'RecognizeTextRequest');
+  const session = liveSession(ctx.region, key, rb) ?? newSession(params.sessionId, ctx.region.now());
+  ctx.region.sessions.set(key, session);
+  session.lastActiveAt = ctx.region.now();
+  if (body.sessionState) session.state = toState(body.sessionState, session.state);
+  const requestAttributes = body.requestAttributes ?? {};
+  const turn = await rb.engine.recognizeText(session, body.text, requestAttributes, ctx.region.nluBroken());
+  session.lastActiveAt = ctx.region.now();
+  return {
+    body: {
+      ...nonEmpty('messages', turn.messages),
+      sessionState: turn.sessionState,
+      interpretations: turn.interpretations,
+      sessionId: params.sessionId,
+      ...nonEmptyMap('requestAttributes', requestAttributes),
+    },
+  };
+}
+
+async function putSession(ctx: RouteContext) {
+  const { rb, params, key } = resolve(ctx);
+  const body = parse(putSessionSchema, ctx.json(), 'PutSessionRequest');
+  const session = liveSession(ctx.region, key, rb) ?? newSession(params.sessionId, ctx.region.now());
+  ctx.region.sessions.set(key, session);
+  session.lastActiveAt = ctx.region.now();
+  session.requestAttributes = body.requestAttributes ?? {};
+  const messages = body.messages?.map((m): WireMessage => ({ contentType: m.contentType, content: m.content ?? '' }));
+  const turn = rb.engine.putSession(session, toState(body.sessionState, session.state), messages);
+  const contentType = String(ctx.headers['responsecontenttype'] ?? 'text/plain; charset=utf-8');
+  return {
+    headers: {
+      'Content-Type': contentType,
+      'x-amz-lex-session-id': params.sessionId,
+      'x-amz-lex-session-state': encodeLexHeader(turn.sessionState),
+      ...(turn.messages.length > 0 && { 'x-amz-lex-messages': encodeLexHeader(turn.messages) }),
+      ...(Object.keys(session.requestAttributes).length > 0 && {
+        'x-amz-lex-request-attributes': encodeLexHeader(session.requestAttributes),
+      }),
+    },
+    body: Buffer.alloc(0),
+  };
+}
+
+async function getSession(ctx: RouteContext) {
+  const { rb, params, key } = resolve(ctx);
+  const session = liveSession(ctx.region, key, rb);
+  if (!session) throw new LexApiError('notfound', `Session ${params.sessionId} not found`);
+  return {
+    body: {
+      sessionId: params.sessionId,
+      ...nonEmpty('messages', session.messages),
+      interpretations: session.interpretations,
+      sessionState: session.state,
+    },
+  };
+}
+
+async function deleteSession(ctx: RouteContext) {
+  const { rb, params, key } = resolve(ctx);
+  if (!liveSession(ctx.region, key, rb)) throw new LexApiError('notfound', `Session ${params.sessionId} not found`);
+  ctx.region.sessions.delete(key);
+  return {
+    body: {
+      botId: params.botId,
+      botAliasId: params.botAliasId,
+      localeId: params.localeId,
+      sessionId: params.sessionId,
+    },
+  };
+}
+
+/** The Lex V2 operations served, with their HTTP bindings from the service model. */
+export const v2Routes: Route[] = [
+  {
+    protocol: 'V2',
+    operation: 'V2.RecognizeText',
+    method: 'POST',
+    path: `${SESSION_PATH}/text`,
+    handle: recognizeText,
+  },
+  { protocol: 'V2', operation: 'V2.PutSession', method: 'POST', path: SESSION_PATH, handle: putSession },
+  { protocol: 'V2', operation: 'V2.GetSession', method: 'GET', path: SESSION_PATH, handle: getSession },
+  { protocol: 'V2', operation: 'V2.DeleteSession', method: 'DELETE', path: SESSION_PATH, handle: deleteSession },
+  // RecognizeUtterance: { protocol: 'V2', operation: 'V2.RecognizeUtterance', method: 'POST', path: `${SESSION_PATH}/utterance`, handle: ... }
+];
