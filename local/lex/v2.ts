@@ -177,6 +177,7 @@ async function putSession(ctx: RouteContext) {
   };
 }
 
+/** An unknown or expired session is a 404 ResourceNotFoundException, as for an unknown bot (the message tells them apart). */
 async function getSession(ctx: RouteContext) {
   const { rb, params, key } = resolve(ctx);
   const session = liveSession(ctx.region, key, rb);
