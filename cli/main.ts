@@ -17,7 +17,6 @@ import { defaultContext } from './lib/context';
 import { CliError, EXIT } from './lib/errors';
 import type { Io } from './lib/io';
 import { nodeIo } from './lib/io';
-import { DEFAULT_STACK } from './lib/target';
 
 /** One entry per command file (`cli/commands/<name>.ts` exports `register(program, ctx)`). */
 const COMMANDS: Register[] = [
@@ -42,7 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
     .addOption(
       new Option('--stack <name>', `CloudFormation stack of the health check (--aws)`).default(
         undefined,
-        DEFAULT_STACK,
+        'Lexdr-HealthCheck-<connect region>',
       ),
     )
     .addOption(new Option('--region <region>', 'AWS region of the stack (--aws; default AWS_REGION)'))

@@ -10,6 +10,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { readConfigFile } from '../../infra/config';
+import type { LexdrConfig } from '../../infra/config';
 import type { LocalEndpoints } from '../../local/system';
 import { TargetNotFoundError, UsageError, explainError } from './errors';
 import type { Io } from './io';
@@ -30,7 +32,18 @@ export interface GlobalOptions {
   endpointUrl?: string;
 }
 
-export const DEFAULT_STACK = 'LexdrHealthCheck';
+/** The CDK app's health-check stack name for a Connect region (infra/app.ts). */
+export const defaultStack = (connectRegion: string) => `Lexdr-HealthCheck-${connectRegion}`;
+
+/** Defaults for --aws from this checkout's cdk.json, when there is one. */
+function checkoutConfig(): Partial<Pick<LexdrConfig, 'connectRegion' | 'regions' | 'metricNamespace'>> {
+  try {
+    const c = readConfigFile();
+    return { connectRegion: c.connectRegion, regions: c.regions, metricNamespace: c.metricNamespace };
+  } catch {
+    return {};
+  }
+}
 export const LOCAL_FILE = join('.lexdr', 'local.json');
 
 export interface ExecutionStatus {
@@ -96,7 +109,7 @@ export async function resolveTarget(g: GlobalOptions, io: Io, o: ResolveOptions 
   const localFile = g.localFile ?? io.env.LEXDR_LOCAL_FILE ?? LOCAL_FILE;
   const localPath = isAbsolute(localFile) ? localFile : join(io.cwd, localFile);
   const useLocal = g.local || (!g.aws && existsSync(localPath));
-  if (useLocal) return localTarget(localPath);
+  if (useLocal) return localTarget(localPath, io);
   if (!g.aws && !g.stack && !g.stateMachineArn && !g.table && !io.env.LEXDR_TABLE)
     throw new TargetNotFoundError(
       `no ${localFile}: start the local system with \`npm start\`, or use --aws --stack NAME --region R`,
@@ -118,7 +131,7 @@ export function readLocalFile(path: string): LocalEndpoints {
   }
 }
 
-function localTarget(path: string): Target {
+function localTarget(path: string, io: Io): Target {
   const e = readLocalFile(path);
   const common = { region: e.connectRegion, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
   const dynamodb = new DynamoDBClient({ ...common, endpoint: e.dynamodb });
@@ -137,7 +150,7 @@ function localTarget(path: string): Target {
     dynamodb,
     cloudwatch,
     local: e,
-    pollMs: 250,
+    pollMs: Number(io.env.LEXDR_POLL_MS ?? 250),
     ...(control ? { executions: localExecutions(control) } : {}),
     close: () => {
       dynamodb.destroy();
@@ -196,17 +209,19 @@ function outputOf(outputs: { OutputKey?: string; OutputValue?: string }[], ...ke
 
 async function awsTarget(g: GlobalOptions, io: Io, o: ResolveOptions): Promise<Target> {
   const env = io.env;
-  const region = g.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const checkout = checkoutConfig();
+  const region = g.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? checkout.connectRegion;
   if (!region) throw new UsageError('no AWS region: pass --region R (or set AWS_REGION)');
   const endpoint = g.endpointUrl ?? env.LEXDR_ENDPOINT_URL;
   const clientConfig = { region, ...(endpoint ? { endpoint } : {}) };
-  const stack = g.stack ?? env.LEXDR_STACK ?? DEFAULT_STACK;
+  const stack = g.stack ?? env.LEXDR_STACK ?? defaultStack(g.connectRegion ?? env.LEXDR_CONNECT_REGION ?? region);
   let stateMachineArn = g.stateMachineArn ?? env.LEXDR_STATE_MACHINE_ARN;
   let table = g.table ?? env.LEXDR_TABLE;
   let historyTable = g.historyTable ?? env.LEXDR_HISTORY_TABLE;
   let metricNamespace = g.metricNamespace ?? env.LEXDR_METRIC_NAMESPACE;
   let connectRegion = g.connectRegion ?? env.LEXDR_CONNECT_REGION;
   let regionsText = g.regions ?? env.LEXDR_REGIONS;
+  const fromCheckout = (connectRegion ?? region) === checkout.connectRegion;
 
   if (!table || (o.needsStateMachine && !stateMachineArn)) {
     const cfn = new CloudFormationClient(clientConfig);
@@ -246,10 +261,10 @@ async function awsTarget(g: GlobalOptions, io: Io, o: ResolveOptions): Promise<T
     kind: 'aws',
     where: `lexdr in ${region}${g.table || env.LEXDR_TABLE ? '' : ` (stack ${stack})`}`,
     connectRegion: connectRegion ?? region,
-    ...(regions?.length ? { regions } : {}),
+    ...(regions?.length ? { regions } : fromCheckout && checkout.regions ? { regions: checkout.regions } : {}),
     table: table!,
     historyTable: historyTable ?? `${table}-history`,
-    metricNamespace: metricNamespace ?? 'lexdr',
+    metricNamespace: metricNamespace ?? (fromCheckout ? checkout.metricNamespace : undefined) ?? 'lexdr',
     ...(stateMachineArn ? { stateMachineArn } : {}),
     dynamodb,
     cloudwatch,
