@@ -12,12 +12,14 @@ import type { BotDefinition } from '../bot';
 import { parseConfig, readConfigFile } from '../infra/config';
 import type { LexdrConfig, LexdrConfigInput } from '../infra/config';
 import { buildSettings, configuredIds } from '../infra/settings';
+import { createSlowBackend, fulfillOrder } from '../handlers/lib/fulfillment-core';
 import { createGetRegionHandler } from '../handlers/lib/get-region-handler';
 import { createHealthCheckHandler } from '../handlers/lib/health-check-handler';
 import type { CycleState, DrItem, RegionChange } from '../handlers/lib/health-core';
 import { readItem } from '../handlers/lib/health-core';
 import type { LookupAnswer } from '../handlers/lib/lookup-core';
 import type { ProbeResult } from '../handlers/lib/probe-core';
+import { logger } from '../handlers/lib/powertools';
 import { createProbeHandler } from '../handlers/lib/probe-handler';
 import type { Settings } from '../handlers/lib/settings';
 import { startLocalCloudWatch } from './cloudwatch';
@@ -70,8 +72,11 @@ export interface LocalSystemOptions {
   retryMs?: number;
   /** The health-check's clock (tests on simulated time). */
   now?: () => Date;
-  /** Lex region options (fulfillment, random) passed to every local region. */
-  lexOptions?: Pick<LocalLexRegionOptions, 'fulfill' | 'random'>;
+  /**
+   * Lex region options passed to every local region. By default the bots' fulfillment runs the real
+   * fulfillment Lambda core in-process with a 1.5 s order back end.
+   */
+  lexOptions?: Pick<LocalLexRegionOptions, 'fulfill' | 'random' | 'timer'>;
   /** Bot definitions by bot name; default: OrderFlowers under each configured bot's name. */
   definitions?: Record<string, BotDefinition>;
 }
@@ -116,6 +121,12 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
   };
   const settings = buildSettings(config, (bot, region) => idsFor(bot.name, region), LOCAL_ACCOUNT);
 
+  const placeOrder = createSlowBackend({
+    delayMs: 1500,
+    failRate: 0,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+  const fulfill: LocalLexRegionOptions['fulfill'] = (event) => fulfillOrder(event, { placeOrder, logger });
   const lex: Record<string, LocalLexRegion> = {};
   const started: { close(): Promise<void> }[] = [];
   try {
@@ -131,6 +142,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
         bots,
         host,
         port: o.ports?.lex?.[region] ?? 0,
+        fulfill,
         ...o.lexOptions,
       });
       started.push(lex[region]);
