@@ -23,7 +23,7 @@ function detail(a: FlowAction): string {
       return 'hang up';
     case 'MessageParticipant': {
       const t = String(p.Text ?? p.SSML ?? p.PromptId ?? '');
-      return t.length > 40 ? `"${t.slice(0, 37)}..."` : `"${t}"`;
+      return `'${t.length > 40 ? `${t.slice(0, 37)}...` : t}'`;
     }
     default:
       return a.Type;
@@ -40,7 +40,7 @@ function node(id: string, a: FlowAction): string {
     case 'TransferContactToQueue':
       return `  ${id}[["${text}"]]`;
     case 'ConnectParticipantWithLexBot':
-      return `  ${id}[/"${text}"/]`;
+      return `  ${id}{{"${text}"}}`;
     default:
       return `  ${id}["${text}"]`;
   }

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { flowToMermaid } from '../../flows/diagram';
+import type { FlowDocument } from '../../flows/flow-schema';
+import { FLOWS_DIR, LEXDR_FLOW_FILE, loadFlowTemplate } from '../../flows/template';
+
+describe('flowToMermaid', () => {
+  const template = loadFlowTemplate(LEXDR_FLOW_FILE);
+  const chart = flowToMermaid(template);
+
+  it('draws every action once and starts at StartAction', () => {
+    const flow = JSON.parse(template) as FlowDocument;
+    expect(chart.startsWith('flowchart TD\n  start((call)) --> a0\n')).toBe(true);
+    for (const a of flow.Actions) expect(chart.match(new RegExp(`"${a.Identifier}<br/>`, 'g'))).toHaveLength(1);
+  });
+
+  it('draws error-only arrows dotted and joins labels to one target', () => {
+    expect(chart).toContain('a1 -. "NoMatchingError" .-> a3'); // lookup error → note-lookup-failed
+    expect(chart).toContain('a6 -. "InputTimeLimitExceeded, NoMatchingError, NoMatchingCondition" .-> a7');
+    expect(chart).toContain('a2 -- "Equals err" --> a4');
+  });
+
+  it('escapes quotes in labels', () => {
+    const flow: FlowDocument = {
+      Version: '2019-10-30',
+      StartAction: 'x',
+      Actions: [{ Identifier: 'x', Type: 'Compare', Parameters: { ComparisonValue: 'say "hi"' }, Transitions: {} }],
+    };
+    expect(flowToMermaid(flow)).toContain('a0{"x<br/>say #quot;hi#quot;"}');
+  });
+
+  it('the README section shows the current diagram of lexdr-flow.json', () => {
+    const readme = readFileSync(join(FLOWS_DIR, 'README-section.md'), 'utf8');
+    expect(readme).toContain('```mermaid\n' + chart + '```');
+  });
+});
