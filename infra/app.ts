@@ -11,6 +11,8 @@ import { readConfigFile } from './config';
 import { BotStack } from './stacks/bot-stack';
 import { HealthCheckStack } from './stacks/health-check-stack';
 
+const CROSS_STACK_STRENGTH = '@aws-cdk/core:defaultCrossStackReferences';
+
 /** Bots that exist as code (`bot/`), by the name used in the config. */
 export const BOT_DEFINITIONS: Readonly<Record<string, () => BotDefinition>> = {
   OrderFlowers: () => orderFlowers(),
@@ -36,8 +38,9 @@ export interface BuildAppOptions {
 
 /** Builds every lexdr stack for a config. */
 export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): LexdrApp {
+  const app = options.app ?? new App();
   // Cross-stack references (bot stacks → health check) stay "strong": a bot stack cannot drop an ID still in use.
-  const app = options.app ?? new App({ context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
+  if (app.node.tryGetContext(CROSS_STACK_STRENGTH) === undefined) app.node.setContext(CROSS_STACK_STRENGTH, 'strong');
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const account = options.account ?? process.env.CDK_DEFAULT_ACCOUNT;
   const definitions = options.definitions ?? BOT_DEFINITIONS;

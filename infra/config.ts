@@ -120,20 +120,8 @@ export const configSchema = z
       .string()
       .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}\/queue\/[0-9a-f-]{36}$/)
       .optional(),
-    /** What the contact flow says. */
-    flowText: z
-      .object({
-        /** Played before the bot takes the call. */
-        welcome: z.string().min(1).max(1000).default('Welcome to the flower shop.'),
-        /** Played before the caller is put through to an agent when no bot is available. */
-        apology: z
-          .string()
-          .min(1)
-          .max(1000)
-          .default('Sorry, our automated assistant is not available right now. Let me put you through to an agent.'),
-      })
-      .strict()
-      .optional(),
+    /** What the contact flow says to callers it puts through to an agent (default in flows/tokens.ts). */
+    apologyText: z.string().min(1).max(1000).optional(),
     /** Seconds the lookup caches the lexDR item. */
     lookupCacheSeconds: z.number().int().min(0).max(60).default(5),
   })

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
@@ -7,13 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import {
-  FLOWS_DIR,
-  LEGACY_FLOWER_DR_FLOW_FILE,
-  LEXDR_FLOW_FILE,
-  loadFlowTemplate,
-  renderFlow,
-} from '../../flows/template';
+import { LEGACY_FLOWER_DR_FLOW_FILE, LEXDR_FLOW_FILE, loadFlowTemplate, renderFlow } from '../../flows/template';
+import { legacyFlowTokens, lexdrFlowTokens } from '../../flows/tokens';
 import type { Settings } from '../../handlers/lib/settings';
 import type { LexdrConfig } from '../config';
 import type { BotIdResolver } from '../settings';
@@ -244,41 +238,29 @@ export class HealthCheckStack extends Stack {
       );
       return [];
     }
-    const first = this.settings.bots[0]!;
-    const [primary, secondary] = config.regions as [string, string];
-    const tokens: Record<string, string> = {
-      LookupFunctionArn: this.lookup.function.functionArn,
-      BotName: first.name,
-      BotIntent: config.probe.expectedIntent,
-      AgentQueueArn: config.agentQueueArn,
-      WelcomeText: config.flowText?.welcome ?? 'Welcome to the flower shop.',
-      ApologyText:
-        config.flowText?.apology ??
-        'Sorry, our automated assistant is not available right now. Let me put you through to an agent.',
-      ConnectRegion: config.connectRegion,
-      PrimaryRegion: primary,
-      SecondaryRegion: secondary,
-      LegacyPrimaryAliasArn: first.regions[primary]!.botAliasArn,
-      LegacySecondaryAliasArn: first.regions[secondary]!.botAliasArn,
+    const values = {
+      lookupFunctionArn: this.lookup.function.functionArn,
+      agentQueueArn: config.agentQueueArn,
+      ...(config.apologyText !== undefined && { apologyText: config.apologyText }),
     };
-    const flows: [string, string, string][] = [
+    const flows: [string, string, string, Record<string, string>][] = [
       [
         LEXDR_FLOW_FILE,
         'lexdr',
         'Asks lexdr for the healthy Lex region, then talks to the bot there; agent when none is',
+        lexdrFlowTokens(this.settings, values),
       ],
       [
         LEGACY_FLOWER_DR_FLOW_FILE,
         'lexdr Flower DR Flow (legacy)',
         'The 2020 design: branches on the lookup to a fixed alias per region',
+        legacyFlowTokens(this.settings, values),
       ],
     ];
-    return flows
-      .filter(([file]) => existsSync(join(FLOWS_DIR, file)))
-      .map(([file, name, description]) => ({
-        name,
-        description,
-        content: renderFlow(loadFlowTemplate(file), tokens, { allowUnusedValues: true }),
-      }));
+    return flows.map(([file, name, description, tokens]) => ({
+      name,
+      description,
+      content: renderFlow(loadFlowTemplate(file), tokens),
+    }));
   }
 }
