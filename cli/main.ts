@@ -6,6 +6,7 @@
  * 3 target not found or unreachable.
  */
 import { Command, CommanderError, Option } from 'commander';
+import * as bot from './commands/bot';
 import * as cost from './commands/cost';
 import * as drill from './commands/drill';
 import * as failover from './commands/failover';
@@ -26,6 +27,7 @@ const COMMANDS: Register[] = [
   failover.register,
   history.register,
   cost.register,
+  bot.register,
 ];
 
 export function buildProgram(ctx: CliContext): Command {

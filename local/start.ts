@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logger } from '../handlers/lib/powertools';
 import { startControlServer } from './control-server';
+import { mountDashboard } from './dashboard/routes';
 import { startLocalSystem } from './system';
 import type { LocalEndpoints } from './system';
 
@@ -57,6 +58,7 @@ Ports: control/lookup/dashboard = base, DynamoDB = base+1, CloudWatch = base+2, 
     throw err;
   });
   const control = await startControlServer(sys, { host, port: base });
+  mountDashboard(control, sys);
   const extras: Partial<LocalEndpoints> = {
     lookup: `${control.url}/lookup`,
     control: control.url,

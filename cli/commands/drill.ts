@@ -79,6 +79,7 @@ function healthLine(item: DrItem | null, failRegions: readonly string[]): string
 }
 
 async function follow(
+  quiet: boolean,
   ctx: CliContext,
   t: Target,
   started: { executionArn: string; name: string },
@@ -98,8 +99,8 @@ async function follow(
     const item = await getItem(t).catch(() => null);
     const elapsed = formatMs(io.now().getTime() - t0);
     const line = `${s.status} ${elapsed} · ${healthLine(item, failRegions)}`;
-    if (io.isTTY) io.progress(`${SPINNER[i % SPINNER.length]} ${line}`);
-    else {
+    if (!quiet && io.isTTY) io.progress(`${SPINNER[i % SPINNER.length]} ${line}`);
+    else if (!quiet) {
       const key = `${s.status} ${healthLine(item, failRegions)}`;
       if (key !== last) io.out(`  ${line}`);
       last = key;
@@ -143,7 +144,7 @@ export async function runDrill(ctx: CliContext, t: Target, opts: DrillOptions): 
     if (!opts.json) io.out('Started; `lexdr status` shows the outcome.');
     return { ...base, status: 'STARTED', after: null, failedOver: false, changes: [] };
   }
-  const end = await follow(ctx, t, started, failRegions, timeoutMs);
+  const end = await follow(Boolean(opts.json), ctx, t, started, failRegions, timeoutMs);
   const after = await getItem(t);
   const since = new Date(startedAt.getTime() - 60_000).toISOString();
   const changes = (await queryHistory(t, since)).filter((c) => c.execution === started.executionArn);

@@ -1,0 +1,238 @@
+/**
+ * The local dashboard and the local executions API, mounted on the control server:
+ * - `GET /` the dashboard page, `GET /dashboard/app.js` (the page script with uPlot, bundled by esbuild on first
+ *   request), `GET /dashboard/style.css`, `GET /dashboard/uPlot.min.css`;
+ * - `GET /dashboard/api/state`: status, per-region probe series, alarm states, thresholds;
+ * - `PUT /dashboard/api/fault/{region}` `{mode, latencyMs?}`: fault injection from the page;
+ * - `POST /executions` (body: execution input) → `{executionArn, name, startDate}`; `GET /executions/{name}` →
+ *   `{executionArn, name, status, startDate, stopDate?, input, output?, error?, cause?}` — what the CLI uses
+ *   locally in place of StartExecution / DescribeExecution.
+ */
+import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { describeIssues } from '../../handlers/lib/errors';
+import { executionInputSchema } from '../../handlers/lib/health-core';
+import type { ControlServer } from '../control-server';
+import { localStatus } from '../control-server';
+import { readBody, sendJson } from '../http';
+import { faultSchema } from '../lex';
+import type { LocalSystem } from '../system';
+import type { ExecutionRecord } from '../workflow-runner';
+import { computeAlarms } from './alarms';
+import type { ProbePoint } from './alarms';
+
+const HERE = __dirname;
+const UPLOT_CSS = join(HERE, '..', '..', 'node_modules', 'uplot', 'dist', 'uPlot.min.css');
+const MAX_POINTS = 600;
+const MAX_EXECUTIONS = 200;
+
+/** One point of a region's sparkline: the slowest bot's latency, failed if any bot failed. */
+export interface SeriesPoint {
+  t: number;
+  latencyMs: number;
+  ok: boolean;
+  reason: string;
+}
+
+interface TrackedExecution {
+  executionArn: string;
+  name: string;
+  input: unknown;
+  startDate: string;
+  record?: ExecutionRecord;
+  done: Promise<unknown>;
+}
+
+export interface DashboardMount {
+  /** Resolves when every execution started through `POST /executions` has ended. */
+  drain(): Promise<void>;
+  close(): void;
+}
+
+let bundle: Promise<string> | undefined;
+/** The page script, bundled once per process. */
+export function pageScript(): Promise<string> {
+  bundle ??= build({
+    entryPoints: [join(HERE, 'client.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  }).then((r) => r.outputFiles[0]!.text);
+  bundle.catch(() => (bundle = undefined));
+  return bundle;
+}
+
+function send(res: ServerResponse, type: string, body: string | Buffer): void {
+  res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache' });
+  res.end(body);
+}
+
+export function mountDashboard(control: ControlServer, sys: LocalSystem): DashboardMount {
+  const since = Date.now();
+  const series: Record<string, SeriesPoint[]> = Object.fromEntries(sys.config.regions.map((r) => [r, []]));
+  const points: ProbePoint[] = [];
+  let lastCycleAt: number | null = null;
+  const executions = new Map<string, TrackedExecution>();
+
+  const off = sys.onEvent((e) => {
+    if (e.type !== 'cycle') return;
+    const t = Date.now();
+    lastCycleAt = t;
+    for (const region of sys.config.regions) {
+      const mine = e.probes.filter((p) => p.region === region);
+      if (mine.length === 0) continue;
+      const failed = mine.find((p) => !p.ok);
+      const list = series[region]!;
+      list.push({
+        t,
+        latencyMs: Math.max(...mine.map((p) => p.latencyMs)),
+        ok: !failed,
+        reason: failed?.reason ?? 'ok',
+      });
+      if (list.length > MAX_POINTS) list.shift();
+      points.push({ t, region, ok: !failed });
+    }
+    while (points.length > 0 && points[0]!.t < t - 10 * 60_000) points.shift();
+  });
+
+  const html = () => readFileSync(join(HERE, 'index.html'), 'utf8');
+  const css = () => readFileSync(join(HERE, 'style.css'), 'utf8');
+
+  async function state() {
+    const status = await localStatus(sys);
+    const now = Date.now();
+    return {
+      now: new Date(now).toISOString(),
+      status,
+      series,
+      alarms: computeAlarms({
+        now,
+        regions: sys.config.regions,
+        lexRegion: status.item?.lexRegion ?? null,
+        lastCycleAt,
+        since,
+        cadenceSeconds: sys.config.cadenceSeconds,
+        probes: points,
+        executions: status.executions,
+      }),
+      thresholds: {
+        cadenceSeconds: sys.config.cadenceSeconds,
+        failThreshold: sys.config.failThreshold,
+        recoverThreshold: sys.config.recoverThreshold,
+      },
+      faultModes: faultSchema.shape.mode.options,
+      lastCycleAt: lastCycleAt === null ? null : new Date(lastCycleAt).toISOString(),
+    };
+  }
+
+  function describe(x: TrackedExecution) {
+    const r = x.record;
+    return {
+      executionArn: x.executionArn,
+      name: x.name,
+      status: r ? r.status : 'RUNNING',
+      startDate: x.startDate,
+      input: x.input,
+      ...(r ? { stopDate: r.stoppedAt } : {}),
+      ...(r?.output !== undefined ? { output: JSON.stringify(r.output) } : {}),
+      ...(r?.error !== undefined ? { error: r.error } : {}),
+      ...(r?.cause !== undefined ? { cause: r.cause } : {}),
+    };
+  }
+
+  control.use(async (req, res, url) => {
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && (path === '/' || path === '/dashboard' || path === '/index.html')) {
+      send(res, 'text/html; charset=utf-8', html());
+      return true;
+    }
+    if (method === 'GET' && path === '/dashboard/app.js') {
+      send(res, 'text/javascript; charset=utf-8', await pageScript());
+      return true;
+    }
+    if (method === 'GET' && path === '/dashboard/style.css') {
+      send(res, 'text/css; charset=utf-8', css());
+      return true;
+    }
+    if (method === 'GET' && path === '/dashboard/uPlot.min.css') {
+      send(res, 'text/css; charset=utf-8', readFileSync(UPLOT_CSS));
+      return true;
+    }
+    if (method === 'GET' && path === '/dashboard/api/state') {
+      sendJson(res, 200, await state());
+      return true;
+    }
+    const faultPath = /^\/dashboard\/api\/fault\/([a-z0-9-]+)$/.exec(path);
+    if (method === 'PUT' && faultPath) {
+      const region = faultPath[1]!;
+      const lex = sys.lex[region];
+      if (!lex) {
+        sendJson(res, 404, { message: `no local Lex region ${region} (${sys.config.regions.join(', ')})` });
+        return true;
+      }
+      const body = parseJson((await readBody(req, 16 * 1024)).toString('utf8'));
+      const f = faultSchema.safeParse(body);
+      if (!f.success) {
+        sendJson(res, 400, { message: describeIssues(f.error.issues, body) });
+        return true;
+      }
+      lex.setFault(f.data);
+      sendJson(res, 200, lex.fault());
+      return true;
+    }
+    if (method === 'POST' && path === '/executions') {
+      const input = parseJson((await readBody(req, 64 * 1024)).toString('utf8') || '{}');
+      const parsed = executionInputSchema(sys.settings).safeParse(input);
+      if (!parsed.success) {
+        sendJson(res, 400, { message: `invalid execution input: ${describeIssues(parsed.error.issues, input)}` });
+        return true;
+      }
+      const name = `cli-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+      const executionArn = `${sys.runner.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const tracked: TrackedExecution = {
+        executionArn,
+        name,
+        input: parsed.data,
+        startDate: new Date().toISOString(),
+        done: Promise.resolve(),
+      };
+      tracked.done = sys.runExecution(parsed.data, { name }).then((r) => {
+        tracked.record = r;
+      });
+      executions.set(name, tracked);
+      if (executions.size > MAX_EXECUTIONS) executions.delete(executions.keys().next().value!);
+      sendJson(res, 200, { executionArn, name, startDate: tracked.startDate });
+      return true;
+    }
+    const execPath = /^\/executions\/([^/]+)$/.exec(path);
+    if (method === 'GET' && execPath) {
+      const x = executions.get(decodeURIComponent(execPath[1]!));
+      if (!x) sendJson(res, 404, { message: `no execution ${execPath[1]} started through this control server` });
+      else sendJson(res, 200, describe(x));
+      return true;
+    }
+    return false;
+  });
+
+  return {
+    drain: async () => {
+      await Promise.all([...executions.values()].map((x) => x.done.catch(() => undefined)));
+    },
+    close: off,
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
