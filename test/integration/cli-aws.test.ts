@@ -1,0 +1,401 @@
+/**
+ * The CLI's `--aws` target against a deployed-stack double at the SDK boundary: a local HTTP server that speaks
+ * the AWS JSON protocols (Step Functions, DynamoDB, CloudWatch) and CloudFormation's query protocol, records
+ * every request and answers canned responses. The real SDK v3 clients are pointed at it with --endpoint-url;
+ * the tests assert the request shapes and the exit codes.
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { defaultContext } from '../../cli/lib/context';
+import type { Io } from '../../cli/lib/io';
+import { run } from '../../cli/main';
+
+interface Call {
+  target: string;
+  body: Record<string, unknown>;
+}
+
+const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:lexdr-health-check';
+const EXEC_PREFIX = 'arn:aws:states:us-east-1:123456789012:execution:lexdr-health-check:';
+
+let server: Server;
+let endpoint: string;
+let dir: string;
+let calls: Call[] = [];
+let lexRegion = 'us-east-1';
+let describeCount = 0;
+let stackExists = true;
+let pinned = false;
+
+function item() {
+  return marshall({
+    connectRegion: 'us-east-1',
+    lexRegion,
+    version: 7,
+    regionHealth: {
+      'us-east-1': {
+        fails: lexRegion === 'us-east-1' ? 0 : 2,
+        passes: 0,
+        reason: lexRegion === 'us-east-1' ? 'ok' : 'drill',
+      },
+      'us-west-2': { fails: 0, passes: 3, reason: 'ok' },
+    },
+    pin: pinned ? { region: 'us-west-2', until: '2099-01-01T00:00:00.000Z', by: 'alice', reason: 'maintenance' } : null,
+  });
+}
+
+function answer(target: string, body: Record<string, unknown>): [number, unknown] {
+  switch (target) {
+    case 'AWSStepFunctions.StartExecution':
+      return [200, { executionArn: `${EXEC_PREFIX}${body.name as string}`, startDate: Date.now() / 1000 }];
+    case 'AWSStepFunctions.DescribeExecution': {
+      describeCount += 1;
+      const done = describeCount >= 2;
+      if (done) lexRegion = 'us-west-2';
+      return [
+        200,
+        {
+          executionArn: body.executionArn,
+          stateMachineArn: SM,
+          name: String(body.executionArn).split(':').pop(),
+          status: done ? 'SUCCEEDED' : 'RUNNING',
+          startDate: Date.now() / 1000 - 5,
+          ...(done ? { stopDate: Date.now() / 1000, output: '{}' } : {}),
+          input: '{}',
+        },
+      ];
+    }
+    case 'DynamoDB_20120810.GetItem':
+      return [200, { Item: item() }];
+    case 'DynamoDB_20120810.UpdateItem':
+      return [200, {}];
+    case 'DynamoDB_20120810.Query': {
+      const exec = calls.find((c) => c.target === 'AWSStepFunctions.StartExecution');
+      const arn = exec ? `${EXEC_PREFIX}${exec.body.name as string}` : `${EXEC_PREFIX}old`;
+      return [
+        200,
+        {
+          Items: [
+            marshall({
+              connectRegion: 'us-east-1',
+              changeId: `2026-11-01T10:00:00.000Z#x#1`,
+              from: 'us-east-1',
+              to: 'us-west-2',
+              reason: 'failover',
+              detail: 'us-east-1 failed 2 consecutive probe(s): drill',
+              at: '2026-11-01T10:00:00.000Z',
+              execution: arn,
+              cycle: 1,
+              drill: true,
+              version: 8,
+            }),
+          ],
+          Count: 1,
+          ScannedCount: 1,
+        },
+      ];
+    }
+    case 'GraniteServiceVersion20100801.ListMetrics':
+      return [
+        200,
+        {
+          Metrics: ['us-east-1', 'us-west-2'].map((r) => ({
+            Namespace: 'lexdr',
+            MetricName: 'ProbeSuccess',
+            Dimensions: [
+              { Name: 'ConnectRegion', Value: 'us-east-1' },
+              { Name: 'Bot', Value: 'OrderFlowers' },
+              { Name: 'Region', Value: r },
+            ],
+          })),
+        },
+      ];
+    case 'GraniteServiceVersion20100801.GetMetricData': {
+      const t = Math.floor(Date.now() / 60_000) * 60;
+      const q = body.MetricDataQueries as {
+        Id: string;
+        MetricStat: { Metric: { Dimensions: { Name: string; Value: string }[] } };
+      }[];
+      return [
+        200,
+        {
+          MetricDataResults: q.map((x) => {
+            const region = x.MetricStat.Metric.Dimensions.find((d) => d.Name === 'Region')!.Value;
+            const ok = region === 'us-west-2' ? 1 : 0.5;
+            return {
+              Id: x.Id,
+              Label: x.Id,
+              Timestamps: [t],
+              Values: [x.Id.startsWith('ok') ? ok : 120],
+              StatusCode: 'Complete',
+            };
+          }),
+        },
+      ];
+    }
+    default:
+      return [400, { __type: 'UnknownOperationException', message: `double does not serve ${target}` }];
+  }
+}
+
+function cfnAnswer(form: URLSearchParams): [number, string] {
+  if (form.get('Action') !== 'DescribeStacks') return [400, '<ErrorResponse/>'];
+  if (!stackExists)
+    return [
+      400,
+      `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${form.get('StackName')} does not exist</Message></Error><RequestId>1</RequestId></ErrorResponse>`,
+    ];
+  const outputs = { StateMachineArn: SM, TableName: 'lexdr-stack-DrTable', HistoryTableName: 'lexdr-stack-History' };
+  return [
+    200,
+    `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${form.get('StackName')}</StackName><StackId>id</StackId><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-11-01T00:00:00Z</CreationTime><Outputs>${Object.entries(
+      outputs,
+    )
+      .map(([k, v]) => `<member><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`)
+      .join(
+        '',
+      )}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+  ];
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lexdr-cli-aws-'));
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const target = String(req.headers['x-amz-target'] ?? '');
+      if (!target) {
+        const form = new URLSearchParams(text);
+        calls.push({ target: `CloudFormation.${form.get('Action')}`, body: Object.fromEntries(form) });
+        const [status, xml] = cfnAnswer(form);
+        res.writeHead(status, { 'content-type': 'text/xml' });
+        return res.end(xml);
+      }
+      const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+      calls.push({ target, body });
+      const [status, out] = answer(target, body);
+      const json = JSON.stringify(out);
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.0',
+        ...(status >= 400 ? { 'x-amzn-errortype': (out as { __type: string }).__type } : {}),
+      });
+      res.end(json);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address() as { port: number };
+  endpoint = `http://127.0.0.1:${a.port}`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  calls = [];
+  lexRegion = 'us-east-1';
+  describeCount = 0;
+  stackExists = true;
+  pinned = false;
+});
+
+async function lexdr(argv: string[]) {
+  const outs: string[] = [];
+  const errs: string[] = [];
+  const io: Io = {
+    out: (t) => void outs.push(t),
+    err: (t) => void errs.push(t),
+    isTTY: false,
+    interactive: false,
+    confirm: async () => false,
+    progress: () => undefined,
+    env: {
+      LEXDR_POLL_MS: '5',
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    },
+    cwd: dir,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  };
+  const code = await run(['--aws', '--region', 'us-east-1', '--endpoint-url', endpoint, ...argv], defaultContext(io));
+  return { code, out: outs.join('\n'), err: errs.join('\n') };
+}
+
+const FLAGS = ['--state-machine-arn', SM, '--table', 'lexDR', '--regions', 'us-east-1,us-west-2'];
+
+describe('lexdr --aws against a deployed-stack double', () => {
+  it('drill: StartExecution with the drill input, DescribeExecution until done, the decision and a console link', async () => {
+    const r = await lexdr([
+      ...FLAGS,
+      'drill',
+      '--fail',
+      'us-east-1',
+      '--cycles',
+      '3',
+      '--reason',
+      'game day',
+      '--wait',
+    ]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const start = calls.find((c) => c.target === 'AWSStepFunctions.StartExecution')!;
+    expect(start.body.stateMachineArn).toBe(SM);
+    expect(start.body.name).toMatch(/^lexdr-cli-/);
+    expect(JSON.parse(start.body.input as string)).toEqual({
+      drill: { failRegions: ['us-east-1'], reason: 'game day' },
+      cycles: 3,
+    });
+    const describes = calls.filter((c) => c.target === 'AWSStepFunctions.DescribeExecution');
+    expect(describes).toHaveLength(2);
+    expect(describes[0]!.body).toEqual({ executionArn: `${EXEC_PREFIX}${start.body.name as string}` });
+    const get = calls.find((c) => c.target === 'DynamoDB_20120810.GetItem')!;
+    expect(get.body).toMatchObject({
+      TableName: 'lexDR',
+      Key: { connectRegion: { S: 'us-east-1' } },
+      ConsistentRead: true,
+    });
+    const query = calls.find((c) => c.target === 'DynamoDB_20120810.Query')!;
+    expect(query.body).toMatchObject({
+      TableName: 'lexDR-history',
+      KeyConditionExpression: 'connectRegion = :c AND changeId >= :since',
+    });
+    expect(r.out).toContain('lexDR: us-east-1 → us-west-2');
+    expect(r.out).toContain('Recorded: us-east-1 → us-west-2 (failover)');
+    expect(r.out).toContain(
+      `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${EXEC_PREFIX}`,
+    );
+    expect(calls.some((c) => c.target.startsWith('CloudFormation'))).toBe(false);
+  });
+
+  it('drill --wait exits 1 when the active region is still a drilled region', async () => {
+    const r = await lexdr([...FLAGS, 'drill', '--fail', 'us-west-2', '--wait']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('drill failed: the active region is still us-west-2');
+  });
+
+  it('drill exits 1 when the execution is still running at --timeout', async () => {
+    describeCount = -1e9;
+    const r = await lexdr([...FLAGS, 'drill', '--fail', 'us-east-1', '--timeout', '1s']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('still running after 1s');
+  });
+
+  it('failover: UpdateItem sets the pin and bumps the version', async () => {
+    const r = await lexdr([
+      ...FLAGS,
+      'failover',
+      '--to',
+      'us-west-2',
+      '--for',
+      '2h',
+      '--reason',
+      'maintenance',
+      '--by',
+      'alice',
+      '--yes',
+    ]);
+    expect(r.code).toBe(0);
+    const u = calls.find((c) => c.target === 'DynamoDB_20120810.UpdateItem')!;
+    expect(u.body).toMatchObject({
+      TableName: 'lexDR',
+      Key: { connectRegion: { S: 'us-east-1' } },
+      UpdateExpression: 'SET pin = :pin, version = if_not_exists(version, :zero) + :one',
+      ExpressionAttributeValues: {
+        ':zero': { N: '0' },
+        ':one': { N: '1' },
+        ':pin': { M: { region: { S: 'us-west-2' }, by: { S: 'alice' }, reason: { S: 'maintenance' } } },
+      },
+    });
+    const until = (u.body.ExpressionAttributeValues as Record<string, { M: { until: { S: string } } }>)[':pin']!.M.until
+      .S;
+    expect(Date.parse(until) - Date.now()).toBeGreaterThan(119 * 60_000);
+    expect(r.out).toContain('recorded in the history with reason "pinned"');
+  });
+
+  it('failback: UpdateItem removes the pin and bumps the version; without a pin it writes nothing', async () => {
+    const none = await lexdr([...FLAGS, 'failback', '--yes']);
+    expect(none.code).toBe(0);
+    expect(none.out).toContain('nothing to do');
+    expect(calls.some((c) => c.target === 'DynamoDB_20120810.UpdateItem')).toBe(false);
+
+    pinned = true;
+    const r = await lexdr([...FLAGS, 'failback', '--yes']);
+    expect(r.code).toBe(0);
+    expect(calls.find((c) => c.target === 'DynamoDB_20120810.UpdateItem')!.body).toEqual({
+      TableName: 'lexDR',
+      Key: { connectRegion: { S: 'us-east-1' } },
+      UpdateExpression: 'REMOVE pin SET version = if_not_exists(version, :zero) + :one',
+      ExpressionAttributeValues: { ':zero': { N: '0' }, ':one': { N: '1' } },
+    });
+  });
+
+  it('failback without --yes on a non-terminal exits 2 and writes nothing', async () => {
+    pinned = true;
+    const r = await lexdr([...FLAGS, 'failback']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('pass --yes');
+    expect(calls.some((c) => c.target === 'DynamoDB_20120810.UpdateItem')).toBe(false);
+  });
+
+  it('status: the item from DynamoDB and the last probes from CloudWatch metrics', async () => {
+    const r = await lexdr([...FLAGS, 'status', '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out) as {
+      target: string;
+      activeRegion: string;
+      probes: { region: string; ok: boolean; latencyMs: number }[];
+    };
+    expect(s).toMatchObject({ target: 'aws', activeRegion: 'us-east-1' });
+    expect(s.probes.map((p) => [p.region, p.ok, p.latencyMs])).toEqual([
+      ['us-east-1', false, 120],
+      ['us-west-2', true, 120],
+    ]);
+    const list = calls.find((c) => c.target === 'GraniteServiceVersion20100801.ListMetrics')!;
+    expect(list.body).toMatchObject({ Namespace: 'lexdr', MetricName: 'ProbeSuccess' });
+    const data = calls.find((c) => c.target === 'GraniteServiceVersion20100801.GetMetricData')!;
+    const names = (data.body.MetricDataQueries as { MetricStat: { Metric: { MetricName: string } } }[]).map(
+      (q) => q.MetricStat.Metric.MetricName,
+    );
+    expect(new Set(names)).toEqual(new Set(['ProbeSuccess', 'ProbeLatency']));
+  });
+
+  it('history: Query with changeId >= the --since time', async () => {
+    const r = await lexdr([...FLAGS, 'history', '--since', '7d', '--json']);
+    expect(r.code).toBe(0);
+    const q = calls.find((c) => c.target === 'DynamoDB_20120810.Query')!;
+    const since = (q.body.ExpressionAttributeValues as Record<string, { S: string }>)[':since']!.S;
+    expect(Math.abs(Date.parse(since) - (Date.now() - 7 * 86_400_000))).toBeLessThan(60_000);
+    expect(JSON.parse(r.out)).toEqual([expect.objectContaining({ reason: 'failover', drill: true })]);
+  });
+
+  it('resolves the ARN and tables from the stack outputs (DescribeStacks)', async () => {
+    const r = await lexdr(['--stack', 'MyStack', 'drill', '--fail', 'us-east-1', '--json']);
+    expect(r.code).toBe(0);
+    expect(calls[0]).toMatchObject({ target: 'CloudFormation.DescribeStacks', body: { StackName: 'MyStack' } });
+    expect(calls.find((c) => c.target === 'AWSStepFunctions.StartExecution')!.body.stateMachineArn).toBe(SM);
+    expect(calls.find((c) => c.target === 'DynamoDB_20120810.GetItem')!.body.TableName).toBe('lexdr-stack-DrTable');
+    expect(calls.find((c) => c.target === 'DynamoDB_20120810.Query')!.body.TableName).toBe('lexdr-stack-History');
+  });
+
+  it('exits 3 with what to do when the stack does not exist', async () => {
+    stackExists = false;
+    const r = await lexdr(['drill', '--fail', 'us-east-1']);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain('stack Lexdr-HealthCheck-us-east-1 not found in us-east-1');
+    expect(calls.some((c) => c.target === 'AWSStepFunctions.StartExecution')).toBe(false);
+  });
+
+  it('fault is refused on AWS (exit 2)', async () => {
+    const r = await lexdr([...FLAGS, 'fault', 'us-east-1', 'down']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('local system only');
+  });
+});
