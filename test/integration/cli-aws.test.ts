@@ -175,7 +175,8 @@ beforeAll(async () => {
         calls.push({ target: `CloudFormation.${form.get('Action')}`, body: Object.fromEntries(form) });
         const [status, xml] = cfnAnswer(form);
         res.writeHead(status, { 'content-type': 'text/xml' });
-        return res.end(xml);
+        res.end(xml);
+        return;
       }
       const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
       calls.push({ target, body });
