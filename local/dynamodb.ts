@@ -1,6 +1,10 @@
-/** A local DynamoDB (dynalite, in-process) with lexdr's two tables. */
+/**
+ * A local DynamoDB (dynalite, in-process) with lexdr's two tables, and a fault front that answers throttling
+ * errors exactly as DynamoDB does (HTTP 400, `__type` in the body and `x-amzn-errortype`) for all or a share of
+ * the requests, so the state machine's Retry/Catch on DynamoDB errors can be tested over the protocol.
+ */
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { LOCAL_CREDENTIALS, closeServer, listen } from './http';
 
 // dynalite ships no types.
@@ -12,10 +16,135 @@ const dynalite = require('dynalite') as (o: {
   path?: string;
 }) => Server;
 
+/**
+ * - `none`: every request reaches dynalite.
+ * - `throttled`: 400 `ThrottlingException` (request rate too high for the account or table).
+ * - `throughput`: 400 `ProvisionedThroughputExceededException` (the table's capacity is exceeded).
+ */
+export type DynamoFaultMode = 'none' | 'throttled' | 'throughput';
+
+export interface DynamoFault {
+  mode: DynamoFaultMode;
+  /**
+   * Share of the matching requests that fail, 0–1. Without `random` the failures are spread evenly and
+   * deterministically (2/3 fails the 2nd, 3rd, 5th, 6th… request), so a test can rely on the longest run of
+   * consecutive failures (`ceil(1 / (1 - rate)) - 1`). @default 1 (every request)
+   */
+  rate?: number;
+  /** Draws per request when set (e.g. a seeded PRNG): a request fails when `random() < rate`. @default even spread */
+  random?: () => number;
+  /** Only the next `first` matching requests fail; later ones pass. @default no limit */
+  first?: number;
+  /** Operations to fail (`GetItem`, `UpdateItem`, `PutItem`, `Query`…). @default every operation */
+  operations?: string[];
+}
+
+export interface DynamoFaultStats {
+  /** Requests seen by the fault front while a fault was set. */
+  matched: number;
+  /** Requests answered with the injected error. */
+  failed: number;
+  /** Failed requests per operation. */
+  byOperation: Record<string, number>;
+}
+
 export interface LocalDynamo {
   url: string;
   client: DynamoDBClient;
+  /** Sets (or clears, with `{ mode: 'none' }`) the injected fault; resets the fault statistics. */
+  setFault(f: DynamoFault): void;
+  fault(): DynamoFault;
+  faultStats(): DynamoFaultStats;
   close(): Promise<void>;
+}
+
+const FAULT_ERRORS: Record<Exclude<DynamoFaultMode, 'none'>, { type: string; message: string }> = {
+  throttled: {
+    type: 'com.amazon.coral.availability#ThrottlingException',
+    message: 'Rate of requests exceeds the allowed throughput.',
+  },
+  throughput: {
+    type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+    message:
+      'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+  },
+};
+
+/**
+ * Makes a client send each request once: the only retries left are the caller's (the state machine's Retry
+ * policies, as with Step Functions' DynamoDB integration, which reports a throttle to the state). Without this,
+ * the SDK's own backoff (up to 3 attempts, 0.5–2 s apart for throttling) would absorb faults and slow tests.
+ */
+export function withoutSdkRetries(client: DynamoDBClient): DynamoDBClient {
+  const once = {
+    acquireInitialRetryToken: async () => ({ getRetryCount: () => 0, getRetryDelay: () => 0 }),
+    refreshRetryTokenForRetry: async (_token: unknown, info: unknown) => {
+      throw Object.assign(new Error('no SDK retries'), { info });
+    },
+    recordSuccess: () => undefined,
+  };
+  (client.config as unknown as { retryStrategy: () => Promise<unknown> }).retryStrategy = async () => once;
+  return client;
+}
+
+/** Puts the fault front before dynalite's request listener. */
+function faultFront(server: Server) {
+  const [inner] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  if (!inner) throw new Error('dynalite server has no request listener');
+  server.removeAllListeners('request');
+  let fault: DynamoFault = { mode: 'none' };
+  let stats: DynamoFaultStats = { matched: 0, failed: 0, byOperation: {} };
+  let seen = 0;
+  let fails = 0;
+
+  const shouldFail = (): boolean => {
+    const rate = Math.min(1, Math.max(0, fault.rate ?? 1));
+    if (fault.random) return fault.random() < rate;
+    // Even spread: after n requests, floor(n × rate) of them have failed.
+    seen += 1;
+    const due = Math.floor(seen * rate + 1e-9);
+    if (due > fails) {
+      fails = due;
+      return true;
+    }
+    return false;
+  };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.split('.').pop() ?? '';
+    const applies =
+      fault.mode !== 'none' &&
+      (fault.operations === undefined || fault.operations.includes(operation)) &&
+      (fault.first === undefined || stats.failed < fault.first);
+    if (applies) stats.matched += 1;
+    if (!applies || !shouldFail()) return inner(req, res);
+    stats.failed += 1;
+    stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
+    const { type, message } = FAULT_ERRORS[fault.mode as Exclude<DynamoFaultMode, 'none'>];
+    const body = JSON.stringify({ __type: type, message });
+    req.resume();
+    res.writeHead(400, {
+      'content-type': 'application/x-amz-json-1.0',
+      'content-length': Buffer.byteLength(body),
+      'x-amzn-errortype': type.split('#').pop()!,
+      'x-amzn-requestid': `local-fault-${stats.failed}`,
+    });
+    res.end(body);
+  });
+
+  return {
+    setFault(f: DynamoFault) {
+      if (f.rate !== undefined && !(f.rate >= 0 && f.rate <= 1))
+        throw new RangeError(`fault rate ${f.rate}: must be 0–1`);
+      fault = { ...f };
+      stats = { matched: 0, failed: 0, byOperation: {} };
+      seen = 0;
+      fails = 0;
+    },
+    fault: () => ({ ...fault }),
+    stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }),
+  };
 }
 
 /** Creates lexDR (connectRegion) and the history table (connectRegion, changeId) if missing. */
@@ -59,12 +188,16 @@ export async function startLocalDynamo(o: {
   region?: string;
 }): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const front = faultFront(server);
   const url = await listen(server, o.port ?? 0, o.host ?? '127.0.0.1');
   const client = new DynamoDBClient({ endpoint: url, region: o.region ?? 'us-east-1', credentials: LOCAL_CREDENTIALS });
   await createTables(client, o.tableName, o.historyTableName);
   return {
     url,
     client,
+    setFault: front.setFault,
+    fault: front.fault,
+    faultStats: front.stats,
     close: async () => {
       client.destroy();
       await closeServer(server);
