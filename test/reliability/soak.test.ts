@@ -1,0 +1,132 @@
+/**
+ * Anti-flapping soak on a simulated clock, through the real ASL with the real handlers: the default thresholds
+ * (leave after 2 failed cycles, come back after 30 clean ones), one execution per simulated minute of 6 cycles
+ * at 10 s, exactly as the schedule runs it. Wait states take 0 ms; the health check's clock advances 10 s per cycle.
+ */
+import type { CycleState, RegionChange } from '../../handlers/lib/health-core';
+import type { LocalSystem } from '../../local/system';
+import { startLocalSystem } from '../../local/system';
+import { changeKey, metricValues, resetSystem, seeded, sum } from './helpers';
+
+const E = 'us-east-1';
+const W = 'us-west-2';
+const CADENCE_S = 10;
+const START = Date.parse('2026-11-02T09:00:00.000Z');
+
+interface CycleLog {
+  at: number;
+  primaryFaulted: boolean;
+  probesOk: Record<string, boolean>;
+  to: string;
+  change: RegionChange | null;
+}
+
+describe('anti-flapping soak (simulated clock, default thresholds)', () => {
+  let sys: LocalSystem;
+  let clock = START;
+  /** Decides the primary's fault for the cycle after `index`; set per scenario. */
+  let faultFor: (index: number) => boolean = () => false;
+  let log: CycleLog[] = [];
+
+  beforeAll(async () => {
+    sys = await startLocalSystem({
+      config: {
+        connectRegion: E,
+        regions: [E, W],
+        cadenceSeconds: CADENCE_S,
+        failThreshold: 2,
+        recoverThreshold: 30,
+        lookupCacheSeconds: 0,
+        probe: { method: 'liveness', nluEveryMinutes: 60, timeoutMs: 300, latencyBudgetMs: 250 },
+      },
+      waitMs: 0,
+      retryMs: 0,
+      now: () => new Date(clock),
+    });
+    expect(sys.config.cadenceSeconds).toBe(CADENCE_S);
+    sys.onEvent((e) => {
+      if (e.type !== 'cycle') return;
+      const s: CycleState = e.state;
+      log.push({
+        at: clock,
+        primaryFaulted: sys.lex[E]!.fault().mode !== 'none',
+        probesOk: Object.fromEntries(e.probes.map((p) => [p.region, p.ok])),
+        to: s.decision!.to,
+        change: s.decision!.change,
+      });
+      // The next cycle: 10 simulated seconds later, with the primary's fault for it.
+      clock += CADENCE_S * 1000;
+      sys.lex[E]!.setFault({ mode: faultFor(log.length) ? 'down' : 'none' });
+    });
+  });
+  afterAll(async () => {
+    await sys?.close();
+  });
+
+  async function runMinutes(minutes: number) {
+    for (let m = 0; m < minutes; m += 1) {
+      const r = await sys.runExecution({});
+      if (r.status !== 'SUCCEEDED') throw new Error(`execution failed: ${r.error}: ${r.cause}`);
+    }
+  }
+
+  async function start(fault: (index: number) => boolean) {
+    await resetSystem(sys);
+    log = [];
+    clock = START;
+    faultFor = fault;
+    sys.lex[E]!.setFault({ mode: fault(0) ? 'down' : 'none' });
+  }
+
+  /** Every change decided is in the history table, and counted once in RegionChanges. */
+  async function expectNothingLost() {
+    const decided = log.flatMap((c) => (c.change ? [c.change] : []));
+    const history = await sys.history();
+    expect(history.map(changeKey).sort()).toEqual(decided.map(changeKey).sort());
+    expect(sum(metricValues(sys, 'RegionChanges'))).toBe(decided.length);
+    expect((await sys.readItem())?.lastChange).toEqual(decided.at(-1));
+    return decided;
+  }
+
+  it('one hour of a primary failing 30 % of its probes at random: at most 2 region changes, never err', async () => {
+    const random = seeded(20261102);
+    await start(() => random() < 0.3);
+    await runMinutes(60);
+
+    expect(log).toHaveLength(360);
+    // The fault really was there about 30 % of the time.
+    const failedShare = log.filter((c) => !c.probesOk[E]).length / log.length;
+    expect(failedShare).toBeGreaterThan(0.2);
+    expect(failedShare).toBeLessThan(0.4);
+    expect(log.every((c) => c.probesOk[W])).toBe(true);
+    // Never err while another region is healthy (the secondary passed every probe).
+    expect(log.filter((c) => c.to === 'err')).toEqual([]);
+    const changes = await expectNothingLost();
+    expect(changes.length).toBeLessThanOrEqual(2);
+    // It does leave the flaky primary (two failures in a row happen early), and does not come back to it.
+    expect(changes[0]).toMatchObject({ from: E, to: W, reason: 'failover' });
+    expect((await sys.readItem())?.lexRegion).toBe(W);
+  });
+
+  it('a 10-minute hard outage of the primary: exactly one failover and one failback', async () => {
+    const healthyBefore = 12; // 2 minutes
+    const outage = 60; // 10 minutes
+    await start((i) => i >= healthyBefore && i < healthyBefore + outage);
+    await runMinutes(2 + 10 + 6);
+
+    const changes = await expectNothingLost();
+    expect(changes.map((c) => `${c.from}>${c.to} ${c.reason}`)).toEqual([`${E}>${W} failover`, `${W}>${E} failback`]);
+    const outageStart = START + healthyBefore * CADENCE_S * 1000;
+    const outageEnd = outageStart + outage * CADENCE_S * 1000;
+    // Failover on the second failed cycle: within 2 cycles of the fault.
+    expect(Date.parse(changes[0]!.at) - outageStart).toBe((2 - 1) * CADENCE_S * 1000);
+    // Failback on the 30th clean cycle after the outage: 5 minutes of clean probes, not earlier.
+    expect(Date.parse(changes[1]!.at) - outageEnd).toBe((30 - 1) * CADENCE_S * 1000);
+    expect(log.filter((c) => c.to === 'err')).toEqual([]);
+    expect((await sys.readItem())?.lexRegion).toBe(E);
+    await expect(sys.lookup({ Name: 'ContactFlowEvent', Details: { Parameters: {} } })).resolves.toMatchObject({
+      lexRegion: E,
+      status: 'ok',
+    });
+  });
+});
