@@ -1,0 +1,41 @@
+import { App } from 'aws-cdk-lib';
+import { buildApp } from '../../infra/app';
+import { ConfigError, parseConfig } from '../../infra/config';
+
+const offline = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+describe('config errors name the key, the value received and what is valid', () => {
+  test.each([
+    [{ cadenceSeconds: 7 }, /cadenceSeconds: got 7; must divide 60 evenly/],
+    [{ cadenceSeconds: 2 }, /cadenceSeconds: got 2;.*(>=|at least|too small).*5/i],
+    [{ regions: ['us-east-1'] }, /regions: got \["us-east-1"\]; at least two regions/],
+    [{ regions: ['us-east-1', 'Mars'] }, /regions\.1: got "Mars"; an AWS region name/],
+    [{ probe: { timeoutMs: 10000 } }, /probe\.timeoutMs: got 10000; must be shorter than one cycle/],
+    [{ failThreshold: 0 }, /failThreshold: got 0;/],
+    [{ connectInstanceArn: 'arn:aws:connect:::nope' }, /connectInstanceArn: got "arn:aws:connect:::nope"/],
+    [{ agentQueueArn: 'queue-1' }, /agentQueueArn: got "queue-1"/],
+    [{ bots: [{ name: 'X', source: 'existing', ids: {} }] }, /bots\.0\.ids: .*missing us-east-1, us-west-2/],
+  ])('%j', (input, message) => {
+    expect(() => parseConfig(input)).toThrow(ConfigError);
+    expect(() => parseConfig(input)).toThrow(message);
+  });
+});
+
+describe('app', () => {
+  test('a bot as code without a definition fails with the names bot/ defines', () => {
+    const config = parseConfig({ bots: [{ name: 'Pizza', source: 'code' }] });
+    expect(() => buildApp(config, { app: offline(), nag: false })).toThrow(
+      /bots: "Pizza" has source "code" but bot\/ defines only OrderFlowers/,
+    );
+  });
+
+  test('settings over Lambda’s 4 KB environment limit fail at synth with the size', () => {
+    const regions = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-central-1', 'ap-southeast-2'];
+    const ids = Object.fromEntries(regions.map((r) => [r, { botId: 'AAAAAAAAAA', botAliasId: 'BBBBBBBBBB' }]));
+    const bots = Array.from({ length: 6 }, (_, i) => ({ name: `Bot${i}`, source: 'existing', ids }));
+    const config = parseConfig({ regions, bots });
+    expect(() => buildApp(config, { app: offline(), nag: false, account: '111111111111' })).toThrow(
+      /environment variables would take \d+ bytes; Lambda allows 4096\. The largest is LEXDR_SETTINGS/,
+    );
+  });
+});
