@@ -233,7 +233,7 @@ function render(s: DashboardState): void {
     const host = $(`spark-${region}`);
     let chart = charts.get(region);
     if (!chart) {
-      chart = new uPlot(sparkOptions(Math.max(200, host.clientWidth + 8)), data, host);
+      chart = new uPlot(sparkOptions(Math.max(200, host.clientWidth)), data, host);
       charts.set(region, chart);
     } else chart.setData(data);
   });
@@ -362,7 +362,7 @@ function connect(): void {
 
 $('drill-start').addEventListener('click', () => void startDrill());
 window.addEventListener('resize', () => {
-  for (const [region, chart] of charts) chart.setSize({ width: $(`spark-${region}`).clientWidth + 8, height: 64 });
+  for (const [region, chart] of charts) chart.setSize({ width: $(`spark-${region}`).clientWidth, height: 64 });
 });
 void refresh().catch(showError);
 connect();
