@@ -4,3 +4,6 @@ export type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/l
 export { startLocalLexRegion, faultSchema } from './server';
 export { localBotIds } from './ids';
 export { decodeLexHeader } from './protocol';
+export type { LexRequestRecord } from './protocol';
+export { SpeechTemplates, synthesizerFor } from './speech';
+export type { SynthMode } from './speech';

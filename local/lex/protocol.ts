@@ -6,6 +6,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LocalBot } from './types';
 import type { DialogEngine, Session } from './dialog';
+import type { SpeechTemplates, SynthMode } from './speech';
 
 export type Protocol = 'V1' | 'V2';
 export type ErrorKind = 'validation' | 'notfound' | 'throttled' | 'internal' | 'dependency';
@@ -55,6 +56,8 @@ export interface RouteContext {
   json(): unknown;
   headers: IncomingHttpHeaders;
   query: URLSearchParams;
+  /** Adds to this request's entry in the request log. */
+  note(record: Partial<LexRequestRecord>): void;
 }
 
 export interface Route {
@@ -80,6 +83,26 @@ export interface RegionState {
   now(): number;
   /** True while the `wrongintent` fault is set. */
   nluBroken(): boolean;
+  /** RecognizeUtterance: the test-only recordings it understands and how it speaks replies. */
+  speech: { templates: SpeechTemplates; synthesize: SynthMode };
+}
+
+/** One Lex request as the region saw it. */
+export interface LexRequestRecord {
+  operation: string;
+  sessionId?: string;
+  /** Content-Type of the request (RecognizeUtterance: the audio format). */
+  contentType?: string;
+  /** RecognizeUtterance: the reply format asked for. */
+  responseContentType?: string;
+  /** RecognizeUtterance: audio bytes received. */
+  bytes?: number;
+  /** RecognizeUtterance: what the test-only recogniser heard (empty: nothing it knows). */
+  transcript?: string;
+  /** The request carried a session state (a resumed dialog). */
+  withSessionState?: boolean;
+  /** RecognizeText: the text. */
+  text?: string;
 }
 
 /** Finds a session; expired ones (older than the bot's idle TTL) are dropped. */

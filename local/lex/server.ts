@@ -3,7 +3,8 @@
  * well enough for the real AWS SDK clients, with per-region fault injection and request counters.
  *
  * Admin endpoints (same server): `GET|PUT /_lexdr/fault`, `GET /_lexdr/health`, `GET /_lexdr/stats`,
- * `GET /_lexdr/progress[?sessionId=]`.
+ * `GET /_lexdr/progress[?sessionId=]`, `GET /_lexdr/requests`, and the test-only speech registry
+ * `PUT /_lexdr/speech` (`{"transcript": "...", "ulaw": "<base64 8 kHz μ-law>"}`).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,12 +14,20 @@ import { z } from 'zod';
 import type { ProgressEvent, Session } from './dialog';
 import { DependencyFailedError, DialogEngine, realTimer } from './dialog';
 import type { LexReply, Protocol, RegionBot, RegionState, Route, RouteContext } from './protocol';
+import type { LexRequestRecord } from './protocol';
 import { ERROR_TYPES, LexApiError } from './protocol';
+import { SpeechTemplates, synthesizerFor } from './speech';
 import type { Fault, LocalLexRegion, LocalLexRegionOptions } from './types';
 import { v1Routes } from './v1';
 import { v2Routes } from './v2';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_REQUEST_LOG = 1000;
+
+const speechTemplateSchema = z.object({
+  transcript: z.string().min(1, { error: 'transcript must not be empty' }),
+  ulaw: z.base64({ error: 'ulaw must be base64 8 kHz μ-law audio' }).min(4),
+});
 const DEFAULT_SLOW_MS = 3000;
 
 export const faultSchema = z.object({
@@ -87,12 +96,17 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
     }),
   }));
   const sessions = new Map<string, Session>();
+  const requestLog: LexRequestRecord[] = [];
+  const templates = o.speech?.templates ?? new SpeechTemplates();
+  const synthMode = o.speech?.synthesize ?? 'auto';
+  log({ region: o.region, event: 'speech', synthesizer: synthesizerFor(synthMode) });
   const state: RegionState = {
     region: o.region,
     bots,
     sessions,
     now: () => timer.now(),
     nluBroken: () => fault.mode === 'wrongintent',
+    speech: { templates, synthesize: synthMode },
   };
 
   const setFault = (f: Fault): void => {
@@ -145,6 +159,20 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
       const id = new URL(req.url ?? '/', 'http://x').searchParams.get('sessionId') ?? undefined;
       return { body: progressOf(id) };
     }
+    if (path === '/_lexdr/requests' && req.method === 'GET') return { body: requestLog };
+    if (path === '/_lexdr/speech' && req.method === 'PUT') {
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString('utf8') || 'null');
+      } catch {
+        return { status: 400, body: { message: 'body must be JSON: {"transcript": "...", "ulaw": "<base64>"}' } };
+      }
+      const r = speechTemplateSchema.safeParse(json);
+      if (!r.success) return { status: 400, body: { message: r.error.issues.map((i) => i.message).join('; ') } };
+      const { mulaw } = await import('alawmulaw');
+      templates.register(mulaw.decode(Buffer.from(r.data.ulaw, 'base64')), 8000, r.data.transcript);
+      return { body: { registered: r.data.transcript, templates: templates.size } };
+    }
     if (path === '/_lexdr/fault' && req.method === 'GET') return { body: fault };
     if (path === '/_lexdr/fault' && req.method === 'PUT') {
       let json: unknown;
@@ -187,6 +215,13 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
     const protocol = match?.route.protocol ?? protocolOf(path) ?? 'V2';
     const operation = match?.route.operation ?? 'Unknown';
     counters[operation] = (counters[operation] ?? 0) + 1;
+    const record: LexRequestRecord = {
+      operation,
+      ...(match?.params.sessionId !== undefined && { sessionId: match.params.sessionId }),
+      ...(req.headers['content-type'] && { contentType: req.headers['content-type'] }),
+    };
+    requestLog.push(record);
+    if (requestLog.length > MAX_REQUEST_LOG) requestLog.shift();
     const requestId = randomUUID();
     const fail = (kind: keyof (typeof ERROR_TYPES)['V2'], message: string) => {
       const { status, type } = ERROR_TYPES[protocol][kind];
@@ -235,6 +270,7 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
       rawBody: body,
       headers: req.headers,
       query: url.searchParams,
+      note: (r) => Object.assign(record, r),
       json: () => {
         const text = body.toString('utf8');
         if (text.trim() === '') return {};
@@ -284,6 +320,8 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
     setFault,
     fault: () => ({ ...fault }),
     stats: () => ({ ...counters }),
+    requests: () => requestLog.map((r) => ({ ...r })),
+    speechTemplates: templates,
     progress: progressOf,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -2,6 +2,8 @@
 import type { BotDefinition } from '../../bot/definition';
 import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
 import type { LexTimer, ProgressEvent } from './dialog';
+import type { LexRequestRecord } from './protocol';
+import type { SpeechTemplates, SynthMode } from './speech';
 
 /**
  * - `none`: answer normally.
@@ -46,6 +48,12 @@ export interface LocalLexRegionOptions {
   timer?: LexTimer;
   /** Receives one object per notable event (fulfillment progress, timeouts, faults). @default discard */
   log?: (event: Record<string, unknown>) => void;
+  /**
+   * RecognizeUtterance speech: the test-only recordings it recognises (share one registry across regions)
+   * and the reply synthesiser (`auto`: espeak-ng when installed, else a tone sequence).
+   * @default a registry of its own, `auto`
+   */
+  speech?: { templates?: SpeechTemplates; synthesize?: SynthMode };
 }
 
 export interface LocalLexRegion {
@@ -56,6 +64,10 @@ export interface LocalLexRegion {
   fault(): Fault;
   /** Requests per operation (`V2.RecognizeText`, `V2.PutSession`, `V1.PostText`, ...), counted on arrival. */
   stats(): Record<string, number>;
+  /** The Lex runtime requests received (newest last, at most 1000), as `GET /_lexdr/requests` shows them. */
+  requests(): LexRequestRecord[];
+  /** The recordings RecognizeUtterance recognises (test-only; also `PUT /_lexdr/speech`). */
+  speechTemplates: SpeechTemplates;
   /** Fulfillment progress messages Lex would have spoken, optionally for one session. */
   progress(sessionId?: string): ProgressEvent[];
   close(): Promise<void>;

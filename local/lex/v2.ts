@@ -1,13 +1,14 @@
 /**
- * Lex V2 runtime routes (`com.amazonaws.lexruntimev2`, REST JSON): RecognizeText, PutSession,
- * GetSession, DeleteSession. RecognizeUtterance (`POST .../utterance`, audio in, gzip+base64
- * `x-amz-lex-*` headers out) and StartConversation are not served; add them to `v2Routes`.
+ * Lex V2 runtime routes (`com.amazonaws.lexruntimev2`, REST JSON): RecognizeText, RecognizeUtterance
+ * (audio or text in, gzip+base64 `x-amz-lex-*` headers and reply audio out), PutSession, GetSession,
+ * DeleteSession. StartConversation (HTTP/2 event stream) is not served.
  */
 import { z } from 'zod';
 import type { WireMessage, WireSessionState } from './dialog';
 import { newSession } from './dialog';
 import type { RegionBot, Route, RouteContext } from './protocol';
-import { LexApiError, encodeLexHeader, liveSession } from './protocol';
+import { LexApiError, decodeLexHeader, encodeLexHeader, liveSession } from './protocol';
+import { synthesize } from './speech';
 
 const SESSION_PATH = '/bots/{botId}/botAliases/{botAliasId}/botLocales/{localeId}/sessions/{sessionId}';
 
@@ -140,6 +141,7 @@ async function recognizeText(ctx: RouteContext) {
   session.lastActiveAt = ctx.region.now();
   if (body.sessionState) session.state = toState(body.sessionState, session.state);
   const requestAttributes = body.requestAttributes ?? {};
+  ctx.note({ text: body.text, withSessionState: body.sessionState !== undefined });
   const turn = await rb.engine.recognizeText(session, body.text, requestAttributes, ctx.region.nluBroken());
   session.lastActiveAt = ctx.region.now();
   return {
@@ -163,6 +165,11 @@ async function putSession(ctx: RouteContext) {
   const messages = body.messages?.map((m): WireMessage => ({ contentType: m.contentType, content: m.content ?? '' }));
   const turn = rb.engine.putSession(session, toState(body.sessionState, session.state), messages);
   const contentType = String(ctx.headers['responsecontenttype'] ?? 'text/plain; charset=utf-8');
+  // audio/pcm: the messages spoken (16 kHz), as Lex does; other formats answer without audio.
+  const spoken = contentType.toLowerCase() === 'audio/pcm' ? turn.messages.map((m) => m.content).join(' ') : '';
+  const audio = synthesize(spoken, REPLY_PCM_RATE, ctx.region.speech.synthesize);
+  const audioBody = Buffer.alloc(audio.length * 2);
+  for (let i = 0; i < audio.length; i += 1) audioBody.writeInt16LE(audio[i]!, i * 2);
   return {
     headers: {
       'Content-Type': contentType,
@@ -173,7 +180,7 @@ async function putSession(ctx: RouteContext) {
         'x-amz-lex-request-attributes': encodeLexHeader(session.requestAttributes),
       }),
     },
-    body: Buffer.alloc(0),
+    body: audioBody,
   };
 }
 
@@ -206,6 +213,103 @@ async function deleteSession(ctx: RouteContext) {
   };
 }
 
+/** Request audio formats Lex V2 accepts (PCM little-endian; Opus is not decoded here), with their sample rates. */
+function requestFormat(contentType: string): { kind: 'pcm'; rate: number } | { kind: 'text' } | undefined {
+  const ct = contentType.toLowerCase().replace(/\s+/g, '');
+  if (ct === 'text/plain;charset=utf-8') return { kind: 'text' };
+  if (ct === 'audio/l16;rate=16000;channels=1' || ct === 'audio/x-l16;sample-rate=16000;channel-count=1')
+    return { kind: 'pcm', rate: 16000 };
+  if (ct === 'audio/lpcm;sample-rate=8000;sample-size-bits=16;channel-count=1;is-big-endian=false')
+    return { kind: 'pcm', rate: 8000 };
+  return undefined;
+}
+
+/** Reply formats: Lex V2 also offers audio/mpeg and audio/ogg, which the local regions cannot encode. */
+const REPLY_PCM_RATE = 16000;
+function replyFormat(accept: string): 'pcm' | 'text' {
+  const a = accept.toLowerCase().replace(/\s+/g, '');
+  if (a === 'audio/pcm') return 'pcm';
+  if (a.startsWith('text/plain')) return 'text';
+  throw new LexApiError(
+    'validation',
+    `responseContentType ${accept}: the local Lex regions answer audio/pcm (16 kHz) or text/plain; charset=utf-8`,
+  );
+}
+
+function headerJson<T>(ctx: RouteContext, name: string, schema: z.ZodType<T>): T | undefined {
+  const raw = ctx.headers[name];
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  let json: unknown;
+  try {
+    json = decodeLexHeader(raw);
+  } catch {
+    throw new LexApiError('validation', `${name} must be gzip-compressed, base64-encoded JSON`);
+  }
+  return parse(schema, json, name);
+}
+
+/**
+ * RecognizeUtterance: the request body is the audio; the session state and request attributes come in
+ * gzip+base64 headers; the reply is audio with the messages, state, interpretations and transcript in
+ * gzip+base64 `x-amz-lex-*` headers. What the caller said comes from the test-only recording registry.
+ */
+async function recognizeUtterance(ctx: RouteContext) {
+  const { rb, params, key } = resolve(ctx);
+  const contentType = String(ctx.headers['content-type'] ?? '');
+  const format = requestFormat(contentType);
+  if (!format)
+    throw new LexApiError(
+      'validation',
+      `Content-Type ${contentType || '(none)'} is not a supported requestContentType (PCM: audio/l16; rate=16000; channels=1, audio/x-l16; sample-rate=16000; channel-count=1, audio/lpcm; sample-rate=8000; sample-size-bits=16; channel-count=1; is-big-endian=false; or text/plain; charset=utf-8)`,
+    );
+  const responseContentType = String(ctx.headers['response-content-type'] ?? 'audio/pcm');
+  const reply = replyFormat(responseContentType);
+  const sessionState = headerJson(ctx, 'x-amz-lex-session-state', sessionStateSchema);
+  const requestAttributes = headerJson(ctx, 'x-amz-lex-request-attributes', z.record(z.string(), z.string())) ?? {};
+
+  let transcript: string;
+  if (format.kind === 'text') transcript = ctx.rawBody.toString('utf8');
+  else {
+    const b = ctx.rawBody;
+    const pcm = new Int16Array(Math.floor(b.length / 2));
+    for (let i = 0; i < pcm.length; i += 1) pcm[i] = b.readInt16LE(i * 2);
+    transcript = ctx.region.speech.templates.recognize(pcm, format.rate)?.transcript ?? '';
+  }
+  ctx.note({
+    responseContentType,
+    bytes: ctx.rawBody.length,
+    transcript,
+    withSessionState: sessionState !== undefined,
+  });
+
+  const session = liveSession(ctx.region, key, rb) ?? newSession(params.sessionId, ctx.region.now());
+  ctx.region.sessions.set(key, session);
+  session.lastActiveAt = ctx.region.now();
+  if (sessionState) session.state = toState(sessionState, session.state);
+  const turn = await rb.engine.recognizeText(session, transcript, requestAttributes, ctx.region.nluBroken());
+  session.lastActiveAt = ctx.region.now();
+
+  const spoken = turn.messages.map((m) => m.content).join(' ');
+  const audio = reply === 'pcm' ? synthesize(spoken, REPLY_PCM_RATE, ctx.region.speech.synthesize) : new Int16Array(0);
+  const body = Buffer.alloc(audio.length * 2);
+  for (let i = 0; i < audio.length; i += 1) body.writeInt16LE(audio[i]!, i * 2);
+  return {
+    headers: {
+      'Content-Type': responseContentType,
+      'x-amz-lex-session-id': params.sessionId,
+      'x-amz-lex-input-mode': format.kind === 'text' ? 'Text' : 'Speech',
+      'x-amz-lex-input-transcript': encodeLexHeader(transcript),
+      'x-amz-lex-session-state': encodeLexHeader(turn.sessionState),
+      'x-amz-lex-interpretations': encodeLexHeader(turn.interpretations),
+      ...(turn.messages.length > 0 && { 'x-amz-lex-messages': encodeLexHeader(turn.messages) }),
+      ...(Object.keys(requestAttributes).length > 0 && {
+        'x-amz-lex-request-attributes': encodeLexHeader(requestAttributes),
+      }),
+    },
+    body,
+  };
+}
+
 /** The Lex V2 operations served, with their HTTP bindings from the service model. */
 export const v2Routes: Route[] = [
   {
@@ -218,5 +322,11 @@ export const v2Routes: Route[] = [
   { protocol: 'V2', operation: 'V2.PutSession', method: 'POST', path: SESSION_PATH, handle: putSession },
   { protocol: 'V2', operation: 'V2.GetSession', method: 'GET', path: SESSION_PATH, handle: getSession },
   { protocol: 'V2', operation: 'V2.DeleteSession', method: 'DELETE', path: SESSION_PATH, handle: deleteSession },
-  // RecognizeUtterance: { protocol: 'V2', operation: 'V2.RecognizeUtterance', method: 'POST', path: `${SESSION_PATH}/utterance`, handle: ... }
+  {
+    protocol: 'V2',
+    operation: 'V2.RecognizeUtterance',
+    method: 'POST',
+    path: `${SESSION_PATH}/utterance`,
+    handle: recognizeUtterance,
+  },
 ];

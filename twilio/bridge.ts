@@ -1,0 +1,130 @@
+/** Assembles the bridge: the lexDR lookup, the Lex clients, Twilio's REST API and the HTTP/WebSocket server. */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import twilio from 'twilio';
+import { lexClientFactory } from '../handlers/lib/lex-clients';
+import { createLookup } from '../handlers/lib/lookup-core';
+import type { CallControl } from './call-session';
+import { CallSession } from './call-session';
+import type { BridgeConfig } from './config';
+import { LexConversation, RegionCooldown } from './lex-conversation';
+import { BridgeMetrics } from './metrics';
+import type { BridgeServer } from './server';
+import { startBridgeServer } from './server';
+
+export interface BridgeDeps {
+  /** Twilio call control. @default Twilio's REST API with the account SID and auth token */
+  callControl?: CallControl;
+  /** @default a DynamoDB client (DYNAMODB_ENDPOINT when set) */
+  dynamodb?: DynamoDBClient;
+  /** Fixed AWS credentials (local regions). @default the SDK's provider chain (the ECS task role) */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  logger?: Logger;
+  metrics?: BridgeMetrics;
+  /** Digits are sent after `#` or this long after the last one. @default 1500 */
+  dtmfFlushMs?: number;
+}
+
+export interface Bridge extends BridgeServer {
+  metrics: BridgeMetrics;
+  close(): Promise<void>;
+}
+
+/** Twilio's REST API: `calls(sid).update(...)`. */
+export function twilioCallControl(client: twilio.Twilio): CallControl {
+  return {
+    hangUp: async (callSid) => {
+      await client.calls(callSid).update({ status: 'completed' });
+    },
+    redirect: async (callSid, twiml) => {
+      await client.calls(callSid).update({ twiml });
+    },
+  };
+}
+
+export function apologyTwiml(apologyText: string, humanNumber: string): string {
+  const vr = new twilio.twiml.VoiceResponse();
+  vr.say(apologyText);
+  vr.dial(humanNumber);
+  return vr.toString();
+}
+
+export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Promise<Bridge> {
+  const logger = deps.logger ?? new Logger({ serviceName: 'lexdr-twilio' });
+  const metrics = deps.metrics ?? new BridgeMetrics({ namespace: 'lexdr-twilio', emf: cfg.emf });
+  const region = cfg.settings.connectRegion;
+  const ownDynamo = !deps.dynamodb;
+  const dynamodb =
+    deps.dynamodb ??
+    new DynamoDBClient({
+      region,
+      maxAttempts: 2,
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 800, throwOnRequestTimeout: true }),
+      ...(cfg.dynamodbEndpoint && { endpoint: cfg.dynamodbEndpoint }),
+      ...(deps.credentials && { credentials: deps.credentials }),
+    });
+  const lookup = createLookup({
+    settings: cfg.settings,
+    now: Date.now,
+    getItem: async (key) =>
+      (await dynamodb.send(new GetItemCommand({ TableName: cfg.tableName, Key: { connectRegion: { S: key } } }))).Item,
+    onError: (err, context) => logger.error('lexDR read failed', { ...context, error: err as Error }),
+  });
+  const lex = lexClientFactory({
+    endpoints: cfg.lexEndpoints,
+    timeoutMs: cfg.lexTimeoutMs,
+    ...(deps.credentials && { credentials: deps.credentials }),
+  });
+  const cooldown = new RegionCooldown(cfg.regionCooldownMs, Date.now);
+  const callControl = deps.callControl ?? twilioCallControl(twilio(cfg.accountSid, cfg.authToken));
+  const apology = apologyTwiml(cfg.apologyText, cfg.humanNumber);
+
+  const server = await startBridgeServer({
+    host: cfg.host,
+    port: cfg.port,
+    publicBaseUrl: cfg.publicBaseUrl,
+    authToken: cfg.authToken,
+    greetingText: cfg.greetingText,
+    logger,
+    metrics,
+    exposeTurns: cfg.local,
+    newCall: (ws) =>
+      new CallSession({
+        conversation: (callSid) =>
+          new LexConversation(
+            {
+              settings: cfg.settings,
+              botName: cfg.botName,
+              lookup,
+              lexV2: (r) => lex.lexV2(r),
+              cooldown,
+              now: Date.now,
+              timeoutMs: cfg.lexTimeoutMs,
+              onFailure: (r, err, context) =>
+                logger.warn('Lex call failed: trying the next region', { region: r, ...context, error: err as Error }),
+            },
+            callSid,
+          ),
+        callControl,
+        logger,
+        metrics,
+        segmenter: { ...cfg.vad, vadMode: cfg.vad.mode },
+        apologyTwiml: () => apology,
+        send: (msg) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+        },
+        close: () => ws.close(),
+        ...(deps.dtmfFlushMs !== undefined && { dtmfFlushMs: deps.dtmfFlushMs }),
+      }),
+  });
+  logger.info('bridge listening', { url: server.url, publicBaseUrl: cfg.publicBaseUrl, regions: cfg.settings.regions });
+  return {
+    ...server,
+    metrics,
+    async close() {
+      await server.shutdown(0);
+      if (ownDynamo) dynamodb.destroy();
+    },
+  };
+}
