@@ -65,6 +65,13 @@ Ports: control/lookup/dashboard = base, DynamoDB = base+1, CloudWatch = base+2, 
     dashboard: `${control.url}/`,
   };
 
+  // --- Twilio bridge (npm start -- --twilio): signed with the local auth token `local-twilio-token` ---
+  const twilioBridge = values.twilio
+    ? await (await import('../twilio/local')).startLocalBridge(sys, { host, port: base + 5 })
+    : undefined;
+  if (twilioBridge) extras.twilio = twilioBridge.url;
+  // --- end Twilio bridge ---
+
   const endpoints = sys.endpoints(extras);
   mkdirSync(LOCAL_DIR, { recursive: true });
   writeFileSync(LOCAL_FILE, JSON.stringify(endpoints, null, 2) + '\n');
@@ -77,7 +84,7 @@ Ports: control/lookup/dashboard = base, DynamoDB = base+1, CloudWatch = base+2, 
   lookup       POST ${control.url}/lookup
   dashboard    ${control.url}/
   health check every ${config.cadenceSeconds} s (${config.failThreshold} failures to fail over, ${config.recoverThreshold} passes to fail back)
-  endpoints    ${LOCAL_FILE}
+  endpoints    ${LOCAL_FILE}${twilioBridge ? `\n  twilio       ${twilioBridge.url}/twiml (auth token local-twilio-token; replay: npx tsx twilio/replay.ts --call test/fixtures/audio/order-roses.json)` : ''}
 
 Try:  npx lexdr fault us-east-1 down   then   npx lexdr status     (Ctrl-C stops)`);
 
@@ -112,6 +119,7 @@ Try:  npx lexdr fault us-east-1 down   then   npx lexdr status     (Ctrl-C stops
     await running.catch(() => undefined);
     rmSync(LOCAL_FILE, { force: true });
     await control.close();
+    await twilioBridge?.close();
     await sys.close();
     process.exit(0);
   };

@@ -1,0 +1,75 @@
+/**
+ * The bridge against the local system (`npm start -- --twilio`): local Lex regions and DynamoDB, the
+ * documented local auth token, and a call control that logs instead of calling Twilio's REST API.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { LOCAL_CREDENTIALS } from '../local/http';
+import type { LocalSystem } from '../local/system';
+import type { Bridge } from './bridge';
+import { startBridge } from './bridge';
+import type { CallControl } from './call-session';
+
+/** The auth token of local runs (never a real one): the replay tool signs with it. */
+export const LOCAL_TWILIO_TOKEN = 'local-twilio-token';
+export const LOCAL_ACCOUNT_SID = 'AC' + '0'.repeat(32);
+export const LOCAL_HUMAN_NUMBER = '+15555550100';
+
+export interface LocalBridge extends Bridge {
+  /** What the call control was asked to do (hang-ups and transfers). */
+  events: { callSid: string; action: 'hang-up' | 'transfer'; twiml?: string }[];
+}
+
+export async function startLocalBridge(sys: LocalSystem, o: { host: string; port: number }): Promise<LocalBridge> {
+  const events: LocalBridge['events'] = [];
+  const callControl: CallControl = {
+    hangUp: async (callSid) => void events.push({ callSid, action: 'hang-up' }),
+    redirect: async (callSid, twiml) => void events.push({ callSid, action: 'transfer', twiml }),
+  };
+  const dynamodb = new DynamoDBClient({
+    endpoint: sys.dynamo.url,
+    region: sys.config.connectRegion,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 2,
+  });
+  const base = `http://${o.host}:${o.port}`;
+  const bridge = await startBridge(
+    {
+      port: o.port,
+      host: o.host,
+      publicBaseUrl: base,
+      accountSid: LOCAL_ACCOUNT_SID,
+      authToken: LOCAL_TWILIO_TOKEN,
+      local: true,
+      settings: sys.settings,
+      tableName: sys.config.tableName,
+      botName: sys.settings.bots[0]!.name,
+      humanNumber: LOCAL_HUMAN_NUMBER,
+      apologyText: 'Sorry, our automated assistant is unavailable. Connecting you to an agent.',
+      greetingText: '',
+      lexTimeoutMs: 3000,
+      regionCooldownMs: 30_000,
+      vad: { mode: 2, frameMs: 20, minSpeechMs: 200, endSilenceMs: 700, maxUtteranceMs: 15000 },
+      drainDeadlineMs: 5000,
+      lexEndpoints: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.url])),
+      emf: false,
+    },
+    {
+      dynamodb,
+      credentials: LOCAL_CREDENTIALS,
+      callControl,
+      logger: new Logger({
+        serviceName: 'lexdr-twilio',
+        logLevel: process.env.POWERTOOLS_LOG_LEVEL ? undefined : 'WARN',
+      }),
+    },
+  );
+  return {
+    ...bridge,
+    events,
+    async close() {
+      await bridge.close();
+      dynamodb.destroy();
+    },
+  };
+}
