@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -155,6 +155,8 @@ export class HealthCheckStack extends Stack {
       const key = new kms.Key(this, 'AlarmTopicKey', {
         description: 'lexdr alarm topic encryption',
         enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.DESTROY,
+        pendingWindow: Duration.days(7),
       });
       key.addToResourcePolicy(
         new iam.PolicyStatement({
