@@ -119,67 +119,93 @@ async function runCase(sys: LocalSystem, c: Case) {
   return { records, before, after: await sys.readItem(), history: await sys.history(), observed, throttled };
 }
 
+/**
+ * Cases run a few at a time, each on a system of its own from a small pool: most of a case's time is waiting
+ * (probe timeouts, slow answers), which overlaps well. The pool starts on first use, inside the tests.
+ */
+const POOL_SIZE = 3;
+let pool: Promise<LocalSystem[]> | undefined;
+const free: LocalSystem[] = [];
+const waiting: (() => void)[] = [];
+
+async function withSystem<T>(f: (sys: LocalSystem) => Promise<T>): Promise<T> {
+  pool ??= Promise.all(
+    Array.from({ length: POOL_SIZE }, async () => {
+      const sys = await startFast(config('nlu'));
+      withoutSdkRetries(sys.dynamo.client);
+      free.push(sys);
+      return sys;
+    }),
+  );
+  await pool;
+  while (free.length === 0) await new Promise<void>((resolve) => waiting.push(resolve));
+  const sys = free.pop()!;
+  try {
+    return await f(sys);
+  } finally {
+    free.push(sys);
+    waiting.shift()?.();
+  }
+}
+
 describe('fault matrix: Lex faults × regions × DynamoDB throttling, through the real workflow', () => {
-  let sys: LocalSystem;
-
-  beforeAll(async () => {
-    sys = await startFast(config('nlu'));
-    withoutSdkRetries(sys.dynamo.client);
-  });
   afterAll(async () => {
-    await sys?.close();
+    const systems = await pool;
+    await Promise.all((systems ?? []).map((s) => s.close()));
   });
 
-  it.each(CASES)('$lex on the $faulted, DynamoDB $dynamo', async (c) => {
-    const { records, before, after, history, observed, throttled } = await runCase(sys, c);
-    const reason = LEX_FAULTS[c.lex];
-    const region = c.faulted === 'primary' ? E : W;
-    const other = region === E ? W : E;
-    const switches = reason !== null && c.faulted === 'primary' && c.dynamo !== 'persistent';
-
-    // No execution fails, whatever Lex and DynamoDB do.
-    expect(records.map((r) => `${r.status} ${r.error ?? ''}`.trim())).toEqual(records.map(() => 'SUCCEEDED'));
-    if (c.dynamo !== 'ok') expect(throttled).toBeGreaterThan(0); // the fault was really in the way
-
-    if (switches) {
-      expect(after?.lexRegion).toBe(W);
-      expect(after?.lastChange).toMatchObject({ from: E, to: W, reason: 'failover', drill: false });
-      expect(after?.lastChange?.detail).toContain(reason);
-      expect(after?.regionHealth[E]).toMatchObject({ fails: FAIL_THRESHOLD, reason });
-      expect(history).toHaveLength(1);
-      expect(history[0]).toMatchObject({ from: E, to: W, reason: 'failover' });
-      expect(sum(metricValues(sys, 'RegionChanges'))).toBe(1);
-      // The lookup answers the new region.
-      await expect(sys.lookup({ Name: 'ContactFlowEvent', Details: { Parameters: {} } })).resolves.toMatchObject({
-        lexRegion: W,
-        status: 'ok',
-      });
-    } else {
-      expect(after?.lexRegion).toBe(E);
-      expect(after?.lastChange).toBeUndefined();
-      expect(history).toHaveLength(0);
-      expect(sum(metricValues(sys, 'RegionChanges'))).toBe(0);
-      await expect(sys.lookup({ Name: 'ContactFlowEvent', Details: { Parameters: {} } })).resolves.toMatchObject({
-        lexRegion: E,
-      });
-    }
-    if (c.dynamo === 'persistent') {
-      // lexDR could not be read: nothing was decided or written, the item is exactly as before.
-      expect(after).toEqual(before);
-      expect(metricValues(sys, 'RegionChanges')).toEqual([]);
-    } else if (reason !== null) {
-      expect(after?.regionHealth[region]).toMatchObject({ fails: FAIL_THRESHOLD, passes: 0, reason });
-      expect(metricValues(sys, 'RegionChanges')).toHaveLength(FAIL_THRESHOLD + 1);
-    }
-    // Probe metrics are published either way: the faulted region always 0, the other always 1.
-    const faultedSuccess = metricValues(sys, 'ProbeSuccess', { Region: region });
-    expect(faultedSuccess).toHaveLength(FAIL_THRESHOLD + 1);
-    expect(new Set(faultedSuccess)).toEqual(new Set([reason === null ? 1 : 0]));
-    expect(new Set(metricValues(sys, 'ProbeSuccess', { Region: other }))).toEqual(new Set([1]));
-    // Nothing lost: every change seen on the item is in the history table.
-    expect(history.map(changeKey).sort()).toEqual([...observed].sort());
-  });
+  it.concurrent.each(CASES)('$lex on the $faulted, DynamoDB $dynamo', (c) => withSystem((sys) => checkCase(sys, c)));
 });
+
+async function checkCase(sys: LocalSystem, c: Case) {
+  const { records, before, after, history, observed, throttled } = await runCase(sys, c);
+  const reason = LEX_FAULTS[c.lex];
+  const region = c.faulted === 'primary' ? E : W;
+  const other = region === E ? W : E;
+  const switches = reason !== null && c.faulted === 'primary' && c.dynamo !== 'persistent';
+
+  // No execution fails, whatever Lex and DynamoDB do.
+  expect(records.map((r) => `${r.status} ${r.error ?? ''}`.trim())).toEqual(records.map(() => 'SUCCEEDED'));
+  if (c.dynamo !== 'ok') expect(throttled).toBeGreaterThan(0); // the fault was really in the way
+
+  if (switches) {
+    expect(after?.lexRegion).toBe(W);
+    expect(after?.lastChange).toMatchObject({ from: E, to: W, reason: 'failover', drill: false });
+    expect(after?.lastChange?.detail).toContain(reason);
+    expect(after?.regionHealth[E]).toMatchObject({ fails: FAIL_THRESHOLD, reason });
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatchObject({ from: E, to: W, reason: 'failover' });
+    expect(sum(metricValues(sys, 'RegionChanges'))).toBe(1);
+    // The lookup answers the new region.
+    await expect(sys.lookup({ Name: 'ContactFlowEvent', Details: { Parameters: {} } })).resolves.toMatchObject({
+      lexRegion: W,
+      status: 'ok',
+    });
+  } else {
+    expect(after?.lexRegion).toBe(E);
+    expect(after?.lastChange).toBeUndefined();
+    expect(history).toHaveLength(0);
+    expect(sum(metricValues(sys, 'RegionChanges'))).toBe(0);
+    await expect(sys.lookup({ Name: 'ContactFlowEvent', Details: { Parameters: {} } })).resolves.toMatchObject({
+      lexRegion: E,
+    });
+  }
+  if (c.dynamo === 'persistent') {
+    // lexDR could not be read: nothing was decided or written, the item is exactly as before.
+    expect(after).toEqual(before);
+    expect(metricValues(sys, 'RegionChanges')).toEqual([]);
+  } else if (reason !== null) {
+    expect(after?.regionHealth[region]).toMatchObject({ fails: FAIL_THRESHOLD, passes: 0, reason });
+    expect(metricValues(sys, 'RegionChanges')).toHaveLength(FAIL_THRESHOLD + 1);
+  }
+  // Probe metrics are published either way: the faulted region always 0, the other always 1.
+  const faultedSuccess = metricValues(sys, 'ProbeSuccess', { Region: region });
+  expect(faultedSuccess).toHaveLength(FAIL_THRESHOLD + 1);
+  expect(new Set(faultedSuccess)).toEqual(new Set([reason === null ? 1 : 0]));
+  expect(new Set(metricValues(sys, 'ProbeSuccess', { Region: other }))).toEqual(new Set([1]));
+  // Nothing lost: every change seen on the item is in the history table.
+  expect(history.map(changeKey).sort()).toEqual([...observed].sort());
+}
 
 describe('a liveness probe does not look at the NLU', () => {
   let sys: LocalSystem;

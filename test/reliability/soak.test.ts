@@ -1,9 +1,16 @@
 /**
- * Anti-flapping soak on a simulated clock, through the real ASL with the real handlers: the default thresholds
- * (leave after 2 failed cycles, come back after 30 clean ones), one execution per simulated minute of 6 cycles
- * at 10 s, exactly as the schedule runs it. Wait states take 0 ms; the health check's clock advances 10 s per cycle.
+ * Anti-flapping soak on a simulated clock with the default thresholds (leave after 2 failed cycles, come back
+ * after 30 clean ones). Through the real ASL with the real handlers, one execution per simulated minute of 6
+ * cycles at 10 s, exactly as the schedule runs it; Wait states take 0 ms and the health check's clock advances
+ * 10 s per cycle.
+ *
+ * The full simulated hour of a flaky primary runs on the pure decision core (`evaluate`, the function the
+ * workflow's Decide step calls), because 360 cycles through the workflow cost 12–40 s depending on the machine's
+ * load — too much for `npm test`. Its first 10 minutes, and the hard outage, run through the real workflow.
  */
-import type { CycleState, RegionChange } from '../../handlers/lib/health-core';
+import type { CycleState, DrItem, RegionChange } from '../../handlers/lib/health-core';
+import { evaluate } from '../../handlers/lib/health-core';
+import type { ProbeResult } from '../../handlers/lib/probe-core';
 import type { LocalSystem } from '../../local/system';
 import { startLocalSystem } from '../../local/system';
 import { changeKey, metricValues, resetSystem, seeded, sum } from './helpers';
@@ -88,24 +95,48 @@ describe('anti-flapping soak (simulated clock, default thresholds)', () => {
     return decided;
   }
 
-  it('one hour of a primary failing 30 % of its probes at random: at most 2 region changes, never err', async () => {
+  it('one hour of a primary failing 30 % of its probes at random (decision core): at most 2 region changes, never err', () => {
+    const random = seeded(20261102);
+    const probe = (region: string, ok: boolean): ProbeResult => ({
+      bot: sys.settings.bots[0]!.name,
+      region,
+      method: 'liveness',
+      ok,
+      reason: ok ? 'ok' : 'server-error',
+      latencyMs: 5,
+    });
+    let stored: DrItem | null = null;
+    const changes: string[] = [];
+    let failed = 0;
+    for (let i = 0; i < 360; i += 1) {
+      const primaryOk = random() >= 0.3;
+      if (!primaryOk) failed += 1;
+      const r = evaluate(sys.settings, stored, [probe(E, primaryOk), probe(W, true)], new Date(START + i * 10_000));
+      expect(r.item.lexRegion).not.toBe('err');
+      if (r.change) changes.push(`${r.change.from}>${r.change.to} ${r.change.reason}`);
+      const version: number = (stored?.version ?? 0) + (r.write === 'none' ? 0 : 1);
+      stored = { ...r.item, version };
+    }
+    expect(failed / 360).toBeGreaterThan(0.2);
+    expect(failed / 360).toBeLessThan(0.4);
+    expect(changes.length).toBeLessThanOrEqual(2);
+    expect(changes[0]).toBe(`${E}>${W} failover`);
+    expect(stored?.lexRegion).toBe(W);
+  });
+
+  it('10 minutes of a primary failing 30 % of its probes at random, through the workflow: at most 2 changes, never err', async () => {
     const random = seeded(20261102);
     await start(() => random() < 0.3);
-    await runMinutes(60);
+    await runMinutes(10);
 
-    expect(log).toHaveLength(360);
-    // The fault really was there about 30 % of the time.
-    const failedShare = log.filter((c) => !c.probesOk[E]).length / log.length;
-    expect(failedShare).toBeGreaterThan(0.2);
-    expect(failedShare).toBeLessThan(0.4);
+    expect(log).toHaveLength(60);
+    expect(log.some((c) => !c.probesOk[E])).toBe(true);
     expect(log.every((c) => c.probesOk[W])).toBe(true);
     // Never err while another region is healthy (the secondary passed every probe).
     expect(log.filter((c) => c.to === 'err')).toEqual([]);
     const changes = await expectNothingLost();
     expect(changes.length).toBeLessThanOrEqual(2);
-    // It does leave the flaky primary (two failures in a row happen early), and does not come back to it.
-    expect(changes[0]).toMatchObject({ from: E, to: W, reason: 'failover' });
-    expect((await sys.readItem())?.lexRegion).toBe(W);
+    if (changes.length > 0) expect(changes[0]).toMatchObject({ from: E, to: W, reason: 'failover' });
   });
 
   it('a 10-minute hard outage of the primary: exactly one failover and one failback', async () => {
