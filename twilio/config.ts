@@ -23,7 +23,9 @@ export const bridgeEnvSchema = z
     /** The address Twilio calls (scheme + host, no path): signatures are computed over it, not over the Host header. */
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://voice.example.com' }),
     TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, { error: 'must be AC followed by 32 hex digits' }),
-    /** Secrets Manager secret (ARN) holding the auth token: the way in AWS. */
+    /** The auth token injected by ECS from Secrets Manager (task definition `secrets`): the way on Fargate. */
+    TWILIO_AUTH_TOKEN_SECRET: z.string().min(1).optional(),
+    /** Secrets Manager secret (ARN) read at start-up instead (other hosts). */
     TWILIO_AUTH_TOKEN_SECRET_ARN: z.string().startsWith('arn:', { error: 'must be a Secrets Manager ARN' }).optional(),
     /** The auth token in plain text: ONLY for local runs (`LEXDR_LOCAL=1`). */
     TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
@@ -61,11 +63,12 @@ export const bridgeEnvSchema = z
     EMF: z.enum(['0', '1']).default('1'),
   })
   .superRefine((e, ctx) => {
-    if (!e.TWILIO_AUTH_TOKEN_SECRET_ARN && !e.TWILIO_AUTH_TOKEN)
+    if (!e.TWILIO_AUTH_TOKEN_SECRET && !e.TWILIO_AUTH_TOKEN_SECRET_ARN && !e.TWILIO_AUTH_TOKEN)
       ctx.addIssue({
         code: 'custom',
         path: ['TWILIO_AUTH_TOKEN_SECRET_ARN'],
-        message: 'set TWILIO_AUTH_TOKEN_SECRET_ARN (or TWILIO_AUTH_TOKEN for a local run)',
+        message:
+          'set TWILIO_AUTH_TOKEN_SECRET (an ECS secret) or TWILIO_AUTH_TOKEN_SECRET_ARN (or TWILIO_AUTH_TOKEN for a local run)',
       });
     if (e.TWILIO_AUTH_TOKEN && e.LEXDR_LOCAL !== '1')
       ctx.addIssue({
@@ -140,7 +143,11 @@ export async function loadBridgeConfig(env: NodeJS.ProcessEnv, sources: SecretSo
     if (!le.success) throw new SettingsError('LEXDR_LEX_ENDPOINTS must be JSON mapping regions to URLs');
     lexEndpoints = le.data;
   }
-  const authToken = e.TWILIO_AUTH_TOKEN ?? (await sources.secret(e.TWILIO_AUTH_TOKEN_SECRET_ARN!)).trim();
+  const authToken = (
+    e.TWILIO_AUTH_TOKEN_SECRET ??
+    e.TWILIO_AUTH_TOKEN ??
+    (await sources.secret(e.TWILIO_AUTH_TOKEN_SECRET_ARN!))
+  ).trim();
   if (!authToken) throw new SettingsError('the Twilio auth token secret is empty');
   const humanNumber = e.HUMAN_NUMBER ?? (await sources.parameter(e.HUMAN_NUMBER_PARAMETER!)).trim();
   if (!/^\+[1-9]\d{6,14}$/.test(humanNumber))

@@ -3,7 +3,8 @@
  * directly from its .wasm file: the package's loader is an ES module, and this project (and its tests)
  * run as CommonJS. The module needs two imports (assert-fail and heap growth) and exports libfvad's C API.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Aggressiveness 0 (quality) … 3 (very aggressive), as libfvad's `fvad_set_mode`. */
 export type VadMode = 0 | 1 | 2 | 3;
@@ -36,8 +37,14 @@ export class VadError extends Error {
 
 let compiled: WebAssembly.Module | undefined;
 
+/** Next to the bundle in the container image (the Dockerfile copies it); else from node_modules. */
+function wasmPath(): string {
+  const bundled = join(__dirname, 'fvad.wasm');
+  return existsSync(bundled) ? bundled : require.resolve('@echogarden/fvad-wasm/fvad.wasm');
+}
+
 function wasmModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(require.resolve('@echogarden/fvad-wasm/fvad.wasm')));
+  compiled ??= new WebAssembly.Module(readFileSync(wasmPath()));
   return compiled;
 }
 

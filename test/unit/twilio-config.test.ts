@@ -61,6 +61,13 @@ describe('loadBridgeConfig', () => {
     });
   });
 
+  test('on Fargate the token arrives as an ECS secret and Secrets Manager is not called', async () => {
+    const { TWILIO_AUTH_TOKEN_SECRET_ARN: _a, ...env } = base;
+    const c = await loadBridgeConfig({ ...env, TWILIO_AUTH_TOKEN_SECRET: 'from-ecs-secret' }, sources);
+    expect(c.authToken).toBe('from-ecs-secret');
+    expect(asked).toEqual([]);
+  });
+
   test('the human number may come from SSM', async () => {
     const { HUMAN_NUMBER: _omit, ...env } = base;
     const c = await loadBridgeConfig({ ...env, HUMAN_NUMBER_PARAMETER: '/lexdr/human' }, sources);
@@ -92,6 +99,6 @@ describe('loadBridgeConfig', () => {
       /LEXDR_BOT: got "Pizza"; must be one of OrderFlowers/,
     );
     const { TWILIO_AUTH_TOKEN_SECRET_ARN: _a, ...noToken } = base;
-    await expect(loadBridgeConfig(noToken, sources)).rejects.toThrow(/set TWILIO_AUTH_TOKEN_SECRET_ARN/);
+    await expect(loadBridgeConfig(noToken, sources)).rejects.toThrow(/set TWILIO_AUTH_TOKEN_SECRET \(an ECS secret\)/);
   });
 });

@@ -1,0 +1,229 @@
+import { join } from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Validations } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { Settings } from '../../handlers/lib/settings';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+
+/** Properties of {@link TwilioBridgeStack}. */
+export interface TwilioBridgeStackProps extends StackProps {
+  /** The handlers' settings (regions, bots and their IDs per region), passed to the bridge as LEXDR_SETTINGS. */
+  readonly settings: Settings;
+  /** The lexDR table (the bridge only reads it, through the cached lookup). */
+  readonly table: dynamodb.ITable;
+  /** ACM certificate for `domainName` in this stack's region (context `twilio.certificateArn`). */
+  readonly certificateArn: string;
+  /** The DNS name Twilio calls (point it at the load balancer); the signatures are checked against it. */
+  readonly domainName: string;
+  /** Secrets Manager secret (ARN) whose string value is the Twilio auth token. */
+  readonly authTokenSecretArn: string;
+  /** Twilio account SID (AC…): hang-ups and transfers go through its REST API. */
+  readonly twilioAccountSid: string;
+  /** E.164 number calls are dialled to when no Lex region is healthy. */
+  readonly humanNumber: string;
+  /** Which configured bot answers. @default the first bot in `settings` */
+  readonly botName?: string;
+  /** @default a new VPC with two AZs and one NAT gateway */
+  readonly vpc?: ec2.IVpc;
+  /** @default 2 */
+  readonly minTasks?: number;
+  /** @default 10 */
+  readonly maxTasks?: number;
+  /** Scale out when new requests (webhooks + stream upgrades) per task per minute exceed this. @default 60 */
+  readonly requestsPerTaskPerMinute?: number;
+  /** @default 512 (0.5 vCPU) */
+  readonly cpu?: number;
+  /** @default 1024 */
+  readonly memoryLimitMiB?: number;
+  /** How long a stopping task lets live calls finish (≤ 120 s, the ECS stopTimeout limit). @default Duration.seconds(110) */
+  readonly drainDeadline?: Duration;
+}
+
+/**
+ * The Twilio Media Streams bridge on ECS Fargate behind an HTTPS Application Load Balancer: WebSocket
+ * streams stay on their task (sticky target group, long idle timeout, slow deregistration), tasks scale on
+ * CPU and on new requests per target, the auth token is an ECS secret from Secrets Manager, and the task role
+ * may only call Lex RecognizeUtterance/RecognizeText/PutSession on the bot aliases and read the lexDR table.
+ */
+export class TwilioBridgeStack extends Stack {
+  public readonly service: ecs.FargateService;
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The webhook URL to set on the Twilio number (Voice, HTTP POST). */
+  public readonly webhookUrl: string;
+
+  constructor(scope: Construct, id: string, props: TwilioBridgeStackProps) {
+    super(scope, id, props);
+    if (!/^arn:aws[a-z-]*:acm:/.test(props.certificateArn))
+      throw new Error(`invalid certificateArn "${props.certificateArn}": must be an ACM certificate ARN`);
+    if (!/^AC[0-9a-fA-F]{32}$/.test(props.twilioAccountSid))
+      throw new Error(`invalid twilioAccountSid "${props.twilioAccountSid}": must be AC followed by 32 hex digits`);
+    if (!/^\+[1-9]\d{6,14}$/.test(props.humanNumber))
+      throw new Error(`invalid humanNumber "${props.humanNumber}": must be E.164, e.g. +15555550100`);
+    const drain = props.drainDeadline ?? Duration.seconds(110);
+    if (drain.toSeconds() > 120) throw new Error(`invalid drainDeadline ${drain.toSeconds()} s: must be ≤ 120 s`);
+    const botName = props.botName ?? props.settings.bots[0]!.name;
+    const bot = props.settings.bots.find((b) => b.name === botName);
+    if (!bot)
+      throw new Error(
+        `invalid botName "${botName}": must be one of ${props.settings.bots.map((b) => b.name).join(', ')}`,
+      );
+
+    const vpc =
+      props.vpc ??
+      new ec2.Vpc(this, 'Vpc', {
+        maxAzs: 2,
+        natGateways: 1,
+        flowLogs: { All: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+      });
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    const taskDef = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu ?? 512,
+      memoryLimitMiB: props.memoryLimitMiB ?? 1024,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    const authToken = secretsmanager.Secret.fromSecretCompleteArn(this, 'AuthToken', props.authTokenSecretArn);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const publicBaseUrl = `https://${props.domainName}`;
+    taskDef.addContainer('Bridge', {
+      image: ecs.ContainerImage.fromAsset(REPO_ROOT, {
+        file: 'twilio/Dockerfile',
+        exclude: ['node_modules', 'cdk.out', '.git', '.lexdr', 'test', 'bench', 'coverage', '**/*.test.ts'],
+      }),
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'bridge', logGroup }),
+      environment: {
+        PORT: '8080',
+        PUBLIC_BASE_URL: publicBaseUrl,
+        TWILIO_ACCOUNT_SID: props.twilioAccountSid,
+        LEXDR_SETTINGS: JSON.stringify(props.settings),
+        LEXDR_TABLE_NAME: props.table.tableName,
+        LEXDR_BOT: botName,
+        HUMAN_NUMBER: props.humanNumber,
+        DRAIN_DEADLINE_MS: String(drain.toMilliseconds() - 5000),
+      },
+      // The auth token: an ECS secret (the agent resolves it from Secrets Manager at task start), never a
+      // plain environment value in the task definition.
+      secrets: { TWILIO_AUTH_TOKEN_SECRET: ecs.Secret.fromSecretsManager(authToken) },
+      portMappings: [{ containerPort: 8080 }],
+      stopTimeout: drain,
+    });
+
+    const lexStatement = new iam.PolicyStatement({
+      sid: 'LexRuntimeOnBotAliases',
+      actions: ['lex:RecognizeUtterance', 'lex:RecognizeText', 'lex:PutSession'],
+      resources: props.settings.regions.map((r) => bot.regions[r]!.botAliasArn),
+    });
+    taskDef.taskRole.addToPrincipalPolicy(lexStatement);
+    taskDef.taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadDrItem', actions: ['dynamodb:GetItem'], resources: [props.table.tableArn] }),
+    );
+
+    const albSg = new ec2.SecurityGroup(this, 'AlbSecurityGroup', { vpc, allowAllOutbound: false });
+    albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Twilio webhooks and media streams (HTTPS/WSS)');
+    albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'redirect to HTTPS');
+    const logBucket = new s3.Bucket(this, 'AlbLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
+      vpc,
+      internetFacing: true,
+      securityGroup: albSg,
+      // Media streams are long-lived WebSockets with 20 ms frames; an idle minute means a dead stream.
+      idleTimeout: Duration.seconds(120),
+      dropInvalidHeaderFields: true,
+    });
+    this.loadBalancer.logAccessLogs(logBucket, 'alb');
+    const https = this.loadBalancer.addListener('Https', {
+      port: 443,
+      certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)],
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      open: false,
+    });
+    this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster,
+      taskDefinition: taskDef,
+      desiredCount: props.minTasks ?? 2,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { rollback: true },
+      assignPublicIp: false,
+    });
+    this.targetGroup = https.addTargets('Bridge', {
+      port: 8080,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.service],
+      healthCheck: { path: '/healthz', healthyHttpCodes: '200', interval: Duration.seconds(15) },
+      // A stopping task answers 503 on /healthz and gets no new calls; live streams get the drain deadline.
+      deregistrationDelay: drain,
+      stickinessCookieDuration: Duration.hours(1),
+    });
+
+    const scaling = this.service.autoScaleTaskCount({
+      minCapacity: props.minTasks ?? 2,
+      maxCapacity: props.maxTasks ?? 10,
+    });
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, scaleInCooldown: Duration.minutes(5) });
+    scaling.scaleOnRequestCount('NewCalls', {
+      requestsPerTarget: props.requestsPerTaskPerMinute ?? 60,
+      targetGroup: this.targetGroup,
+      scaleInCooldown: Duration.minutes(5),
+    });
+
+    this.webhookUrl = `${publicBaseUrl}/twiml`;
+    new CfnOutput(this, 'WebhookUrl', {
+      value: this.webhookUrl,
+      description: 'Twilio number → Voice → A call comes in (HTTP POST)',
+    });
+    new CfnOutput(this, 'LoadBalancerDns', {
+      value: this.loadBalancer.loadBalancerDnsName,
+      description: `Point ${props.domainName} here`,
+    });
+
+    Validations.of(albSg).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason:
+        'Twilio reaches the webhook and media streams from its cloud (no fixed source range for the whole platform); every request is authenticated by X-Twilio-Signature, and port 80 only redirects to 443.',
+    });
+    Validations.of(taskDef.obtainExecutionRole()).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ECS task execution role written by CDK: ecr:GetAuthorizationToken has no resource-level permissions (it must be "*"); image pull, log and secret statements are scoped to the repository, log group and secret.',
+    });
+    Validations.of(logBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket holds the load balancer access logs; logging access to the log bucket itself would recurse.',
+    });
+    Validations.of(taskDef).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The environment holds non-secret configuration (public URL, account SID, bot IDs, table name, the secret ARN); the auth token is an ECS secret from Secrets Manager.',
+    });
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The optional Twilio bridge stack: Fargate behind an HTTPS ALB with sticky WebSockets, scaling on CPU and
+ * new requests, the auth token as an ECS secret, least-privilege Lex and DynamoDB access, cdk-nag clean.
+ * The container image is only staged at synth (no Docker build here).
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Settings } from '../../handlers/lib/settings';
+import type { TwilioBridgeStackProps } from '../../infra/stacks/twilio-bridge-stack';
+import { TwilioBridgeStack } from '../../infra/stacks/twilio-bridge-stack';
+import { flat } from './template-helpers';
+
+const ARN = (r: string, id: string) => `arn:aws:lex:${r}:111111111111:bot-alias/${id}/ALIAS${id.slice(-1)}`;
+const settings: Settings = {
+  connectRegion: 'us-east-1',
+  regions: ['us-east-1', 'us-west-2'],
+  bots: [
+    {
+      name: 'OrderFlowers',
+      localeId: 'en_US',
+      regions: {
+        'us-east-1': { botId: 'BOTEAST001', botAliasId: 'ALIAS1', botAliasArn: ARN('us-east-1', 'BOTEAST001') },
+        'us-west-2': { botId: 'BOTWEST002', botAliasId: 'ALIAS2', botAliasArn: ARN('us-west-2', 'BOTWEST002') },
+      },
+    },
+  ],
+  failThreshold: 2,
+  recoverThreshold: 30,
+  cadenceSeconds: 10,
+  cyclesPerExecution: 6,
+  nluEveryCycles: 0,
+  probe: { method: 'liveness', utterance: 'x', expectedIntent: 'OrderFlowers', timeoutMs: 2500, latencyBudgetMs: 1500 },
+  lookupCacheSeconds: 5,
+};
+const SECRET = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:lexdr/twilio-AbCdEf';
+const env = { account: '111111111111', region: 'us-east-1' };
+
+function build(overrides: Partial<TwilioBridgeStackProps> = {}) {
+  const app = new App();
+  const tables = new Stack(app, 'Tables', { env });
+  const table = new dynamodb.Table(tables, 'Dr', {
+    tableName: 'lexDR',
+    partitionKey: { name: 'connectRegion', type: dynamodb.AttributeType.STRING },
+  });
+  return new TwilioBridgeStack(app, 'TwilioBridge', {
+    env,
+    settings,
+    table,
+    certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/11111111-2222-3333-4444-555555555555',
+    domainName: 'voice.example.com',
+    authTokenSecretArn: SECRET,
+    twilioAccountSid: 'AC' + 'a'.repeat(32),
+    humanNumber: '+15555550100',
+    ...overrides,
+  });
+}
+
+const stack = build();
+const template = Template.fromStack(stack);
+const container = () => template.findResources('AWS::ECS::TaskDefinition');
+const containerDef = () => Object.values(container())[0]!.Properties.ContainerDefinitions[0];
+
+test('the auth token is an ECS secret from Secrets Manager, never a plain environment value', () => {
+  const c = containerDef();
+  expect(c.Secrets).toEqual([{ Name: 'TWILIO_AUTH_TOKEN_SECRET', ValueFrom: SECRET }]);
+  const names = (c.Environment as { Name: string }[]).map((e) => e.Name);
+  expect(names).not.toContain('TWILIO_AUTH_TOKEN');
+  expect(names).toEqual(
+    expect.arrayContaining(['PUBLIC_BASE_URL', 'LEXDR_SETTINGS', 'LEXDR_TABLE_NAME', 'HUMAN_NUMBER']),
+  );
+  expect(c.Environment).toContainEqual({ Name: 'PUBLIC_BASE_URL', Value: 'https://voice.example.com' });
+  expect(c.StopTimeout).toBe(110);
+  // The image is the staged twilio/Dockerfile (an asset: built on deploy, not at synth).
+  expect(flat(c.Image)).toMatch(/cdk-hnb659fds-container-assets/);
+});
+
+test('the task may only recognise on the bot aliases and read the DR table', () => {
+  const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes('TaskTaskRole'))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as { Sid?: string; Action: unknown; Resource: unknown }[]);
+  expect(statements.map((s) => s.Sid).sort()).toEqual(['LexRuntimeOnBotAliases', 'ReadDrItem']);
+  const lex = statements.find((s) => s.Sid === 'LexRuntimeOnBotAliases')!;
+  expect(lex.Action).toEqual(['lex:RecognizeUtterance', 'lex:RecognizeText', 'lex:PutSession']);
+  expect(lex.Resource).toEqual([ARN('us-east-1', 'BOTEAST001'), ARN('us-west-2', 'BOTWEST002')]);
+  const dr = statements.find((s) => s.Sid === 'ReadDrItem')!;
+  expect(dr.Action).toBe('dynamodb:GetItem');
+  expect(flat(dr.Resource)).toMatch(/<import:Tables:ExportsOutputFnGetAttDr/);
+});
+
+test('HTTPS with the certificate; HTTP only redirects; WebSockets stay on their task', () => {
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+    Port: 443,
+    Protocol: 'HTTPS',
+    Certificates: [{ CertificateArn: Match.stringLikeRegexp('^arn:aws:acm:') }],
+  });
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+    Port: 80,
+    DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Port: '443' }) })],
+  });
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+    HealthCheckPath: '/healthz',
+    TargetGroupAttributes: Match.arrayWith([{ Key: 'stickiness.enabled', Value: 'true' }]),
+  });
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+    TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '110' }]),
+  });
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+    LoadBalancerAttributes: Match.arrayWith([{ Key: 'idle_timeout.timeout_seconds', Value: '120' }]),
+  });
+});
+
+test('tasks scale on CPU and on new requests per target', () => {
+  template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 10 });
+  template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+    TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+      PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+    }),
+  });
+  template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+    TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+      TargetValue: 60,
+      PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+    }),
+  });
+});
+
+test('no unacknowledged AwsSolutions finding', () => {
+  const report = new AwsSolutionsChecks().validateScope(stack);
+  const findings = report.violations.map(
+    (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+  );
+  expect(findings).toEqual([]);
+});
+
+test('bad inputs fail at synth with the value received', () => {
+  expect(() => build({ certificateArn: 'cert-1' })).toThrow('invalid certificateArn "cert-1"');
+  expect(() => build({ humanNumber: '555' })).toThrow('invalid humanNumber "555"');
+  expect(() => build({ botName: 'Pizza' })).toThrow('invalid botName "Pizza": must be one of OrderFlowers');
+});
