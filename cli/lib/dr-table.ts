@@ -37,6 +37,7 @@ export function toDrItem(
     version: Number(v.version ?? 0),
     regionHealth,
     pin,
+    drill: v.drill && typeof v.drill === 'object' ? (v.drill as DrItem['drill']) : null,
     ...(typeof v.previousRegion === 'string' ? { previousRegion: v.previousRegion } : {}),
     ...(v.lastChange && typeof v.lastChange === 'object' ? { lastChange: v.lastChange as RegionChange } : {}),
     ...(typeof v.updatedAt === 'string' ? { updatedAt: v.updatedAt } : {}),

@@ -172,6 +172,18 @@ export interface RegionChange {
   version: number;
 }
 
+/**
+ * A drill in progress, kept in the item so that every execution running meanwhile (the schedule's included)
+ * counts the drilled regions as failed until `until`.
+ */
+export interface ActiveDrill {
+  failRegions: string[];
+  /** ISO end: the drill execution's last cycle plus one cadence. */
+  until: string;
+  execution: string;
+  reason?: string;
+}
+
 /** The lexDR item as lexdr reads and writes it (partition key connectRegion, seed-compatible lexRegion). */
 export interface DrItem {
   connectRegion: string;
@@ -179,6 +191,7 @@ export interface DrItem {
   version: number;
   regionHealth: Record<string, RegionHealth>;
   pin: Pin | null;
+  drill: ActiveDrill | null;
   previousRegion?: string;
   lastChange?: RegionChange;
   updatedAt?: string;
@@ -199,12 +212,23 @@ export function readItem(raw: Record<string, AttributeValue> | undefined, settin
     };
   }
   const pin = v.pin && typeof v.pin === 'object' && typeof (v.pin as Pin).region === 'string' ? (v.pin as Pin) : null;
+  const d = v.drill as Partial<ActiveDrill> | null | undefined;
+  const drill =
+    d && typeof d === 'object' && Array.isArray(d.failRegions) && typeof d.until === 'string'
+      ? {
+          failRegions: d.failRegions.filter((r): r is string => typeof r === 'string'),
+          until: d.until,
+          execution: String(d.execution ?? ''),
+          ...(typeof d.reason === 'string' ? { reason: d.reason } : {}),
+        }
+      : null;
   return {
     connectRegion: String(v.connectRegion ?? settings.connectRegion),
     lexRegion: typeof v.lexRegion === 'string' ? v.lexRegion : settings.regions[0]!,
     version: Number(v.version ?? 0),
     regionHealth: health,
     pin,
+    drill,
     ...(v.lastChange ? { lastChange: v.lastChange as RegionChange } : {}),
   };
 }
@@ -250,6 +274,7 @@ export interface Decision {
     from: AttributeValue;
     health: AttributeValue;
     pin: AttributeValue;
+    drill: AttributeValue;
     change: AttributeValue;
     now: AttributeValue;
     exec: AttributeValue;
@@ -273,6 +298,9 @@ export function evaluate(
   stored: DrItem | null,
   probes: readonly ProbeResult[],
   now: Date,
+  drill: ActiveDrill | null = null,
+  /** The drill to keep in the item (null when this cycle ends it); default: the drill decided with. */
+  keepDrill: ActiveDrill | null = drill,
 ): DecideResult {
   const regions = settings.regions;
   const primary = regions[0]!;
@@ -282,8 +310,17 @@ export function evaluate(
     version: 0,
     regionHealth: Object.fromEntries(regions.map((r) => [r, { fails: 0, passes: 0, reason: 'ok' }])),
     pin: null,
+    drill: null,
   };
-  const vs = verdicts(settings, probes);
+  // While a drill is active, its regions count as failed in every execution, whatever their probes said.
+  const effective = drill
+    ? probes.map((p) =>
+        drill.failRegions.includes(p.region) && p.ok
+          ? { ...p, ok: false, reason: 'drill' as const, detail: `failed by the drill of ${drill.execution}` }
+          : p,
+      )
+    : probes;
+  const vs = verdicts(settings, effective);
   const health: Record<string, RegionHealth> = {};
   for (const v of vs) health[v.region] = nextHealth(prev.regionHealth[v.region]!, v, settings);
   const stillOk = (r: string) => health[r]!.fails < settings.failThreshold;
@@ -356,9 +393,12 @@ export function evaluate(
   }
   if (change && change.from === change.to) change = null;
 
-  const item: DrItem = { ...prev, lexRegion: to, regionHealth: health, pin };
+  const item: DrItem = { ...prev, lexRegion: to, regionHealth: health, pin, drill: keepDrill };
   const healthChanged =
-    JSON.stringify(health) !== JSON.stringify(prev.regionHealth) || pinBroken || (prev.pin !== null) !== (pin !== null);
+    JSON.stringify(health) !== JSON.stringify(prev.regionHealth) ||
+    pinBroken ||
+    (prev.pin !== null) !== (pin !== null) ||
+    JSON.stringify(keepDrill) !== JSON.stringify(prev.drill ?? null);
   const write = change ? 'switch' : healthChanged || stored === null ? 'health' : 'none';
   return { item, write, change, pinBroken };
 }
@@ -417,6 +457,32 @@ export function decisionMetrics(settings: Settings, lexRegion: string, changed: 
 
 // ---------- one cycle's decision, as the state machine uses it ----------
 
+/**
+ * The drill to decide with: this execution's own (held in the item as a lease of two cadences, renewed every
+ * cycle, so executions running alongside — the schedule's — count its regions failed too), else the item's
+ * unexpired lease. The drill execution's last cycle ends it (`keep: null`).
+ */
+export function activeDrill(
+  settings: Settings,
+  state: CycleState,
+  stored: DrItem | null,
+  now: Date,
+): { decide: ActiveDrill | null; keep: ActiveDrill | null } {
+  if (state.drill) {
+    const drill: ActiveDrill = {
+      failRegions: state.drill.failRegions,
+      until: new Date(now.getTime() + 2 * settings.cadenceSeconds * 1000).toISOString(),
+      execution: state.execution.id,
+      ...(state.drill.reason ? { reason: state.drill.reason } : {}),
+    };
+    const last = state.cycle.index + 1 >= state.cycle.of;
+    return { decide: drill, keep: last ? null : drill };
+  }
+  const d = stored?.drill;
+  const live = d && Date.parse(d.until) > now.getTime() ? d : null;
+  return { decide: live, keep: live };
+}
+
 const S = (s: string): AttributeValue => ({ S: s });
 const N = (n: number): AttributeValue => ({ N: String(n) });
 
@@ -427,10 +493,11 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
   const pMetrics = probeMetrics(settings.connectRegion, probes);
   const metricDataIfNotSaved = mergeMetrics(state.metricData, pMetrics);
   const at = now.toISOString();
+  const drill = activeDrill(settings, state, stored, now);
   const r =
     state.readError !== undefined
       ? null // the item could not be read: decide nothing this cycle
-      : evaluate(settings, stored, probes, now);
+      : evaluate(settings, stored, probes, now, drill.decide, drill.keep);
   const expectedVersion = stored?.version ?? 0;
   const nextVersion = expectedVersion + 1;
   const change: RegionChange | null =
@@ -440,7 +507,7 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
           at,
           execution: state.execution.id,
           cycle: state.cycle.index,
-          drill: state.drill !== null,
+          drill: drill.decide !== null,
           version: nextVersion,
         }
       : null;
@@ -459,6 +526,7 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
       from: S(from),
       health: { M: marshall(r?.item.regionHealth ?? {}) },
       pin: r?.item.pin ? { M: marshall(r.item.pin) } : { NULL: true },
+      drill: r?.item.drill ? { M: marshall(r.item.drill) } : { NULL: true },
       change: change ? { M: marshall(change) } : { NULL: true },
       now: S(at),
       exec: S(state.execution.id),

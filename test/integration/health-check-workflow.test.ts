@@ -98,6 +98,36 @@ describe('health-check workflow against the local regions', () => {
     expect(item?.regionHealth[E]?.reason).toBe('drill');
   });
 
+  it('keeps drilled regions failed in executions running alongside a drill (the schedule), until its lease ends', async () => {
+    // What a drill execution holds in the item between its cycles: its regions, with a short lease.
+    const lease = { failRegions: [E], until: new Date(Date.now() + 20_000).toISOString(), execution: 'drill-1' };
+    await sys.dynamo.client.send(
+      new UpdateItemCommand({
+        TableName: 'lexDR',
+        Key: { connectRegion: { S: E } },
+        UpdateExpression: 'SET drill = :d',
+        ExpressionAttributeValues: { ':d': { M: marshall(lease) } },
+      }),
+    );
+    // The scheduled executions' probes of us-east-1 pass, but the drill still counts.
+    await cycles(sys, 2);
+    const item = await sys.readItem();
+    expect(item?.lexRegion).toBe(W);
+    expect(item?.lastChange).toMatchObject({ from: E, to: W, reason: 'failover', drill: true });
+    expect(item?.drill).toEqual(lease);
+    await sys.dynamo.client.send(
+      new UpdateItemCommand({ TableName: 'lexDR', Key: { connectRegion: { S: E } }, UpdateExpression: 'REMOVE drill' }),
+    );
+  });
+
+  it('ends the drill with the drill execution (its last cycle clears the lease)', async () => {
+    const r = await sys.runExecution({ drill: { failRegions: [E] }, cycles: 2 });
+    expect(r.status).toBe('SUCCEEDED');
+    const item = await sys.readItem();
+    expect(item?.lexRegion).toBe(W);
+    expect(item?.drill).toBeNull();
+  });
+
   it('rejects a malformed drill input with a clear error', async () => {
     const r = await sys.runExecution({ drill: { failRegions: ['mars-north-1'] } });
     expect(r.status).toBe('FAILED');

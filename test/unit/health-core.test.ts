@@ -125,6 +125,25 @@ describe('evaluate (hysteresis)', () => {
     expect(broken.changes.at(-1)?.reason).toBe('pin-broken');
   });
 
+  it('counts an active drill’s regions as failed even when their probes pass, until it ends', () => {
+    const base = run([up, up, up]).item;
+    const drill = { failRegions: ['us-east-1'], until: '2026-11-20T12:01:00Z', execution: 'x' };
+    const r1 = evaluate(settings, base, results(up), NOW, drill);
+    const r2 = evaluate(settings, { ...r1.item, version: 1 }, results(up), NOW, drill);
+    expect(r2.item.lexRegion).toBe('us-west-2');
+    expect(r2.item.regionHealth['us-east-1']?.reason).toBe('drill');
+    expect(r2.item.drill).toEqual(drill);
+  });
+
+  it('holds a drill execution’s regions as a lease renewed every cycle, cleared by its last cycle', () => {
+    const exec = { id: 'arn:aws:states:us-east-1:1:execution:m:d1', startedAt: '2026-11-20T12:00:00.000Z' };
+    let s = planFirstCycle(settings, { drill: { failRegions: ['us-east-1'] }, cycles: 2 }, exec);
+    s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
+    expect(s.decision?.values.drill).toMatchObject({ M: { until: { S: '2026-11-20T12:00:20.000Z' } } });
+    s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
+    expect(s.decision?.values.drill).toEqual({ NULL: true });
+  });
+
   it('drops an expired pin', () => {
     const base = run([up, up, up]).item;
     const expired: DrItem = {
