@@ -10,6 +10,7 @@ import type { BotConfig, LexdrConfig } from './config';
 import { readConfigFile } from './config';
 import { BotStack } from './stacks/bot-stack';
 import { HealthCheckStack } from './stacks/health-check-stack';
+import { TwilioBridgeStack } from './stacks/twilio-bridge-stack';
 
 const CROSS_STACK_STRENGTH = '@aws-cdk/core:defaultCrossStackReferences';
 
@@ -23,6 +24,8 @@ export interface LexdrApp {
   readonly healthCheck: HealthCheckStack;
   /** Bot stacks by `<bot name>/<region>`. */
   readonly botStacks: ReadonlyMap<string, BotStack>;
+  /** The Twilio bridge, when `twilio` is configured. */
+  readonly twilioBridge?: TwilioBridgeStack;
 }
 
 export interface BuildAppOptions {
@@ -81,7 +84,20 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
     config,
     resolveBotIds,
   });
-  return { app, healthCheck, botStacks };
+  const twilioBridge = config.twilio
+    ? new TwilioBridgeStack(app, `Lexdr-TwilioBridge-${config.connectRegion}`, {
+        env: env(config.connectRegion),
+        description: `lexdr: Twilio Media Streams bridge to the Lex bots, following lexDR in ${config.connectRegion}`,
+        settings: healthCheck.settings,
+        table: healthCheck.tables.table,
+        certificateArn: config.twilio.certificateArn,
+        domainName: config.twilio.domainName,
+        authTokenSecretArn: config.twilio.authTokenSecretArn,
+        twilioAccountSid: config.twilio.accountSid,
+        humanNumber: config.twilio.humanNumber,
+      })
+    : undefined;
+  return { app, healthCheck, botStacks, ...(twilioBridge ? { twilioBridge } : {}) };
 }
 
 if (require.main === module) {

@@ -24,7 +24,10 @@ export const botSchema = z
     /** Bot name, used in metric dimensions and the lookup's `bot` parameter. */
     name: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, "_" or "-" (1–100)'),
     /** Lex V2 locale the probes and the flow use. */
-    localeId: z.string().regex(/^[a-z]{2}_[A-Z]{2}$/, 'a Lex locale such as "en_US"').default('en_US'),
+    localeId: z
+      .string()
+      .regex(/^[a-z]{2}_[A-Z]{2}$/, 'a Lex locale such as "en_US"')
+      .default('en_US'),
     /**
      * How the bot exists in each region:
      * - `code`: lexdr deploys it from the definition in `bot/` (one bot stack per region);
@@ -63,11 +66,20 @@ export const configSchema = z
       .refine((b) => new Set(b.map((x) => x.name)).size === b.length, 'bot names must be unique')
       .default([{ name: 'OrderFlowers', localeId: 'en_US', source: 'code', ids: {} }]),
     /** DynamoDB table holding connectRegion → lexRegion (seed-compatible name). */
-    tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).default('lexDR'),
+    tableName: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/)
+      .default('lexDR'),
     /** DynamoDB table holding every region change. */
-    historyTableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).default('lexDR-history'),
+    historyTableName: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/)
+      .default('lexDR-history'),
     /** CloudWatch namespace of the health-check metrics. */
-    metricNamespace: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/).default('lexdr'),
+    metricNamespace: z
+      .string()
+      .regex(/^[A-Za-z0-9_./#:-]{1,255}$/)
+      .default('lexdr'),
     probe: z
       .object({
         /** Method of most probes. `liveness` uses Lex V2 PutSession/GetSession/DeleteSession (no request charge). */
@@ -101,6 +113,8 @@ export const configSchema = z
     failThreshold: z.number().int().min(1).max(20).default(2),
     /** Consecutive passed probes of a higher-priority region before returning to it. */
     recoverThreshold: z.number().int().min(1).max(360).default(30),
+    /** Include state input/output in the workflow's logs (level ALL either way); ≈ $5/month more at a 10 s cadence. */
+    logExecutionData: z.boolean().default(false),
     /** Start the health check from EventBridge Scheduler. */
     scheduleEnabled: z.boolean().default(true),
     /** E-mail subscribed to the alarm topic. */
@@ -124,6 +138,22 @@ export const configSchema = z
     apologyText: z.string().min(1).max(1000).optional(),
     /** Seconds the lookup caches the lexDR item. */
     lookupCacheSeconds: z.number().int().min(0).max(60).default(5),
+    /** The optional Twilio Media Streams bridge (ECS Fargate behind an ALB); deployed only when set. */
+    twilio: z
+      .object({
+        /** ACM certificate for the bridge's HTTPS/WSS listener. */
+        certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/),
+        /** Public DNS name Twilio calls (signatures are checked against it). */
+        domainName: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a DNS name such as "voice.example.com"'),
+        /** Secrets Manager secret holding the Twilio auth token (never a plain environment variable). */
+        authTokenSecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/),
+        /** Twilio account SID (AC…). */
+        accountSid: z.string().regex(/^AC[0-9a-f]{32}$/, 'a Twilio account SID: AC + 32 hex digits'),
+        /** Number callers are transferred to when no region is healthy (E.164). */
+        humanNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as "+15551234567"'),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

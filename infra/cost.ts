@@ -69,8 +69,12 @@ export const LIVENESS_PROBE_MS = 180;
 export const NLU_PROBE_MS = 450;
 /** Seconds an execution runs beyond its last Wait (probing, deciding, publishing). */
 export const EXECUTION_TAIL_SECONDS = 3;
-/** CloudWatch Logs bytes per health-check execution with level ALL and execution data (about 35 events per cycle). */
-export const LOG_BYTES_PER_CYCLE = 35 * 1_200;
+/** CloudWatch Logs events per health-check cycle with level ALL. */
+export const LOG_EVENTS_PER_CYCLE = 35;
+/** Bytes per log event without state input/output (ARNs, type, timestamps). */
+export const LOG_BYTES_PER_EVENT = 350;
+/** Bytes per log event with state input/output (`logExecutionData`). */
+export const LOG_BYTES_PER_EVENT_WITH_DATA = 1_200;
 /** Lookup function duration (warm, cached item). */
 export const LOOKUP_MS = 15;
 /** The 2020 design: PostText to the primary from a 128 MB x86 function. */
@@ -198,12 +202,14 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
   // CloudWatch
   const customMetrics = 2 * pairs + 3;
   const alarms = alarmCount(config);
-  const logGb = (cycles * LOG_BYTES_PER_CYCLE) / 1024 ** 3;
+  const logBytesPerEvent = config.logExecutionData ? LOG_BYTES_PER_EVENT_WITH_DATA : LOG_BYTES_PER_EVENT;
+  const logGb = (cycles * LOG_EVENTS_PER_CYCLE * logBytesPerEvent) / 1024 ** 3;
   add('CloudWatch', 'PutMetricData (1 per execution)', executions, 'requests', executions * CW_PER_API_REQUEST);
   add('CloudWatch', 'Custom metrics (2 per bot-region + 3)', customMetrics, 'metrics', customMetrics * CW_PER_METRIC);
   add('CloudWatch', 'Alarms', alarms, 'alarms', alarms * CW_PER_ALARM);
   add('CloudWatch', 'Dashboard', 1, 'dashboard', CW_PER_DASHBOARD);
-  add('CloudWatch', 'Logs ingested (workflow level ALL + data)', logGb, 'GB', logGb * CW_LOGS_PER_GB);
+  const logLabel = `Logs ingested (workflow level ALL${config.logExecutionData ? ' + data' : ''})`;
+  add('CloudWatch', logLabel, logGb, 'GB', logGb * CW_LOGS_PER_GB);
 
   // Others
   add('X-Ray', 'Workflow traces', executions, 'traces', executions * XRAY_PER_TRACE);

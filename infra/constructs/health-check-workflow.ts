@@ -50,6 +50,11 @@ export interface HealthCheckWorkflowProps {
   /** Whether the 1-minute schedule starts executions. */
   readonly scheduleEnabled: boolean;
   /**
+   * Include each state's input and output in the execution logs (level ALL either way).
+   * @default false — about 3× the log volume (≈ $5/month more at a 10 s cadence); turn on while investigating
+   */
+  readonly logExecutionData?: boolean;
+  /**
    * How long execution logs are kept.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -144,7 +149,11 @@ export class HealthCheckWorkflow extends Construct {
       stateMachineType: sfn.StateMachineType.EXPRESS,
       role: this.role,
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: {
+        destination: this.logGroup,
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: props.logExecutionData ?? false,
+      },
     });
 
     this.scheduleRole = new iam.Role(this, 'ScheduleRole', {

@@ -146,6 +146,7 @@ export class HealthCheckStack extends Stack {
       historyTable,
       metricNamespace: config.metricNamespace,
       scheduleEnabled: config.scheduleEnabled,
+      logExecutionData: config.logExecutionData,
     });
 
     // ---- alarms ----

@@ -159,13 +159,13 @@ describe('functions', () => {
 describe('state machine', () => {
   const sm = () => Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]!.Properties;
 
-  test('is Express, logs ALL with execution data to a log group with retention, and is traced', () => {
+  test('is Express, logs ALL (state data only when configured) to a log group with retention, and is traced', () => {
     expect(sm()).toMatchObject({
       StateMachineType: 'EXPRESS',
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: {
         Level: 'ALL',
-        IncludeExecutionData: true,
+        IncludeExecutionData: false,
         Destinations: [
           {
             CloudWatchLogsLogGroup: {
