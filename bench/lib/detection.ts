@@ -1,0 +1,144 @@
+/**
+ * Fault → lexDR changed → first lookup answering the new region, in real time, at the project's config
+ * (cdk.json), with real Wait states and an execution started every 60 s as `npm start` does. Each trial injects
+ * the fault at a random moment of the cycle; between trials the fault is cleared and the lexDR item deleted
+ * (the next cycle starts from a clean, healthy primary) instead of waiting 5 minutes for the failback.
+ */
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import type { FaultMode } from '../../local/lex';
+import { startLocalSystem } from '../../local/system';
+import type { LocalSystem } from '../../local/system';
+
+const SCHEDULE_MS = 60_000;
+const EVENT = { Name: 'ContactFlowEvent', Details: { ContactData: {}, Parameters: {} } };
+
+export interface DetectionTrial {
+  mode: FaultMode;
+  /** Delay from the previous cycle's start to the fault (the phase of the cycle it hit), ms. */
+  phaseMs: number;
+  /** Fault → lexDR names another region, ms. */
+  tableMs: number;
+  /** Fault → the lookup answers the new region, ms. */
+  lookupMs: number;
+  to: string;
+  reason: string;
+}
+
+export interface DetectionFigures {
+  config: { cadenceSeconds: number; failThreshold: number; timeoutMs: number; lookupCacheSeconds: number };
+  trials: DetectionTrial[];
+  failedExecutions: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(
+  what: string,
+  deadlineMs: number,
+  f: () => Promise<T | undefined>,
+  everyMs = 25,
+  state: () => Promise<unknown> = async () => undefined,
+): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end)
+      throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}; state: ${JSON.stringify(await state())}`);
+    await sleep(everyMs);
+  }
+}
+
+async function trial(sys: LocalSystem, mode: FaultMode, lastCycleAt: () => number): Promise<DetectionTrial> {
+  const [primary] = sys.config.regions as [string, ...string[]];
+  sys.lex[primary]!.setFault({ mode: 'none' });
+  await sys.dynamo.client.send(
+    new DeleteItemCommand({ TableName: sys.config.tableName, Key: { connectRegion: { S: sys.config.connectRegion } } }),
+  );
+  // A clean start: the table and the lookup back on the primary, and one full cycle seen since.
+  await until(
+    'lexDR back on the primary',
+    90_000,
+    async () => {
+      const item = await sys.readItem();
+      return item?.lexRegion === primary && (item.regionHealth[primary]?.passes ?? 0) >= 1 ? true : undefined;
+    },
+    25,
+    () => sys.readItem(),
+  );
+  await until('the lookup back on the primary', 30_000, async () =>
+    (await sys.lookup(EVENT)).lexRegion === primary ? true : undefined,
+  );
+  await sleep(Math.random() * sys.config.cadenceSeconds * 1000);
+
+  const t0 = performance.now();
+  const phaseMs = Date.now() - lastCycleAt();
+  sys.lex[primary]!.setFault({ mode });
+  let tableMs = NaN;
+  const item = await until(
+    'lexDR to leave the primary',
+    120_000,
+    async () => {
+      const i = await sys.readItem();
+      if (i && i.lexRegion !== primary) {
+        tableMs = performance.now() - t0;
+        return i;
+      }
+      return undefined;
+    },
+    10,
+  );
+  const lookupMs = await until(
+    'the lookup to answer the new region',
+    60_000,
+    async () => ((await sys.lookup(EVENT)).lexRegion === item.lexRegion ? performance.now() - t0 : undefined),
+    10,
+  );
+  sys.lex[primary]!.setFault({ mode: 'none' });
+  return { mode, phaseMs, tableMs, lookupMs, to: item.lexRegion, reason: item.lastChange?.reason ?? '' };
+}
+
+export async function benchDetection(trials = 10, log: (s: string) => void = console.log): Promise<DetectionFigures> {
+  const sys = await startLocalSystem(); // cdk.json's config, real Wait states and retries, as npm start
+  let lastCycleAt = Date.now();
+  let failedExecutions = 0;
+  const abort = new AbortController();
+  sys.onEvent((e) => {
+    if (e.type === 'cycle') lastCycleAt = Date.now() - Math.max(0, e.probes[0]?.latencyMs ?? 0);
+    else if (e.record.status !== 'SUCCEEDED' && !abort.signal.aborted) failedExecutions += 1;
+  });
+  const running = new Set<Promise<unknown>>();
+  const tick = () => {
+    const p = sys.runExecution({}, { signal: abort.signal }).finally(() => running.delete(p));
+    running.add(p);
+  };
+  tick();
+  const timer = setInterval(tick, SCHEDULE_MS);
+  const out: DetectionTrial[] = [];
+  try {
+    const modes: FaultMode[] = [...Array.from({ length: trials }, () => 'down' as const), 'hang'];
+    for (const [i, mode] of modes.entries()) {
+      const t = await trial(sys, mode, () => lastCycleAt);
+      out.push(t);
+      log(
+        `  detection ${i + 1}/${modes.length} (${mode}): lexDR ${(t.tableMs / 1000).toFixed(1)} s, lookup ${(t.lookupMs / 1000).toFixed(1)} s (${t.reason} → ${t.to})`,
+      );
+    }
+  } finally {
+    clearInterval(timer);
+    abort.abort();
+    await Promise.allSettled([...running]);
+    await sys.close();
+  }
+  const c = sys.config;
+  return {
+    config: {
+      cadenceSeconds: c.cadenceSeconds,
+      failThreshold: c.failThreshold,
+      timeoutMs: c.probe.timeoutMs,
+      lookupCacheSeconds: c.lookupCacheSeconds,
+    },
+    trials: out,
+    failedExecutions,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The lookup Lambda, warm, in-process: the real handler (cached item) against a naive handler that reads the
+ * table on every call (the 2020 design), same client, same local DynamoDB, measured side by side. And a
+ * cold-start proxy: the handler bundled as the stack bundles it, its size and its require time in a fresh node.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { buildSync } from 'esbuild';
+import { readConfigFile } from '../../infra/config';
+import { buildSettings } from '../../infra/settings';
+import { createGetRegionHandler } from '../../handlers/lib/get-region-handler';
+import { startLocalDynamo } from '../../local/dynamodb';
+import { LOCAL_CREDENTIALS } from '../../local/http';
+import { localBotIds } from '../../local/lex';
+import type { Distribution } from './stats';
+import { distribution, median } from './stats';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface LookupFigures {
+  calls: number;
+  cached: Distribution;
+  naive: Distribution;
+  bundleBytes: number;
+  requireMs: number[];
+}
+
+async function timeCalls(fn: () => Promise<unknown>, calls: number): Promise<number[]> {
+  for (let i = 0; i < 500; i += 1) await fn(); // warm-up
+  const out: number[] = [];
+  for (let i = 0; i < calls; i += 1) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+export async function benchLookup(calls = 20_000, log: (s: string) => void = console.log): Promise<LookupFigures> {
+  const config = readConfigFile();
+  const settings = buildSettings(config, (bot, region) => localBotIds(region, bot.name), '000000000000');
+  const dynamo = await startLocalDynamo({ tableName: config.tableName, historyTableName: config.historyTableName });
+  const client = new DynamoDBClient({
+    endpoint: dynamo.url,
+    region: config.connectRegion,
+    maxAttempts: 2,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    await client.send(
+      new PutItemCommand({
+        TableName: config.tableName,
+        Item: marshall({ connectRegion: config.connectRegion, lexRegion: config.regions[1], version: 7 }),
+      }),
+    );
+    const event = { Name: 'ContactFlowEvent', Details: { ContactData: {}, Parameters: {} } };
+    const cached = createGetRegionHandler({ settings, tableName: config.tableName, dynamodb: client });
+    // The 2020 design: a GetItem on every call.
+    const naive = async () => {
+      const out = await client.send(
+        new GetItemCommand({ TableName: config.tableName, Key: { connectRegion: { S: config.connectRegion } } }),
+      );
+      return { lexRegion: out.Item?.lexRegion?.S ?? 'err' };
+    };
+    // Interleaved in blocks, so both see the same machine state.
+    const a: number[] = [];
+    const b: number[] = [];
+    const block = 2_000;
+    for (let done = 0; done < calls; done += block) {
+      a.push(...(await timeCalls(() => cached(event), block)));
+      b.push(...(await timeCalls(naive, block)));
+      log(`  lookup: ${done + block}/${calls} calls each`);
+    }
+
+    // Cold-start proxy: the stack's bundle, required by a fresh node process.
+    const dir = mkdtempSync(join(tmpdir(), 'lexdr-bench-'));
+    try {
+      const outfile = join(dir, 'get-region.js');
+      buildSync({
+        entryPoints: [join(ROOT, 'handlers', 'get-region.ts')],
+        bundle: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'cjs',
+        minify: true,
+        external: ['@aws-sdk/*', '@smithy/*'],
+        outfile,
+        logLevel: 'silent',
+      });
+      const bundleBytes = statSync(outfile).size;
+      const env = {
+        ...process.env,
+        NODE_PATH: join(ROOT, 'node_modules'),
+        LEXDR_SETTINGS: JSON.stringify(settings),
+        TABLE_NAME: config.tableName,
+        AWS_REGION: config.connectRegion,
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+      };
+      const script = `const t=process.hrtime.bigint();const m=require(${JSON.stringify(outfile)});const d=Number(process.hrtime.bigint()-t)/1e6;if(typeof m.handler!=='function')throw new Error('no handler');process.stdout.write(String(d));`;
+      const requireMs: number[] = [];
+      for (let i = 0; i < 11; i += 1) {
+        requireMs.push(Number(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' })));
+      }
+      log(`  lookup: bundle ${bundleBytes} bytes, require median ${median(requireMs).toFixed(1)} ms`);
+      return { calls, cached: distribution(a), naive: distribution(b), bundleBytes, requireMs };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    client.destroy();
+    await dynamo.close();
+  }
+}
