@@ -10,8 +10,10 @@ import * as bot from './commands/bot';
 import * as cost from './commands/cost';
 import * as drill from './commands/drill';
 import * as failover from './commands/failover';
+import * as flow from './commands/flow';
 import * as fault from './commands/fault';
 import * as history from './commands/history';
+import * as simulate from './commands/simulate';
 import * as status from './commands/status';
 import type { CliContext, Register } from './lib/context';
 import { defaultContext } from './lib/context';
@@ -27,6 +29,8 @@ const COMMANDS: Register[] = [
   failover.register,
   history.register,
   cost.register,
+  flow.register,
+  simulate.register,
   bot.register,
 ];
 

@@ -1,0 +1,207 @@
+/**
+ * `lexdr simulate --calls N`: callers arrive in real time at the running local system while a region fault is
+ * injected and then detected by the real workflow. Each caller walks the rendered contact flow: the real lookup
+ * over HTTP, then a real Lex conversation turn (RecognizeText) in the region the flow picks, retrying the fallback
+ * region on any bot error, as Connect would. Reports calls served, served after the retry, sent to agents, dropped.
+ */
+import { RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
+import type { Command } from 'commander';
+import { readConfigFile } from '../../infra/config';
+import { buildSettings } from '../../infra/settings';
+import { lexClientFactory } from '../../handlers/lib/lex-clients';
+import { simulateLoad } from '../../flows/load-sim';
+import type { LoadResult } from '../../flows/load-sim';
+import { contactFlowEvent } from '../../flows/simulate';
+import type { BotOutcome } from '../../flows/simulate';
+import { LEXDR_FLOW_FILE, loadFlowTemplate, renderFlow } from '../../flows/template';
+import { lexdrFlowTokens } from '../../flows/tokens';
+import type { CliContext } from '../lib/context';
+import { withTarget } from '../lib/context';
+import { CliError, EXIT, UsageError } from '../lib/errors';
+import type { GlobalOptions } from '../lib/target';
+
+const LOCAL_ACCOUNT = '000000000000';
+/** How long a simulated caller's bot turn may take before Connect's bot block gives up. */
+const BOT_TIMEOUT_MS = 3000;
+
+interface SimulateOptions {
+  calls: string;
+  rate: string;
+  faultAt: string;
+  faultRegion?: string;
+  faultMode: string;
+  keepFault?: boolean;
+  json?: boolean;
+}
+
+function positive(name: string, v: string, max: number): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > max)
+    throw new UsageError(`--${name} "${v}": must be a number > 0 and ≤ ${max}`);
+  return n;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('simulate')
+    .description('Simulated callers through the contact flow against `npm start`, across an injected region fault.')
+    .option('--calls <n>', 'callers in all', '300')
+    .option('--rate <perSecond>', 'callers arriving per second', '5')
+    .option('--fault-at <seconds>', 'inject the fault this many seconds after the first caller', '10')
+    .option('--fault-region <region>', 'region to break (default: the active one)')
+    .option('--fault-mode <mode>', 'down | throttled | notfound | hang | wrongintent', 'down')
+    .option('--keep-fault', 'leave the fault in place at the end')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExit code 1 when any caller was dropped.')
+    .action(async (opts: SimulateOptions, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (g.aws) throw new UsageError('simulate runs against the local system (`npm start`) only');
+      const calls = positive('calls', opts.calls, 100_000);
+      if (!Number.isInteger(calls)) throw new UsageError(`--calls "${opts.calls}": must be a whole number`);
+      const rate = positive('rate', opts.rate, 100);
+      const faultAtMs = positive('fault-at', opts.faultAt, 3600) * 1000;
+      if (!['down', 'throttled', 'notfound', 'hang', 'wrongintent'].includes(opts.faultMode))
+        throw new UsageError(
+          `--fault-mode "${opts.faultMode}": must be down, throttled, notfound, hang or wrongintent`,
+        );
+
+      await withTarget(ctx, { ...g, local: true }, {}, async (t) => {
+        const local = t.local!;
+        const config = readConfigFile();
+        const settings = buildSettings(
+          config,
+          (bot, region) => {
+            const ids = local.bots.find((b) => b.name === bot.name)?.regions[region];
+            if (!ids) throw new UsageError(`the local system has no ${bot.name} bot in ${region}: restart npm start`);
+            return { botId: ids.botId, botAliasId: ids.botAliasId };
+          },
+          LOCAL_ACCOUNT,
+        );
+        const flow = renderFlow(
+          loadFlowTemplate(LEXDR_FLOW_FILE),
+          lexdrFlowTokens(settings, {
+            lookupFunctionArn: `arn:aws:lambda:${settings.connectRegion}:${LOCAL_ACCOUNT}:function:lexdr-lookup`,
+            agentQueueArn: `arn:aws:connect:${settings.connectRegion}:${LOCAL_ACCOUNT}:instance/00000000-0000-0000-0000-000000000000/queue/00000000-0000-0000-0000-000000000001`,
+          }),
+        );
+        const lex = lexClientFactory({
+          endpoints: local.lex,
+          timeoutMs: BOT_TIMEOUT_MS,
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        });
+        const lookup = async (params: Record<string, string>) => {
+          const res = await fetch(local.lookup, {
+            method: 'POST',
+            body: JSON.stringify(contactFlowEvent(params)),
+            signal: AbortSignal.timeout(3000),
+          });
+          if (!res.ok) throw new Error(`lookup answered HTTP ${res.status}`);
+          return res.json();
+        };
+        let session = 0;
+        const botOutcome = async (aliasArn: string, c: { region: string }): Promise<BotOutcome> => {
+          const bot = settings.bots[0]!;
+          const ids = bot.regions[c.region];
+          if (!ids || ids.botAliasArn !== aliasArn) return 'error';
+          try {
+            const out = await lex.lexV2(c.region).send(
+              new RecognizeTextCommand({
+                botId: ids.botId,
+                botAliasId: ids.botAliasId,
+                localeId: bot.localeId,
+                sessionId: `lexdr-sim-${process.pid}-${(session += 1)}`,
+                text: settings.probe.utterance,
+              }),
+              { abortSignal: AbortSignal.timeout(BOT_TIMEOUT_MS) },
+            );
+            const intent = out.sessionState?.intent?.name ?? out.interpretations?.[0]?.intent?.name ?? '';
+            return intent === settings.probe.expectedIntent ? 'success' : { intent };
+          } catch (e) {
+            const name = (e as Error).name;
+            return name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'error';
+          }
+        };
+
+        const status = async () =>
+          (await (await fetch(`${local.control}/status`)).json()) as { item?: { lexRegion?: string } };
+        const before = (await status()).item?.lexRegion ?? settings.regions[0]!;
+        const faultRegion = opts.faultRegion ?? (before === 'err' ? settings.regions[0]! : before);
+        if (!settings.regions.includes(faultRegion))
+          throw new UsageError(`--fault-region "${faultRegion}": must be one of ${settings.regions.join(', ')}`);
+        const setFault = async (mode: string) => {
+          const res = await fetch(`${local.lex[faultRegion]}/_lexdr/fault`, {
+            method: 'PUT',
+            body: JSON.stringify({ mode }),
+          });
+          if (!res.ok) throw new CliError(`could not set the fault: HTTP ${res.status} ${await res.text()}`);
+        };
+
+        const started = Date.now();
+        const gapMs = 1000 / rate;
+        const sleepUntil = (ms: number) =>
+          new Promise<void>((r) => setTimeout(r, Math.max(0, started + ms - Date.now())));
+        let switchedAt: number | undefined;
+        const timeline = [
+          ...Array.from({ length: calls }, (_, i) => ({
+            atMs: Math.round(i * gapMs),
+            run: () => sleepUntil(Math.round(i * gapMs)),
+          })),
+          {
+            atMs: faultAtMs,
+            run: async () => {
+              await setFault(opts.faultMode);
+              ctx.io.err(`t+${(faultAtMs / 1000).toFixed(0)} s  fault "${opts.faultMode}" injected in ${faultRegion}`);
+            },
+          },
+        ];
+        let result: LoadResult;
+        try {
+          result = await simulateLoad({
+            flow,
+            calls,
+            arrivalsPerSecond: rate,
+            timeline,
+            lookup: async (params) => {
+              const answer = (await lookup(params)) as { lexRegion?: string };
+              if (switchedAt === undefined && answer.lexRegion !== faultRegion && Date.now() - started >= faultAtMs)
+                switchedAt = Date.now() - started;
+              return answer;
+            },
+            botOutcome,
+            onProgress: (p) =>
+              ctx.io.err(
+                `t+${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s  ${p.calls}/${p.total} calls: ` +
+                  `${p.served} served (${p.servedByFallback} after a retry), ${p.queuedToAgents} to agents, ${p.dropped} dropped`,
+              ),
+          });
+        } finally {
+          if (!opts.keepFault) await setFault('none').catch(() => undefined);
+        }
+        const summary = {
+          ...result,
+          faultRegion,
+          faultMode: opts.faultMode,
+          faultAtSeconds: faultAtMs / 1000,
+          lookupSwitchedAfterFaultSeconds: switchedAt === undefined ? null : (switchedAt - faultAtMs) / 1000,
+        };
+        if (opts.json) ctx.io.out(JSON.stringify(summary, null, 2));
+        else {
+          ctx.io.out(`calls                ${result.calls}`);
+          ctx.io.out(
+            `served               ${result.served}  (${Object.entries(result.servedByRegion)
+              .map(([r, n]) => `${r}: ${n}`)
+              .join(', ')})`,
+          );
+          ctx.io.out(`served after retry   ${result.servedByFallback}  (the flow's retry in the fallback region)`);
+          ctx.io.out(`sent to agents       ${result.queuedToAgents}`);
+          ctx.io.out(
+            `dropped              ${result.dropped}${result.dropped ? `  ${JSON.stringify(result.dropReasons)}` : ''}`,
+          );
+          ctx.io.out(
+            `lookup moved off ${faultRegion}: ${summary.lookupSwitchedAfterFaultSeconds === null ? 'not within the run' : `${summary.lookupSwitchedAfterFaultSeconds.toFixed(1)} s after the fault`}`,
+          );
+        }
+        if (result.dropped > 0) throw new CliError(`${result.dropped} caller(s) dropped`, EXIT.failure);
+      });
+    });
+}
