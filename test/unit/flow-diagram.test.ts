@@ -29,8 +29,8 @@ describe('flowToMermaid', () => {
     expect(flowToMermaid(flow)).toContain('a0{"x<br/>say #quot;hi#quot;"}');
   });
 
-  it('the README section shows the current diagram of lexdr-flow.json', () => {
-    const readme = readFileSync(join(FLOWS_DIR, 'README-section.md'), 'utf8');
+  it('the README shows the current diagram of lexdr-flow.json', () => {
+    const readme = readFileSync(join(FLOWS_DIR, '..', 'README.md'), 'utf8');
     expect(readme).toContain('```mermaid\n' + chart + '```');
   });
 });
