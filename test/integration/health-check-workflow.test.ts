@@ -78,7 +78,7 @@ describe('health-check workflow against the local regions', () => {
     ['hang', 'timeout'],
     ['slow', 'slow'],
   ] as const)('counts a %s primary as a failure with reason %s', async (mode, reason) => {
-    sys.lex[E]!.setFault({ mode, latencyMs: 350 });
+    sys.lex[E]!.setFault({ mode, latencyMs: 600 });
     await cycles(sys, 2);
     const item = await sys.readItem();
     expect(item?.lexRegion).toBe(W);

@@ -9,7 +9,7 @@ export const FAST: LexdrConfigInput = {
   cadenceSeconds: 10,
   failThreshold: 2,
   recoverThreshold: 3,
-  probe: { method: 'liveness', nluEveryMinutes: 0, timeoutMs: 400, latencyBudgetMs: 300 },
+  probe: { method: 'liveness', nluEveryMinutes: 0, timeoutMs: 1000, latencyBudgetMs: 400 },
 };
 
 export async function startFast(

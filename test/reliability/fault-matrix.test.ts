@@ -23,9 +23,9 @@ const E = 'us-east-1';
 const W = 'us-west-2';
 const FAIL_THRESHOLD = 2;
 // Short on purpose: a hang costs the probe timeout, a slow region its latency, on every execution.
-const TIMEOUT_MS = 200;
-const BUDGET_MS = 80;
-const SLOW_MS = 120; // over the latency budget, under the timeout
+const TIMEOUT_MS = 500;
+const BUDGET_MS = 200;
+const SLOW_MS = 330; // over the latency budget, under the timeout
 
 const config = (method: 'nlu' | 'liveness'): LexdrConfigInput => ({
   connectRegion: E,
