@@ -86,8 +86,8 @@ export class ConnectIntegration extends Construct {
         state: 'ACTIVE',
         content: f.content,
       });
-      flow.addDependency(this.lookupAssociation);
-      for (const b of this.botAssociations) flow.addDependency(b);
+      flow.addResourceDependency(this.lookupAssociation);
+      for (const b of this.botAssociations) flow.addResourceDependency(b);
       return flow;
     });
   }
