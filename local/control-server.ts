@@ -80,7 +80,8 @@ export async function startControlServer(
       if (req.method === 'GET' && url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
       sendJson(res, 404, { message: `no route ${req.method} ${url.pathname}` });
     } catch (err) {
-      sendJson(res, 500, { message: (err as Error).message });
+      const status = (err as { status?: number }).status;
+      sendJson(res, status && status >= 400 && status < 500 ? status : 500, { message: (err as Error).message });
     }
   });
   const url = await listen(server, o.port ?? 0, o.host ?? '127.0.0.1');

@@ -162,6 +162,14 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       region: config.connectRegion,
       credentials: LOCAL_CREDENTIALS,
     });
+    // Step Functions' DynamoDB integration reports a throttle straight to the state (whose Retry handles it):
+    // the workflow's client sends each request once.
+    const workflowDynamo = new DynamoDBClient({
+      endpoint: dynamo.url,
+      region: config.connectRegion,
+      maxAttempts: 1,
+      credentials: LOCAL_CREDENTIALS,
+    });
     const lookupDynamo = new DynamoDBClient({
       endpoint: dynamo.url,
       region: config.connectRegion,
@@ -197,7 +205,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
           return out;
         },
       },
-      dynamodb: dynamo.client,
+      dynamodb: workflowDynamo,
       cloudwatch: cwClient,
       region: config.connectRegion,
       ...(o.waitMs !== undefined ? { waitMs: o.waitMs } : {}),
@@ -276,6 +284,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       async close() {
         cwClient.destroy();
         lookupDynamo.destroy();
+        workflowDynamo.destroy();
         await Promise.all(started.map((s) => s.close()));
       },
     };

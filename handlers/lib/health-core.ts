@@ -4,7 +4,7 @@
  * and does every write itself (direct DynamoDB and CloudWatch integrations) with the values decided here.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { InvalidInputError, describeIssues } from './errors';
 import type { ProbeRequest, ProbeResult } from './probe-core';
@@ -189,6 +189,8 @@ export interface DrItem {
   connectRegion: string;
   lexRegion: string;
   version: number;
+  /** The version exactly as stored, when it is a number attribute (the write's condition compares it verbatim). */
+  versionRaw?: string;
   regionHealth: Record<string, RegionHealth>;
   pin: Pin | null;
   drill: ActiveDrill | null;
@@ -198,38 +200,86 @@ export interface DrItem {
   lastExecution?: string;
 }
 
-/** Reads a lexDR item of any age (a seed item has only connectRegion and lexRegion). */
+type AttrMap = Record<string, AttributeValue>;
+/** An own attribute of a DynamoDB map (never an inherited key such as `toString` or `__proto__`). */
+const own = (m: AttrMap | undefined, k: string): AttributeValue | undefined =>
+  m && Object.prototype.hasOwnProperty.call(m, k) ? m[k] : undefined;
+const str = (a: AttributeValue | undefined): string | undefined => (typeof a?.S === 'string' ? a.S : undefined);
+const mapOf = (a: AttributeValue | undefined): AttrMap | undefined =>
+  a?.M && typeof a.M === 'object' && !Array.isArray(a.M) ? a.M : undefined;
+/** A non-negative safe integer, or `fallback` for anything else a table can hold (wide, negative, wrong type). */
+const count = (a: AttributeValue | undefined, fallback = 0): number => {
+  const n = typeof a?.N === 'string' ? Number(a.N) : NaN;
+  return Number.isSafeInteger(n) && n >= 0 ? n : fallback;
+};
+
+function readChange(m: AttrMap | undefined): RegionChange | undefined {
+  const from = str(own(m, 'from'));
+  const to = str(own(m, 'to'));
+  if (!m || from === undefined || to === undefined) return undefined;
+  return {
+    from,
+    to,
+    reason: (str(own(m, 'reason')) ?? 'config') as RegionChange['reason'],
+    detail: str(own(m, 'detail')) ?? '',
+    at: str(own(m, 'at')) ?? '',
+    execution: str(own(m, 'execution')) ?? '',
+    cycle: count(own(m, 'cycle')),
+    drill: own(m, 'drill')?.BOOL === true,
+    version: count(own(m, 'version')),
+  };
+}
+
+/**
+ * Reads a lexDR item of any age (a seed item has only connectRegion and lexRegion) straight from its attribute
+ * values: whatever else the table holds — wide numbers, wrong types, odd keys — reads as a safe default, never a throw.
+ */
 export function readItem(raw: Record<string, AttributeValue> | undefined, settings: Settings): DrItem | null {
   if (!raw) return null;
-  const v = unmarshall(raw) as Partial<DrItem> & Record<string, unknown>;
+  const healthMap = mapOf(own(raw, 'regionHealth'));
   const health: Record<string, RegionHealth> = {};
   for (const r of settings.regions) {
-    const h = (v.regionHealth as Record<string, Partial<RegionHealth>> | undefined)?.[r];
+    const h = mapOf(own(healthMap, r));
     health[r] = {
-      fails: Number(h?.fails ?? 0),
-      passes: Number(h?.passes ?? 0),
-      reason: typeof h?.reason === 'string' ? h.reason : 'ok',
+      fails: count(own(h, 'fails')),
+      passes: count(own(h, 'passes')),
+      reason: str(own(h, 'reason')) ?? 'ok',
     };
   }
-  const pin = v.pin && typeof v.pin === 'object' && typeof (v.pin as Pin).region === 'string' ? (v.pin as Pin) : null;
-  const d = v.drill as Partial<ActiveDrill> | null | undefined;
-  const drill =
-    d && typeof d === 'object' && Array.isArray(d.failRegions) && typeof d.until === 'string'
+  const p = mapOf(own(raw, 'pin'));
+  const pinRegion = str(own(p, 'region'));
+  const pin: Pin | null =
+    pinRegion !== undefined
       ? {
-          failRegions: d.failRegions.filter((r): r is string => typeof r === 'string'),
-          until: d.until,
-          execution: String(d.execution ?? ''),
-          ...(typeof d.reason === 'string' ? { reason: d.reason } : {}),
+          region: pinRegion,
+          until: str(own(p, 'until')) ?? '',
+          by: str(own(p, 'by')) ?? 'unknown',
+          reason: str(own(p, 'reason')) ?? '',
         }
       : null;
+  const d = mapOf(own(raw, 'drill'));
+  const failRegions = own(d, 'failRegions')?.L;
+  const until = str(own(d, 'until'));
+  const drill: ActiveDrill | null =
+    Array.isArray(failRegions) && until !== undefined
+      ? {
+          failRegions: failRegions.map(str).filter((r): r is string => r !== undefined),
+          until,
+          execution: str(own(d, 'execution')) ?? '',
+          ...(str(own(d, 'reason')) !== undefined ? { reason: str(own(d, 'reason'))! } : {}),
+        }
+      : null;
+  const lastChange = readChange(mapOf(own(raw, 'lastChange')));
+  const versionN = own(raw, 'version')?.N;
   return {
-    connectRegion: String(v.connectRegion ?? settings.connectRegion),
-    lexRegion: typeof v.lexRegion === 'string' ? v.lexRegion : settings.regions[0]!,
-    version: Number(v.version ?? 0),
+    connectRegion: str(own(raw, 'connectRegion')) ?? settings.connectRegion,
+    lexRegion: str(own(raw, 'lexRegion')) ?? settings.regions[0]!,
+    version: count(own(raw, 'version')),
+    ...(typeof versionN === 'string' ? { versionRaw: versionN } : {}),
     regionHealth: health,
     pin,
     drill,
-    ...(v.lastChange ? { lastChange: v.lastChange as RegionChange } : {}),
+    ...(lastChange ? { lastChange } : {}),
   };
 }
 
@@ -520,7 +570,7 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
     to,
     change,
     values: {
-      expected: N(expectedVersion),
+      expected: stored?.versionRaw !== undefined ? { N: stored.versionRaw } : N(expectedVersion),
       next: N(nextVersion),
       to: S(to),
       from: S(from),

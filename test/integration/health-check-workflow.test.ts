@@ -180,6 +180,42 @@ describe('health-check workflow against the local regions', () => {
     expect(await sys.history()).toHaveLength(historyFirst.length);
   });
 
+  it('fails the execution (after its metrics) when a change cannot reach the history table, keeping lastChange', async () => {
+    sys.lex[E]!.setFault({ mode: 'down' });
+    sys.dynamo.setFault({ mode: 'throttled', operations: ['PutItem'] });
+    const historyBefore = (await sys.history()).length;
+    let r;
+    try {
+      r = await sys.runExecution({ cycles: 3 });
+    } finally {
+      sys.dynamo.setFault({ mode: 'none' });
+    }
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toBe('HistoryNotRecorded');
+    expect(r.path).toEqual(expect.arrayContaining(['History not recorded', 'Publish metrics']));
+    const item = await sys.readItem();
+    expect(item?.lexRegion).toBe(W);
+    expect(item?.lastChange).toMatchObject({ from: E, to: W, reason: 'failover' });
+    expect(await sys.history()).toHaveLength(historyBefore);
+    expect(sys.cloudwatch.datapoints({ metric: 'RegionChanges' }).find((p) => p.value === 1)?.count).toBe(1);
+  });
+
+  it('still writes when the stored version is not a number (a hand-edited item cannot freeze lexDR)', async () => {
+    await sys.dynamo.client.send(
+      new UpdateItemCommand({
+        TableName: 'lexDR',
+        Key: { connectRegion: { S: E } },
+        UpdateExpression: 'SET version = :v',
+        ExpressionAttributeValues: { ':v': { S: 'garbage' } },
+      }),
+    );
+    sys.lex[E]!.setFault({ mode: 'down' });
+    await cycles(sys, 2);
+    const item = await sys.readItem();
+    expect(item?.lexRegion).toBe(W);
+    expect(item?.version).toBeGreaterThan(0);
+  });
+
   it('publishes probe success and latency per region, the active region index and region changes', async () => {
     sys.lex[E]!.setFault({ mode: 'down' });
     const r = await sys.runExecution({ cycles: 2 });

@@ -264,19 +264,16 @@ describe('readItem on garbage in the table', () => {
     );
   });
 
-  // KNOWN BUG (handlers/lib/health-core.ts, readItem): a number outside the safe-integer range that is not a
-  // plain integer (N "1e20", anywhere in the item), or a map holding a key such as `toString` where a number or
-  // string is read, makes readItem throw. The Decide step then fails every execution ("Cannot decide") and the
-  // lookup answers "default"/"stale". `it.failing` passes while the bug is there: make it `it` once fixed.
-  it.failing('never throws on anything a table can hold (wide numbers, keys like toString)', () => {
+  // A throw here would fail every execution at Decide and send the lookup to its fallback answers.
+  it('never throws on anything a table can hold (wide numbers, keys like toString)', () => {
     fc.assert(
       fc.property(anyItemAttrs, (raw) => void expectSafeItem(raw)),
       RUNS,
     );
   });
 
-  // KNOWN BUG (same function): a version or counter of the wrong type reads as NaN.
-  it.failing('reads version and health counters as finite numbers', () => {
+  // A NaN version would make every conditional write fail and freeze lexDR silently.
+  it('reads version and health counters as finite numbers', () => {
     fc.assert(
       fc.property(itemAttrs, (raw) => {
         const item = expectSafeItem(raw);
@@ -375,9 +372,7 @@ describe('local HTTP bodies', () => {
     );
   });
 
-  // KNOWN BUG (local/control-server.ts): readBody's 413 for a body over 64 KB lands in the generic catch and is
-  // answered 500. `it.failing` passes while the bug is there: make it `it` once fixed.
-  it.failing('a body over the size limit is refused with a clear client error, not a 500', async () => {
+  it('a body over the size limit is refused with a clear client error, not a 500', async () => {
     const res = await fetch(`${control.url}/lookup`, { method: 'POST', body: 'x'.repeat(100 * 1024) });
     expect(res.status).toBeLessThan(500);
   });
