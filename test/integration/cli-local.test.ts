@@ -8,23 +8,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { run } from '../../cli/main';
-import { defaultContext } from '../../cli/lib/context';
 import type { Io } from '../../cli/lib/io';
 import type { ControlServer } from '../../local/control-server';
 import { startControlServer } from '../../local/control-server';
 import type { DashboardMount } from '../../local/dashboard/routes';
 import { mountDashboard } from '../../local/dashboard/routes';
 import type { LocalSystem } from '../../local/system';
+import type { Recorded } from './cli-harness';
+import { runLexdr } from './cli-harness';
 import { cycles, startFast } from './system-fixture';
 
 const ROOT = join(__dirname, '..', '..');
-
-interface Recorded {
-  code: number;
-  out: string;
-  err: string;
-}
 
 let sys: LocalSystem;
 let control: ControlServer;
@@ -32,30 +26,8 @@ let mount: DashboardMount;
 let dir: string;
 let file: string;
 
-function io(o: Partial<Io> = {}): Io & { outs: string[]; errs: string[] } {
-  const outs: string[] = [];
-  const errs: string[] = [];
-  return {
-    outs,
-    errs,
-    out: (t) => void outs.push(t),
-    err: (t) => void errs.push(t),
-    isTTY: false,
-    interactive: false,
-    confirm: async () => false,
-    progress: () => undefined,
-    env: { LEXDR_LOCAL_FILE: file, LEXDR_POLL_MS: '20' },
-    cwd: dir,
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    ...o,
-  };
-}
-
 async function lexdr(argv: string[], o: Partial<Io> = {}): Promise<Recorded> {
-  const rec = io(o);
-  const code = await run(argv, defaultContext(rec));
-  return { code, out: rec.outs.join('\n'), err: rec.errs.join('\n') };
+  return runLexdr(argv, { LEXDR_LOCAL_FILE: file, LEXDR_POLL_MS: '20' }, dir, o);
 }
 
 async function json<T>(argv: string[]): Promise<T> {

@@ -5,12 +5,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../cli/main';
-import { defaultContext } from '../../cli/lib/context';
-import type { Io } from '../../cli/lib/io';
 import type { ControlServer } from '../../local/control-server';
 import { startControlServer } from '../../local/control-server';
 import type { LocalSystem } from '../../local/system';
+import { runLexdr } from './cli-harness';
 import { FAST, cycles, startFast } from './system-fixture';
 
 let sys: LocalSystem;
@@ -18,24 +16,7 @@ let control: ControlServer;
 let dir: string;
 let file: string;
 
-async function lexdr(argv: string[]) {
-  const outs: string[] = [];
-  const errs: string[] = [];
-  const io: Io = {
-    out: (t) => void outs.push(t),
-    err: (t) => void errs.push(t),
-    isTTY: false,
-    interactive: false,
-    confirm: async () => false,
-    progress: () => undefined,
-    env: { LEXDR_LOCAL_FILE: file, LEXDR_POLL_MS: '20' },
-    cwd: dir,
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-  };
-  const code = await run(argv, defaultContext(io));
-  return { code, out: outs.join('\n'), err: errs.join('\n') };
-}
+const lexdr = (argv: string[]) => runLexdr(argv, { LEXDR_LOCAL_FILE: file, LEXDR_POLL_MS: '20' }, dir);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lexdr-sim-'));
