@@ -9,11 +9,37 @@ import type { LocalSystem } from '../local/system';
 import type { Bridge } from './bridge';
 import { startBridge } from './bridge';
 import type { CallControl } from './call-session';
+import type { BridgeConfig } from './config';
 
 /** The auth token of local runs (never a real one): the replay tool signs with it. */
 export const LOCAL_TWILIO_TOKEN = 'local-twilio-token';
 export const LOCAL_ACCOUNT_SID = 'AC' + '0'.repeat(32);
 export const LOCAL_HUMAN_NUMBER = '+15555550100';
+
+/** The bridge's configuration against a local system (local token, local Lex endpoints), with overrides. */
+export function localBridgeConfig(sys: LocalSystem, overrides: Partial<BridgeConfig> = {}): BridgeConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    publicBaseUrl: 'http://127.0.0.1',
+    accountSid: LOCAL_ACCOUNT_SID,
+    authToken: LOCAL_TWILIO_TOKEN,
+    local: true,
+    settings: sys.settings,
+    tableName: sys.config.tableName,
+    botName: sys.settings.bots[0]!.name,
+    humanNumber: LOCAL_HUMAN_NUMBER,
+    apologyText: 'Sorry, our automated assistant is unavailable. Connecting you to an agent.',
+    greetingText: '',
+    lexTimeoutMs: 3000,
+    regionCooldownMs: 30_000,
+    vad: { mode: 2, frameMs: 20, minSpeechMs: 200, endSilenceMs: 700, maxUtteranceMs: 15000 },
+    drainDeadlineMs: 5000,
+    lexEndpoints: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.url])),
+    emf: false,
+    ...overrides,
+  };
+}
 
 export interface LocalBridge extends Bridge {
   /** What the call control was asked to do (hang-ups and transfers). */
@@ -34,26 +60,14 @@ export async function startLocalBridge(sys: LocalSystem, o: { host: string; port
   });
   const base = `http://${o.host}:${o.port}`;
   const bridge = await startBridge(
-    {
+    localBridgeConfig(sys, {
       port: o.port,
       host: o.host,
       publicBaseUrl: base,
-      accountSid: LOCAL_ACCOUNT_SID,
-      authToken: LOCAL_TWILIO_TOKEN,
-      local: true,
-      settings: sys.settings,
-      tableName: sys.config.tableName,
-      botName: sys.settings.bots[0]!.name,
-      humanNumber: LOCAL_HUMAN_NUMBER,
       apologyText: 'Sorry, our automated assistant is unavailable. Connecting you to an agent.',
-      greetingText: '',
       lexTimeoutMs: 3000,
-      regionCooldownMs: 30_000,
-      vad: { mode: 2, frameMs: 20, minSpeechMs: 200, endSilenceMs: 700, maxUtteranceMs: 15000 },
       drainDeadlineMs: 5000,
-      lexEndpoints: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.url])),
-      emf: false,
-    },
+    }),
     {
       dynamodb,
       credentials: LOCAL_CREDENTIALS,

@@ -10,9 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { defaultContext } from '../../cli/lib/context';
-import type { Io } from '../../cli/lib/io';
-import { run } from '../../cli/main';
+import { runLexdr } from './cli-harness';
 
 interface Call {
   target: string;
@@ -207,28 +205,12 @@ beforeEach(() => {
   pinned = false;
 });
 
-async function lexdr(argv: string[]) {
-  const outs: string[] = [];
-  const errs: string[] = [];
-  const io: Io = {
-    out: (t) => void outs.push(t),
-    err: (t) => void errs.push(t),
-    isTTY: false,
-    interactive: false,
-    confirm: async () => false,
-    progress: () => undefined,
-    env: {
-      LEXDR_POLL_MS: '5',
-      AWS_ACCESS_KEY_ID: 'AKIDTEST',
-      AWS_SECRET_ACCESS_KEY: 'test',
-    },
-    cwd: dir,
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-  };
-  const code = await run(['--aws', '--region', 'us-east-1', '--endpoint-url', endpoint, ...argv], defaultContext(io));
-  return { code, out: outs.join('\n'), err: errs.join('\n') };
-}
+const lexdr = (argv: string[]) =>
+  runLexdr(
+    ['--aws', '--region', 'us-east-1', '--endpoint-url', endpoint, ...argv],
+    { LEXDR_POLL_MS: '5', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'test' },
+    dir,
+  );
 
 const FLAGS = ['--state-machine-arn', SM, '--table', 'lexDR', '--regions', 'us-east-1,us-west-2'];
 

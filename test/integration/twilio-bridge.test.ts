@@ -14,7 +14,7 @@ import { LOCAL_CREDENTIALS } from '../../local/http';
 import type { LocalSystem } from '../../local/system';
 import type { Bridge } from '../../twilio/bridge';
 import { startBridge, twilioCallControl } from '../../twilio/bridge';
-import type { BridgeConfig } from '../../twilio/config';
+import { localBridgeConfig } from '../../twilio/local';
 import { publicWsUrl } from '../../twilio/server';
 import { postTwiml, SimulatedCall } from '../../twilio/simulated-call';
 import { FAST, startFast } from './system-fixture';
@@ -92,26 +92,15 @@ beforeAll(async () => {
   for (const l of Object.values(sys.lex))
     for (const u of manifest.utterances) l.speechTemplates.register(mulaw.decode(clip(u.file)), 8000, u.transcript);
   dynamo = new DynamoDBClient({ endpoint: sys.dynamo.url, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  const cfg: BridgeConfig = {
-    port: 0,
-    host: '127.0.0.1',
+  const cfg = localBridgeConfig(sys, {
     publicBaseUrl: PUBLIC,
     accountSid: ACCOUNT,
     authToken: TOKEN,
-    local: true,
-    settings: sys.settings,
-    tableName: sys.config.tableName,
-    botName: sys.settings.bots[0]!.name,
     humanNumber: HUMAN,
     apologyText: 'Sorry, connecting you to an agent.',
-    greetingText: '',
     lexTimeoutMs: 2000,
-    regionCooldownMs: 30_000,
-    vad: { mode: 2, frameMs: 20, minSpeechMs: 200, endSilenceMs: 700, maxUtteranceMs: 15000 },
     drainDeadlineMs: 1000,
-    lexEndpoints: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.url])),
-    emf: false,
-  };
+  });
   bridge = await startBridge(cfg, {
     dynamodb: dynamo,
     credentials: LOCAL_CREDENTIALS,
