@@ -5,44 +5,21 @@
 import { GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DrItem, Pin, RegionChange, RegionHealth } from '../../handlers/lib/health-core';
+import type { DrItem, Pin, RegionChange, RegionHealth } from '../../handlers/lib/dr-item';
+import { readItem } from '../../handlers/lib/dr-item';
 import { explainError } from './errors';
 import type { Target } from './target';
 
 export type { DrItem, Pin, RegionChange, RegionHealth };
 
-/** Normalises a stored item (a seed item has only connectRegion and lexRegion). */
+/** Reads a stored item with the one reader of lexDR (a seed item has only connectRegion and lexRegion). */
 export function toDrItem(
   raw: Record<string, AttributeValue> | undefined,
   t: Pick<Target, 'connectRegion' | 'regions'>,
-) {
-  if (!raw) return null;
-  const v = unmarshall(raw) as Record<string, unknown>;
-  const stored = (v.regionHealth ?? {}) as Record<string, Partial<RegionHealth>>;
-  const regions = t.regions ?? Object.keys(stored);
-  const regionHealth: Record<string, RegionHealth> = {};
-  for (const r of regions) {
-    const h = stored[r];
-    regionHealth[r] = {
-      fails: Number(h?.fails ?? 0),
-      passes: Number(h?.passes ?? 0),
-      reason: typeof h?.reason === 'string' ? h.reason : 'ok',
-    };
-  }
-  const p = v.pin as Partial<Pin> | null | undefined;
-  const pin = p && typeof p === 'object' && typeof p.region === 'string' ? (p as Pin) : null;
-  const item: DrItem = {
-    connectRegion: String(v.connectRegion ?? t.connectRegion),
-    lexRegion: typeof v.lexRegion === 'string' ? v.lexRegion : (regions[0] ?? 'unknown'),
-    version: Number(v.version ?? 0),
-    regionHealth,
-    pin,
-    drill: v.drill && typeof v.drill === 'object' ? (v.drill as DrItem['drill']) : null,
-    ...(typeof v.previousRegion === 'string' ? { previousRegion: v.previousRegion } : {}),
-    ...(v.lastChange && typeof v.lastChange === 'object' ? { lastChange: v.lastChange as RegionChange } : {}),
-    ...(typeof v.updatedAt === 'string' ? { updatedAt: v.updatedAt } : {}),
-  };
-  return item;
+): DrItem | null {
+  const stored = raw?.regionHealth?.M ? Object.keys(raw.regionHealth.M) : [];
+  const regions = t.regions ?? stored;
+  return readItem(raw, { connectRegion: t.connectRegion, regions: regions.length > 0 ? regions : ['unknown'] });
 }
 
 async function send<T>(t: Target, what: string, f: () => Promise<T>): Promise<T> {

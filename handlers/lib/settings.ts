@@ -33,6 +33,10 @@ export const settingsSchema = z.object({
   cadenceSeconds: z.number().int().min(1),
   cyclesPerExecution: z.number().int().min(1),
   nluEveryCycles: z.number().int().min(0),
+  /** Re-probe a region that just failed within the same cycle, so failThreshold failures take seconds. @default true */
+  confirmFailures: z.boolean().optional(),
+  /** Seconds between a failed probe and its confirmation. @default 1 */
+  confirmDelaySeconds: z.number().int().min(1).max(10).optional(),
   probe: z.object({
     method: z.enum(PROBE_METHODS),
     utterance: z.string().min(1),

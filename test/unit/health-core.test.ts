@@ -128,8 +128,8 @@ describe('evaluate (hysteresis)', () => {
   it('counts an active drill’s regions as failed even when their probes pass, until it ends', () => {
     const base = run([up, up, up]).item;
     const drill = { failRegions: ['us-east-1'], until: '2026-11-20T12:01:00Z', execution: 'x' };
-    const r1 = evaluate(settings, base, results(up), NOW, drill);
-    const r2 = evaluate(settings, { ...r1.item, version: 1 }, results(up), NOW, drill);
+    const r1 = evaluate(settings, base, results(up), NOW, { drill });
+    const r2 = evaluate(settings, { ...r1.item, version: 1 }, results(up), NOW, { drill });
     expect(r2.item.lexRegion).toBe('us-west-2');
     expect(r2.item.regionHealth['us-east-1']?.reason).toBe('drill');
     expect(r2.item.drill).toEqual(drill);
@@ -140,7 +140,14 @@ describe('evaluate (hysteresis)', () => {
     let s = planFirstCycle(settings, { drill: { failRegions: ['us-east-1'] }, cycles: 2 }, exec);
     s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
     expect(s.decision?.values.drill).toMatchObject({ M: { until: { S: '2026-11-20T12:00:20.000Z' } } });
+    // The drilled region failed once: the next round confirms it inside the same cycle, still under the lease.
+    expect(s.cycle).toMatchObject({ index: 0, attempt: 1 });
     s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
+    expect(s.decision?.values.drill).toMatchObject({ M: { until: { S: '2026-11-20T12:00:20.000Z' } } });
+    s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
+    expect(s.cycle).toMatchObject({ index: 1, attempt: 0 });
+    s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
+    expect(s.done).toBe(true);
     expect(s.decision?.values.drill).toEqual({ NULL: true });
   });
 
@@ -206,7 +213,7 @@ describe('planning and cycles', () => {
 describe('mergeMetrics', () => {
   it('accumulates values and counts per metric and dimensions', () => {
     const d = (v: number) => ({
-      MetricName: 'M',
+      MetricName: 'ProbeSuccess' as const,
       Dimensions: [{ Name: 'R', Value: 'a' }],
       Unit: 'None' as const,
       Values: [v],

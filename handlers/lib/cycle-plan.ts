@@ -1,0 +1,158 @@
+/**
+ * The cycle plan: what an execution may be asked to do (its input), when each of its cycles runs, and which probes a
+ * cycle (or a confirmation round inside it) sends — every bot in every region, primary first, NLU where it is due.
+ */
+import { z } from 'zod';
+import { InvalidInputError, describeIssues } from './errors';
+import type { ProbeRequest } from './probe-core';
+import type { Settings } from './settings';
+
+/**
+ * The state machine's `TimeoutSeconds` (statemachine/health-check.asl.json; a test keeps the two equal). Express
+ * executions are capped at 300 s by AWS.
+ */
+export const WORKFLOW_TIMEOUT_SECONDS = 240;
+/** Time after the last cycle's start for its probes, confirmations, writes and the metrics. */
+export function lastCycleBudgetSeconds(settings: Settings): number {
+  const probeS = Math.ceil(settings.probe.timeoutMs / 1000);
+  const confirmations = confirmationsPerCycle(settings);
+  return (1 + confirmations) * (probeS + 3) + confirmations * confirmDelaySeconds(settings) + 15;
+}
+
+/** The most cycles one execution can run and still finish inside the state machine's timeout. */
+export function maxCycles(settings: Settings): number {
+  return Math.max(
+    1,
+    Math.floor((WORKFLOW_TIMEOUT_SECONDS - lastCycleBudgetSeconds(settings)) / settings.cadenceSeconds) + 1,
+  );
+}
+
+/** Seconds between a failed probe and its confirmation in the same cycle. */
+export const confirmDelaySeconds = (s: Settings): number => s.confirmDelaySeconds ?? 1;
+
+/**
+ * Confirmation rounds a cycle may add: a region that fails is probed again after `confirmDelaySeconds`, so the
+ * failThreshold failures that move callers take seconds, not failThreshold cadences — as long as the rounds fit
+ * inside the cycle. A pass still needs a full cadence.
+ */
+export function confirmationsPerCycle(s: Settings): number {
+  if (s.confirmFailures === false) return 0;
+  const round = Math.ceil(s.probe.timeoutMs / 1000) + confirmDelaySeconds(s);
+  const fit = Math.floor((s.cadenceSeconds - Math.ceil(s.probe.timeoutMs / 1000) - 1) / round);
+  return Math.max(0, Math.min(s.failThreshold - 1, fit));
+}
+
+/** What a scheduled start, a console start or `lexdr drill` may pass to an execution. */
+export function executionInputSchema(settings: Settings) {
+  const region = z.string().refine((r) => settings.regions.includes(r), {
+    message: `must be one of the configured regions: ${settings.regions.join(', ')}`,
+  });
+  const most = maxCycles(settings);
+  return z
+    .object({
+      /** Mark regions as failed for this execution, without touching any bot. */
+      drill: z
+        .object({
+          failRegions: z.array(region).min(1, 'name at least one region to fail'),
+          reason: z.string().max(200).optional(),
+        })
+        .strict()
+        .optional(),
+      /** Run this many cycles instead of one minute's worth. */
+      cycles: z
+        .number()
+        .int()
+        .min(1)
+        .max(
+          most,
+          `at most ${most} cycles fit one execution: ${most} × ${settings.cadenceSeconds} s cadence plus the last cycle's ${lastCycleBudgetSeconds(settings)} s must end within the state machine's ${WORKFLOW_TIMEOUT_SECONDS} s timeout`,
+        )
+        .optional(),
+      /** The Step Functions console's placeholder input. */
+      Comment: z.string().optional(),
+    })
+    .strict();
+}
+export type ExecutionInput = z.infer<ReturnType<typeof executionInputSchema>>;
+
+export const cycleSchema = z.object({
+  index: z.number().int().min(0),
+  of: z.number().int().min(1),
+  /** ISO time the cycle starts at: the execution start plus `index` cadences. */
+  at: z.string(),
+  /** 0 for the cycle's probe round; 1… for its confirmation rounds. */
+  attempt: z.number().int().min(0).default(0),
+  /** Seconds to wait before a confirmation round (0 for a cycle's first round, which waits until `at`). */
+  waitSeconds: z.number().int().min(0).default(0),
+  nlu: z.boolean(),
+});
+export type Cycle = z.infer<typeof cycleSchema>;
+
+function cycleAt(startedAt: string, index: number, cadenceSeconds: number): string {
+  return new Date(Date.parse(startedAt) + index * cadenceSeconds * 1000).toISOString();
+}
+
+/** The slot a cycle observes: at most one observation per region per slot and round counts (see dr-item `seen`). */
+export function observationId(settings: Settings, cycle: Pick<Cycle, 'at' | 'attempt'>): number {
+  const slot = Math.floor(Date.parse(cycle.at) / 1000 / settings.cadenceSeconds);
+  return slot * 16 + Math.min(15, cycle.attempt);
+}
+
+function isNluCycle(settings: Settings, at: string): boolean {
+  if (settings.probe.method === 'nlu' || settings.probe.method === 'v1-posttext') return true;
+  if (settings.nluEveryCycles === 0) return false;
+  const global = Math.floor(Date.parse(at) / 1000 / settings.cadenceSeconds);
+  return global % settings.nluEveryCycles === 0;
+}
+
+const nluMethod = (s: Settings) => (s.probe.method.startsWith('v1-') ? 'v1-posttext' : 'nlu');
+const livenessMethod = (s: Settings) => (s.probe.method.startsWith('v1-') ? 'v1-putsession' : 'liveness');
+
+/**
+ * The probes of one round, in priority order (primary first): every bot in each of `regions`, with NLU where `nlu`
+ * says (a cycle's NLU turn, or a region whose last NLU probe failed and must be re-checked).
+ */
+export function targetsFor(
+  settings: Settings,
+  nlu: boolean | ((region: string) => boolean),
+  failRegions: readonly string[],
+  regions: readonly string[] = settings.regions,
+): ProbeRequest[] {
+  const nluIn = typeof nlu === 'function' ? nlu : () => nlu;
+  return settings.regions
+    .filter((r) => regions.includes(r))
+    .flatMap((region) =>
+      settings.bots.map((bot) => {
+        const ids = bot.regions[region]!;
+        return {
+          bot: bot.name,
+          region,
+          botId: ids.botId,
+          botAliasId: ids.botAliasId,
+          localeId: bot.localeId,
+          method: nluIn(region) ? nluMethod(settings) : livenessMethod(settings),
+          utterance: settings.probe.utterance,
+          expectedIntent: settings.probe.expectedIntent,
+          ...(settings.probe.expectedSlot ? { expectedSlot: settings.probe.expectedSlot } : {}),
+          timeoutMs: settings.probe.timeoutMs,
+          latencyBudgetMs: settings.probe.latencyBudgetMs,
+          drillFail: failRegions.includes(region),
+          ...(bot.v1 ? { v1: bot.v1 } : {}),
+        } satisfies ProbeRequest;
+      }),
+    );
+}
+
+/** Cycle `index` of an execution started at `startedAt`. */
+export function cycleFor(settings: Settings, startedAt: string, index: number, of: number): Cycle {
+  const at = cycleAt(startedAt, index, settings.cadenceSeconds);
+  return { index, of, at, attempt: 0, waitSeconds: 0, nlu: isNluCycle(settings, at) };
+}
+
+/** Validates an execution's input; throws InvalidInputError naming what is wrong. */
+export function parseExecutionInput(settings: Settings, input: unknown): ExecutionInput {
+  const parsed = executionInputSchema(settings).safeParse(input ?? {});
+  if (!parsed.success)
+    throw new InvalidInputError(`invalid execution input: ${describeIssues(parsed.error.issues, input)}`);
+  return parsed.data;
+}
