@@ -73,6 +73,12 @@ export interface LocalSystemOptions {
   /** The health-check's clock (tests on simulated time). */
   now?: () => Date;
   /**
+   * Simulated time for fast runs (with `waitMs: 0`): it starts at the wall clock, each execution starts at it and
+   * moves it on by the cycles it ran, and each decision happens at its round's planned time — so cadence slots,
+   * leases and pins behave as they would in real time, without waiting. @default false (the wall clock)
+   */
+  simulatedClock?: boolean;
+  /**
    * Lex region options passed to every local region. By default the bots' fulfillment runs the real
    * fulfillment Lambda core in-process with a 1.5 s order back end.
    */
@@ -92,6 +98,10 @@ export interface LocalSystem {
   lookup: (event: unknown) => Promise<LookupAnswer>;
   /** Runs one health-check execution (what the 1-minute schedule starts). */
   runExecution(input?: unknown, o?: { name?: string; signal?: AbortSignal }): Promise<ExecutionRecord>;
+  /** Moves the simulated clock on (a system started with `simulatedClock`). */
+  advance(ms: number): void;
+  /** Now, on the system's clock. */
+  clock(): Date;
   /** Recent executions, newest last. */
   executions: ExecutionRecord[];
   /** The latest probe result per bot and region. */
@@ -180,7 +190,10 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     const listeners = new Set<(e: SystemEvent) => void>();
     const emit = (e: SystemEvent) => listeners.forEach((l) => l(e));
     const latest = new Map<string, ProbeResult>();
-    const healthCheck = createHealthCheckHandler({ settings, now: o.now ?? (() => new Date()) });
+    let simNow = o.simulatedClock ? Date.now() : undefined;
+    /** The decision's time: the clock given, else the round's planned time on a simulated clock, else the wall clock. */
+    let decideAt: Date | undefined;
+    const healthCheck = createHealthCheckHandler({ settings, now: o.now ?? (() => decideAt ?? new Date()) });
     const probe = createProbeHandler({
       lexEndpoints: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
       credentials: LOCAL_CREDENTIALS,
@@ -196,7 +209,13 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       lambdas: {
         [FN.probe]: probe,
         [FN.healthCheck]: async (event) => {
-          const probes = ((event as { state?: { probes?: ProbeResult[] } }).state?.probes ?? []) as ProbeResult[];
+          const state = (event as { state?: { probes?: ProbeResult[]; cycle?: { at?: string; attempt?: number } } })
+            .state;
+          const probes = (state?.probes ?? []) as ProbeResult[];
+          if (simNow !== undefined && state?.cycle?.at) {
+            const planned = Date.parse(state.cycle.at) + (state.cycle.attempt ?? 0) * 1500 + 500;
+            decideAt = new Date(Number.isFinite(planned) ? planned : simNow);
+          }
           const out = await healthCheck(event);
           if ((event as { action?: string }).action === 'decide') {
             for (const p of probes) latest.set(`${p.bot}|${p.region}`, p);
@@ -224,13 +243,22 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       lookup,
       executions,
       async runExecution(input = {}, ro = {}) {
-        const startedAt = o.now?.();
+        const startedAt = o.now?.() ?? (simNow !== undefined ? new Date(simNow) : undefined);
         const record = await runner.run(input, { ...ro, ...(startedAt ? { startedAt } : {}) });
+        if (simNow !== undefined) {
+          const ran = (input as { cycles?: unknown })?.cycles;
+          simNow += (typeof ran === 'number' ? ran : settings.cyclesPerExecution) * settings.cadenceSeconds * 1000;
+        }
         executions.push(record);
         if (executions.length > 100) executions.shift();
         emit({ type: 'execution', record });
         return record;
       },
+      advance(ms) {
+        if (simNow === undefined) throw new Error('advance() needs a system started with simulatedClock');
+        simNow += ms;
+      },
+      clock: () => o.now?.() ?? (simNow !== undefined ? new Date(simNow) : new Date()),
       lastProbes: () => [...latest.values()],
       async readItem() {
         const out = await dynamo.client.send(

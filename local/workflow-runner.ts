@@ -95,6 +95,28 @@ function withoutMetadata(o: unknown): unknown {
   return o;
 }
 
+/**
+ * Runs `start` with `new Date()` (no arguments) answering `iso`. aws-local-stepfunctions 3.0.0 builds the execution's
+ * context synchronously inside `run` and overwrites `$$.Execution.StartTime` with `new Date()`, ignoring the given
+ * context; Step Functions gives the start time of the execution. Only the synchronous part of `run` sees the swap.
+ */
+function atStartTime<T>(iso: string, start: () => T): T {
+  const RealDate = Date;
+  const at = RealDate.parse(iso);
+  class StartDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(at);
+      else super(...(args as [string]));
+    }
+  }
+  globalThis.Date = StartDate as DateConstructor;
+  try {
+    return start();
+  } finally {
+    globalThis.Date = RealDate;
+  }
+}
+
 export class WorkflowRunner {
   readonly definition: StateMachineDefinition;
   readonly stateMachineArn: string;
@@ -188,14 +210,16 @@ export class WorkflowRunner {
       this.o.waitMs === undefined ? undefined : Object.fromEntries(this.waitStates.map((s) => [s, this.o.waitMs!]));
     const retryIntervalOverrides =
       this.o.retryMs === undefined ? undefined : Object.fromEntries(this.retryStates.map((s) => [s, this.o.retryMs!]));
-    const execution = this.machine.run(input as never, {
-      overrides: {
-        taskResourceLocalHandlers: this.handlers as never,
-        ...(waitTimeOverrides ? { waitTimeOverrides } : {}),
-        ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
-      },
-      context: { Execution: { Id: executionArn, Name: name, StartTime: startedAt, Input: input as never } },
-    });
+    const execution = atStartTime(startedAt, () =>
+      this.machine.run(input as never, {
+        overrides: {
+          taskResourceLocalHandlers: this.handlers as never,
+          ...(waitTimeOverrides ? { waitTimeOverrides } : {}),
+          ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
+        },
+        context: { Execution: { Id: executionArn, Name: name, StartTime: startedAt, Input: input as never } },
+      }),
+    );
     o.signal?.addEventListener('abort', () => execution.abort(), { once: true });
     const path: string[] = [];
     const collect = (async () => {

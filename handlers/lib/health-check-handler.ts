@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { InvalidInputError, describeIssues } from './errors';
 import type { CycleState } from './health-core';
-import { decideCycle, planFirstCycle } from './health-core';
+import { decideCycle, parseCycleState, planFirstCycle } from './health-core';
 import { logger } from './powertools';
 import type { Settings } from './settings';
 
@@ -12,17 +12,7 @@ const eventSchema = z.discriminatedUnion('action', [
     input: z.unknown(),
     execution: z.object({ id: z.string().min(1), startedAt: z.string().min(1) }),
   }),
-  z.object({
-    action: z.literal('decide'),
-    state: z
-      .object({
-        execution: z.object({ id: z.string(), startedAt: z.string() }),
-        cycle: z.object({ index: z.number(), of: z.number(), at: z.string(), nlu: z.boolean() }),
-        probes: z.array(z.object({ bot: z.string(), region: z.string(), ok: z.boolean() }).passthrough()),
-        metricData: z.array(z.unknown()),
-      })
-      .passthrough(),
-  }),
+  z.object({ action: z.literal('decide'), state: z.unknown() }),
 ]);
 export type HealthCheckEvent = z.infer<typeof eventSchema>;
 
@@ -41,9 +31,10 @@ export function createHealthCheckHandler(deps: HealthCheckDeps) {
       if (state.drill) logger.info('drill started', { execution: state.execution.id, drill: state.drill });
       return state;
     }
-    const next = decideCycle(deps.settings, parsed.data.state as unknown as CycleState, deps.now());
+    const next = decideCycle(deps.settings, parseCycleState(parsed.data.state), deps.now());
     const d = next.decision!;
     if (d.change) logger.info('region change', { change: d.change });
+    else if (d.to === d.from && next.cycle.attempt > 0) logger.info('confirming a failure', { cycle: next.cycle });
     else logger.debug('decision', { write: d.write, lexRegion: d.to });
     return next;
   };

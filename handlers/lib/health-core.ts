@@ -74,7 +74,10 @@ export const cycleStateSchema = z
     /** Cycles whose decision could not be made (the health-check function failed): the execution fails at its end. */
     decideFailures: z.number().int().min(0).optional(),
     probes: z.array(probeResultSchema).optional(),
-    stored: z.object({ Item: z.record(z.string(), z.unknown()).optional() }).passthrough().optional(),
+    stored: z
+      .object({ Item: z.record(z.string(), z.unknown()).optional() })
+      .passthrough()
+      .optional(),
     readError: z.unknown().optional(),
   })
   .passthrough();
@@ -130,6 +133,7 @@ export function planFirstCycle(
     targets: targetsFor(settings, cycle.nlu, drill?.failRegions ?? []),
     metricData: [],
     done: false,
+    decideFailures: 0,
   };
 }
 
@@ -292,10 +296,7 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
     metricDataIfNotSaved,
   };
   const metricData = r
-    ? mergeMetrics(
-        metricDataIfNotSaved,
-        decisionMetrics(settings.connectRegion, settings.regions, to, change !== null),
-      )
+    ? mergeMetrics(metricDataIfNotSaved, decisionMetrics(settings.connectRegion, settings.regions, to, change !== null))
     : metricDataIfNotSaved;
   const next = nextRound(settings, state, r, now);
   const { probes: _p, stored: _s, readError: _e, decision: _d, ...rest } = state;

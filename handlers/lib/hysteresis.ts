@@ -41,8 +41,11 @@ export function verdicts(
     const mine = probes.filter((p) => p.region === region);
     const base = { region, probed: mine.length > 0 };
     const nluRan = mine.filter((p) => isNlu(p) && observedLex(p));
-    const nlu =
-      nluRan.some((p) => p.reason === 'wrong-intent') ? ('fail' as const) : nluRan.length > 0 && nluRan.every((p) => p.ok) ? ('pass' as const) : undefined;
+    const nlu = nluRan.some((p) => p.reason === 'wrong-intent')
+      ? ('fail' as const)
+      : nluRan.length > 0 && nluRan.every((p) => p.ok)
+        ? ('pass' as const)
+        : undefined;
     const withNlu = nlu ? { nlu } : {};
     if (mine.length === 0) return { ...base, observed: false, ok: false, reason: 'not-probed', detail: '' };
     const failed = mine.find((p) => !p.ok && observedLex(p));
@@ -137,8 +140,7 @@ export function evaluate(
   const prev: DrItem = stored ?? freshItem(settings.connectRegion, regions);
   const drill = o.drill ?? null;
   const keepDrill = o.keepDrill === undefined ? drill : o.keepDrill;
-  const observation =
-    o.observation ?? Math.max(0, ...regions.map((r) => prev.regionHealth[r]?.seen ?? 0)) + 1;
+  const observation = o.observation ?? Math.max(0, ...regions.map((r) => prev.regionHealth[r]?.seen ?? 0)) + 1;
   // While a drill is active, its regions count as failed in every execution, whatever their probes said.
   const effective = drill
     ? probes.map((p) =>

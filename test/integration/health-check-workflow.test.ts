@@ -2,6 +2,7 @@
  * The real statemachine/health-check.asl.json run by aws-local-stepfunctions, with the real handlers and real
  * SDK clients over HTTP against local Lex regions, dynalite and a local CloudWatch.
  */
+import { metricValues, sum } from '../reliability/helpers';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { LocalSystem } from '../../local/system';
@@ -34,17 +35,39 @@ describe('health-check workflow against the local regions', () => {
     expect(after?.version).toBe(before?.version);
   });
 
-  it('fails over only after failThreshold consecutive failures of the primary', async () => {
+  it('confirms a failed primary inside the cycle and fails over after failThreshold failures', async () => {
     sys.lex[E]!.setFault({ mode: 'down' });
-    await cycles(sys, 1);
-    expect((await sys.readItem())?.lexRegion).toBe(E);
-    await cycles(sys, 1);
+    const [r] = await cycles(sys, 1);
+    expect(r!.path.filter((s) => s === 'Wait to confirm')).toHaveLength(1);
     const item = await sys.readItem();
     expect(item?.lexRegion).toBe(W);
-    expect(item?.lastChange).toMatchObject({ from: E, to: W, reason: 'failover', drill: false });
+    expect(item?.lastChange).toMatchObject({ from: E, to: W, reason: 'failover', drill: false, cycle: 0 });
     expect(item?.regionHealth[E]).toMatchObject({ fails: 2, reason: 'server-error' });
     const history = await sys.history();
     expect(history.at(-1)).toMatchObject({ from: E, to: W, reason: 'failover' });
+    expect(sum(metricValues(sys, 'RegionChanges'))).toBe(1);
+  });
+
+  it('keeps callers on the primary when one probe fails and its confirmation passes', async () => {
+    sys.lex[E]!.setFault({ mode: 'none' });
+    await cycles(sys, 30); // back on the primary, counters saturated
+    expect((await sys.readItem())?.lexRegion).toBe(E);
+    sys.cloudwatch.clear();
+    sys.lex[E]!.setFault({ mode: 'down' });
+    // The fault lasts one probe: it is gone when the confirmation round probes again.
+    const off = sys.onEvent((e) => {
+      if (e.type === 'cycle') sys.lex[E]!.setFault({ mode: 'none' });
+    });
+    try {
+      await cycles(sys, 1);
+    } finally {
+      off();
+    }
+    const item = await sys.readItem();
+    expect(item?.lexRegion).toBe(E);
+    expect(item?.regionHealth[E]).toMatchObject({ fails: 0, passes: 1 });
+    expect(sum(metricValues(sys, 'RegionChanges'))).toBe(0);
+    expect(metricValues(sys, 'ProbeSuccess', { Region: E }).sort()).toEqual([0, 1]);
   });
 
   it('returns to the primary only after recoverThreshold consecutive passes', async () => {
@@ -100,7 +123,11 @@ describe('health-check workflow against the local regions', () => {
 
   it('keeps drilled regions failed in executions running alongside a drill (the schedule), until its lease ends', async () => {
     // What a drill execution holds in the item between its cycles: its regions, with a short lease.
-    const lease = { failRegions: [E], until: new Date(Date.now() + 20_000).toISOString(), execution: 'drill-1' };
+    const lease = {
+      failRegions: [E],
+      until: new Date(sys.clock().getTime() + 20_000).toISOString(),
+      execution: 'drill-1',
+    };
     await sys.dynamo.client.send(
       new UpdateItemCommand({
         TableName: 'lexDR',
@@ -224,7 +251,8 @@ describe('health-check workflow against the local regions', () => {
     expect(pts.every((p) => p.namespace === 'lexdr')).toBe(true);
     const success = (region: string) =>
       sys.cloudwatch.datapoints({ metric: 'ProbeSuccess', dimensions: { Region: region, Bot: 'OrderFlowers' } });
-    expect(success(E)).toEqual([expect.objectContaining({ value: 0, count: 2 })]);
+    // Cycle 0 probes both regions and confirms the failed primary (one more probe of it); cycle 1 probes both.
+    expect(success(E)).toEqual([expect.objectContaining({ value: 0, count: 3 })]);
     expect(success(W)).toEqual([expect.objectContaining({ value: 1, count: 2 })]);
     expect(sys.cloudwatch.datapoints({ metric: 'ProbeLatency', dimensions: { Region: W } })[0]?.unit).toBe(
       'Milliseconds',
@@ -232,7 +260,7 @@ describe('health-check workflow against the local regions', () => {
     const active = sys.cloudwatch.datapoints({ metric: 'ActiveRegionIndex', dimensions: { ConnectRegion: E } });
     expect(active.map((p) => [p.value, p.count]).sort()).toEqual([
       [0, 1],
-      [1, 1],
+      [1, 2],
     ]);
     const changes = sys.cloudwatch.datapoints({ metric: 'RegionChanges' });
     expect(changes.find((p) => p.value === 1)?.count).toBe(1);
@@ -246,9 +274,9 @@ describe('health-check workflow against the local regions', () => {
     expect(r.status).toBe('SUCCEEDED');
     expect(sys.runner.calls).toEqual({
       'Plan first cycle': 1,
-      Probe: 6,
-      'Read lexDR': 3,
-      Decide: 3,
+      Probe: 7,
+      'Read lexDR': 4,
+      Decide: 4,
       'Switch region': 1,
       'Record the change': 1,
       'Save health counters': expect.any(Number),
@@ -256,5 +284,6 @@ describe('health-check workflow against the local regions', () => {
     });
     expect(sys.runner.calls['Save health counters']).toBeGreaterThanOrEqual(1);
     expect(r.path).toContain('Wait for the next cycle');
+    expect(r.path).toContain('Wait to confirm');
   });
 });

@@ -16,7 +16,7 @@ export async function startFast(
   config: LexdrConfigInput = FAST,
   o: Partial<LocalSystemOptions> = {},
 ): Promise<LocalSystem> {
-  return startLocalSystem({ config, waitMs: 0, retryMs: 0, ...o });
+  return startLocalSystem({ config, waitMs: 0, retryMs: 0, simulatedClock: true, ...o });
 }
 
 /** Runs `n` single-cycle executions and returns the records (each must succeed). */

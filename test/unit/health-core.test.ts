@@ -144,8 +144,9 @@ describe('evaluate (hysteresis)', () => {
     expect(s.cycle).toMatchObject({ index: 0, attempt: 1 });
     s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
     expect(s.decision?.values.drill).toMatchObject({ M: { until: { S: '2026-11-20T12:00:20.000Z' } } });
-    s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
     expect(s.cycle).toMatchObject({ index: 1, attempt: 0 });
+    s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
+    expect(s.cycle.index).toBe(1);
     s = decideCycle(settings, { ...s, probes: results(up) }, NOW);
     expect(s.done).toBe(true);
     expect(s.decision?.values.drill).toEqual({ NULL: true });
