@@ -20,8 +20,25 @@ const dynalite = require('dynalite') as (o: {
  * - `none`: every request reaches dynalite.
  * - `throttled`: 400 `ThrottlingException` (request rate too high for the account or table).
  * - `throughput`: 400 `ProvisionedThroughputExceededException` (the table's capacity is exceeded).
+ * - `hang`: the request gets no answer until the fault is cleared (a brownout: callers' reads must be bounded).
+ * - `down`: 500 `InternalServerError`.
  */
-export type DynamoFaultMode = 'none' | 'throttled' | 'throughput';
+export const DYNAMO_FAULT_MODES = ['none', 'throttled', 'throughput', 'hang', 'down'] as const;
+export type DynamoFaultMode = (typeof DYNAMO_FAULT_MODES)[number];
+
+export const DYNAMO_FAULT_HELP: Record<DynamoFaultMode, string> = {
+  none: 'answer normally (clears the fault)',
+  throttled: '400 ThrottlingException',
+  throughput: '400 ProvisionedThroughputExceededException',
+  hang: 'never answer until cleared (reads and writes time out)',
+  down: '500 InternalServerError',
+};
+
+/**
+ * Who sends a request, from the `lexdr-role/<role>` user agent its client carries (`roleClient`): a fault applies to
+ * the workflow and the lookup by default, never to the operator's own reads (the tests' and the CLI's).
+ */
+export type DynamoRole = 'workflow' | 'lookup' | 'admin';
 
 export interface DynamoFault {
   mode: DynamoFaultMode;
@@ -37,6 +54,8 @@ export interface DynamoFault {
   first?: number;
   /** Operations to fail (`GetItem`, `UpdateItem`, `PutItem`, `Query`…). @default every operation */
   operations?: string[];
+  /** Clients to fail, by role. @default workflow and lookup (and any client without a role) */
+  roles?: DynamoRole[];
 }
 
 export interface DynamoFaultStats {
@@ -58,7 +77,7 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-const FAULT_ERRORS: Record<Exclude<DynamoFaultMode, 'none'>, { type: string; message: string }> = {
+const FAULT_ERRORS: Record<Exclude<DynamoFaultMode, 'none' | 'hang'>, { type: string; message: string }> = {
   throttled: {
     type: 'com.amazon.coral.availability#ThrottlingException',
     message: 'Rate of requests exceeds the allowed throughput.',
@@ -68,7 +87,14 @@ const FAULT_ERRORS: Record<Exclude<DynamoFaultMode, 'none'>, { type: string; mes
     message:
       'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
   },
+  down: { type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' },
 };
+
+const ROLE_AGENT = /lexdr-role\/(workflow|lookup|admin)/;
+/** Tags a client's requests with its role, for the fault front. */
+export function roleClient(role: DynamoRole): { customUserAgent: string } {
+  return { customUserAgent: `lexdr-role/${role}` };
+}
 
 /**
  * Makes a client send each request once: the only retries left are the caller's (the state machine's Retry
@@ -110,21 +136,36 @@ function faultFront(server: Server) {
     return false;
   };
 
+  const hung = new Set<ServerResponse>();
+  const releaseHung = () => {
+    for (const res of hung) res.destroy();
+    hung.clear();
+  };
+
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.split('.').pop() ?? '';
+    const agent = `${req.headers['x-amz-user-agent'] ?? ''} ${req.headers['user-agent'] ?? ''}`;
+    const role = (ROLE_AGENT.exec(agent)?.[1] ?? 'workflow') as DynamoRole;
     const applies =
       fault.mode !== 'none' &&
+      (fault.roles ?? ['workflow', 'lookup']).includes(role) &&
       (fault.operations === undefined || fault.operations.includes(operation)) &&
       (fault.first === undefined || stats.failed < fault.first);
     if (applies) stats.matched += 1;
     if (!applies || !shouldFail()) return inner(req, res);
     stats.failed += 1;
     stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
-    const { type, message } = FAULT_ERRORS[fault.mode as Exclude<DynamoFaultMode, 'none'>];
+    if (fault.mode === 'hang') {
+      req.resume();
+      hung.add(res);
+      res.on('close', () => hung.delete(res));
+      return;
+    }
+    const { type, message } = FAULT_ERRORS[fault.mode as Exclude<DynamoFaultMode, 'none' | 'hang'>];
     const body = JSON.stringify({ __type: type, message });
     req.resume();
-    res.writeHead(400, {
+    res.writeHead(fault.mode === 'down' ? 500 : 400, {
       'content-type': 'application/x-amz-json-1.0',
       'content-length': Buffer.byteLength(body),
       'x-amzn-errortype': type.split('#').pop()!,
@@ -137,6 +178,9 @@ function faultFront(server: Server) {
     setFault(f: DynamoFault) {
       if (f.rate !== undefined && !(f.rate >= 0 && f.rate <= 1))
         throw new RangeError(`fault rate ${f.rate}: must be 0–1`);
+      if (!(DYNAMO_FAULT_MODES as readonly string[]).includes(f.mode))
+        throw new RangeError(`fault mode "${f.mode}": must be one of ${DYNAMO_FAULT_MODES.join(', ')}`);
+      releaseHung();
       fault = { ...f };
       stats = { matched: 0, failed: 0, byOperation: {} };
       seen = 0;
@@ -144,6 +188,7 @@ function faultFront(server: Server) {
     },
     fault: () => ({ ...fault }),
     stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }),
+    releaseHung,
   };
 }
 
@@ -190,7 +235,12 @@ export async function startLocalDynamo(o: {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const front = faultFront(server);
   const url = await listen(server, o.port ?? 0, o.host ?? '127.0.0.1');
-  const client = new DynamoDBClient({ endpoint: url, region: o.region ?? 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  const client = new DynamoDBClient({
+    endpoint: url,
+    region: o.region ?? 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    ...roleClient('admin'),
+  });
   await createTables(client, o.tableName, o.historyTableName);
   return {
     url,
@@ -199,6 +249,7 @@ export async function startLocalDynamo(o: {
     fault: front.fault,
     faultStats: front.stats,
     close: async () => {
+      front.releaseHung();
       client.destroy();
       await closeServer(server);
     },

@@ -24,7 +24,10 @@ import { createProbeHandler } from '../handlers/lib/probe-handler';
 import type { Settings } from '../handlers/lib/settings';
 import { startLocalCloudWatch } from './cloudwatch';
 import type { LocalCloudWatch } from './cloudwatch';
-import { startLocalDynamo } from './dynamodb';
+import { roleClient, startLocalDynamo } from './dynamodb';
+import { faultyLambda } from './lambda-faults';
+import type { FaultyLambda, FunctionTarget } from './lambda-faults';
+import { HEALTH_CHECK_FUNCTION, PROBE_FUNCTION } from '../infra/stacks/sizing';
 import { LOCAL_CREDENTIALS } from './http';
 import type { LocalDynamo } from './dynamodb';
 import { localBotIds, startLocalLexRegion } from './lex';
@@ -78,6 +81,8 @@ export interface LocalSystemOptions {
    * leases and pins behave as they would in real time, without waiting. @default false (the wall clock)
    */
   simulatedClock?: boolean;
+  /** How long a `timeout` fault of a function takes. @default the function's timeout on AWS (infra/stacks/sizing.ts) */
+  functionTimeoutMs?: number;
   /**
    * Lex region options passed to every local region. By default the bots' fulfillment runs the real
    * fulfillment Lambda core in-process with a 1.5 s order back end.
@@ -94,6 +99,8 @@ export interface LocalSystem {
   dynamo: LocalDynamo;
   cloudwatch: LocalCloudWatch;
   runner: WorkflowRunner;
+  /** lexdr's own functions, with fault injection (`lexdr fault probe-function throttled`). */
+  functions: Record<FunctionTarget, FaultyLambda<unknown, unknown>>;
   /** The real lookup Lambda handler against the local DynamoDB. */
   lookup: (event: unknown) => Promise<LookupAnswer>;
   /** Runs one health-check execution (what the 1-minute schedule starts). */
@@ -179,12 +186,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       region: config.connectRegion,
       maxAttempts: 1,
       credentials: LOCAL_CREDENTIALS,
-    });
-    const lookupDynamo = new DynamoDBClient({
-      endpoint: dynamo.url,
-      region: config.connectRegion,
-      maxAttempts: 2,
-      credentials: LOCAL_CREDENTIALS,
+      ...roleClient('workflow'),
     });
 
     const listeners = new Set<(e: SystemEvent) => void>();
@@ -194,10 +196,20 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     /** The decision's time: the clock given, else the round's planned time on a simulated clock, else the wall clock. */
     let decideAt: Date | undefined;
     const healthCheck = createHealthCheckHandler({ settings, now: o.now ?? (() => decideAt ?? new Date()) });
-    const probe = createProbeHandler({
-      lexEndpoints: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
-      credentials: LOCAL_CREDENTIALS,
+    const probeFn = faultyLambda(
+      createProbeHandler({
+        lexEndpoints: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
+        credentials: LOCAL_CREDENTIALS,
+      }),
+      { timeoutMs: o.functionTimeoutMs ?? PROBE_FUNCTION.timeoutSeconds * 1000 },
+    );
+    const healthCheckFn = faultyLambda(healthCheck, {
+      timeoutMs: o.functionTimeoutMs ?? HEALTH_CHECK_FUNCTION.timeoutSeconds * 1000,
     });
+    const functions: Record<FunctionTarget, FaultyLambda<unknown, unknown>> = {
+      'probe-function': probeFn as FaultyLambda<unknown, unknown>,
+      'health-check-function': healthCheckFn as FaultyLambda<unknown, unknown>,
+    };
     const runner = new WorkflowRunner({
       substitutions: {
         HealthCheckFunctionArn: FN.healthCheck,
@@ -207,7 +219,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
         MetricNamespace: config.metricNamespace,
       },
       lambdas: {
-        [FN.probe]: probe,
+        [FN.probe]: probeFn.handler as (event: unknown) => Promise<unknown>,
         [FN.healthCheck]: async (event) => {
           const state = (event as { state?: { probes?: ProbeResult[]; cycle?: { at?: string; attempt?: number } } })
             .state;
@@ -216,7 +228,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
             const planned = Date.parse(state.cycle.at) + (state.cycle.attempt ?? 0) * 1500 + 500;
             decideAt = new Date(Number.isFinite(planned) ? planned : simNow);
           }
-          const out = await healthCheck(event);
+          const out = await healthCheckFn.handler(event);
           if ((event as { action?: string }).action === 'decide') {
             for (const p of probes) latest.set(`${p.bot}|${p.region}`, p);
             emit({ type: 'cycle', state: out, probes });
@@ -231,7 +243,17 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
     });
     const executions: ExecutionRecord[] = [];
-    const lookup = createGetRegionHandler({ settings, tableName: config.tableName, dynamodb: lookupDynamo });
+    // The lookup's own client, configured as on AWS (tight timeouts), pointed at the local table.
+    const lookup = createGetRegionHandler({
+      settings,
+      tableName: config.tableName,
+      clientConfig: {
+        endpoint: dynamo.url,
+        region: config.connectRegion,
+        credentials: LOCAL_CREDENTIALS,
+        ...roleClient('lookup'),
+      },
+    });
 
     return {
       config,
@@ -240,6 +262,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       dynamo,
       cloudwatch,
       runner,
+      functions,
       lookup,
       executions,
       async runExecution(input = {}, ro = {}) {
@@ -311,7 +334,6 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       },
       async close() {
         cwClient.destroy();
-        lookupDynamo.destroy();
         workflowDynamo.destroy();
         await Promise.all(started.map((s) => s.close()));
       },

@@ -163,6 +163,8 @@ async function checkCase(sys: LocalSystem, c: Case) {
   const region = c.faulted === 'primary' ? E : W;
   const other = region === E ? W : E;
   const switches = reason !== null && c.faulted === 'primary' && c.dynamo !== 'persistent';
+  /** Probe rounds the executions decided: one per cycle, plus each confirmation round. */
+  const rounds = records.flatMap((r) => r.path).filter((s) => s === 'Probe regions').length;
 
   // No execution fails, whatever Lex and DynamoDB do.
   expect(records.map((r) => `${r.status} ${r.error ?? ''}`.trim())).toEqual(records.map(() => 'SUCCEEDED'));
@@ -196,11 +198,14 @@ async function checkCase(sys: LocalSystem, c: Case) {
     expect(metricValues(sys, 'RegionChanges')).toEqual([]);
   } else if (reason !== null) {
     expect(after?.regionHealth[region]).toMatchObject({ fails: FAIL_THRESHOLD, passes: 0, reason });
-    expect(metricValues(sys, 'RegionChanges')).toHaveLength(FAIL_THRESHOLD + 1);
+    expect(metricValues(sys, 'RegionChanges')).toHaveLength(rounds);
+    // The first failure is confirmed inside its cycle: the rounds are the executions plus one confirmation.
+    expect(rounds).toBe(FAIL_THRESHOLD + 2);
   }
-  // Probe metrics are published either way: the faulted region always 0, the other always 1.
+  // Probe metrics are published either way: the faulted region always 0, the other always 1. Every round probes
+  // the faulted region (a confirmation round probes only the region that failed).
   const faultedSuccess = metricValues(sys, 'ProbeSuccess', { Region: region });
-  expect(faultedSuccess).toHaveLength(FAIL_THRESHOLD + 1);
+  expect(faultedSuccess).toHaveLength(rounds);
   expect(new Set(faultedSuccess)).toEqual(new Set([reason === null ? 1 : 0]));
   expect(new Set(metricValues(sys, 'ProbeSuccess', { Region: other }))).toEqual(new Set([1]));
   // Nothing lost: every change seen on the item is in the history table.

@@ -1,0 +1,75 @@
+/**
+ * Faults of lexdr's own Lambda functions, as Step Functions reports them to the Task that invoked the function:
+ * the Lambda service throttling it, failing, or the function running past its timeout. The local workflow runner
+ * invokes the wrapped handler, so the ASL's Retry and Catch see exactly the error names AWS gives them.
+ */
+import { z } from 'zod';
+
+export const LAMBDA_FAULT_MODES = ['none', 'throttled', 'error', 'timeout'] as const;
+export type LambdaFaultMode = (typeof LAMBDA_FAULT_MODES)[number];
+
+/** The local functions a fault can target. */
+export const FUNCTION_TARGETS = ['probe-function', 'health-check-function'] as const;
+export type FunctionTarget = (typeof FUNCTION_TARGETS)[number];
+
+export const LAMBDA_FAULT_HELP: Record<LambdaFaultMode, string> = {
+  none: 'invoke normally (clears the fault)',
+  throttled: 'Lambda.TooManyRequestsException on every invoke (the account concurrency is used up)',
+  error: 'Lambda.ServiceException on every invoke',
+  timeout: 'Sandbox.Timedout after the function timeout',
+};
+
+export const lambdaFaultSchema = z
+  .object({
+    mode: z.enum(LAMBDA_FAULT_MODES),
+    /** Only the next `first` invokes fail. @default every invoke */
+    first: z.number().int().min(1).max(1_000_000).optional(),
+    /** Only invokes whose payload `action` is one of these (the health-check function's plan/decide). */
+    actions: z.array(z.string().max(40)).max(10).optional(),
+  })
+  .strict();
+export type LambdaFault = z.infer<typeof lambdaFaultSchema>;
+
+/** Error names Step Functions gives a Lambda task for each fault. */
+const ERRORS: Record<Exclude<LambdaFaultMode, 'none'>, { name: string; message: string }> = {
+  throttled: { name: 'Lambda.TooManyRequestsException', message: 'Rate Exceeded.' },
+  error: { name: 'Lambda.ServiceException', message: 'An error occurred (ServiceException): Internal error.' },
+  timeout: { name: 'Sandbox.Timedout', message: 'Task timed out' },
+};
+
+export interface FaultyLambda<E, R> {
+  handler: (event: E) => Promise<R>;
+  setFault(f: LambdaFault): void;
+  fault(): LambdaFault;
+  /** Invokes that failed with the injected fault since it was set. */
+  failed(): number;
+}
+
+/**
+ * Wraps a handler so that a fault can be injected. `timeoutMs` is the function's timeout: a `timeout` fault fails
+ * the invoke after it (tests pass a short one).
+ */
+export function faultyLambda<E, R>(handler: (event: E) => Promise<R>, o: { timeoutMs: number }): FaultyLambda<E, R> {
+  let fault: LambdaFault = { mode: 'none' };
+  let failed = 0;
+  return {
+    async handler(event: E): Promise<R> {
+      const action = (event as { action?: unknown } | null)?.action;
+      const applies =
+        fault.mode !== 'none' &&
+        (fault.first === undefined || failed < fault.first) &&
+        (fault.actions === undefined || (typeof action === 'string' && fault.actions.includes(action)));
+      if (!applies) return handler(event);
+      failed += 1;
+      const { name, message } = ERRORS[fault.mode as Exclude<LambdaFaultMode, 'none'>];
+      if (fault.mode === 'timeout') await new Promise((r) => setTimeout(r, o.timeoutMs));
+      throw Object.assign(new Error(message), { name });
+    },
+    setFault(f: LambdaFault) {
+      fault = lambdaFaultSchema.parse(f);
+      failed = 0;
+    },
+    fault: () => ({ ...fault }),
+    failed: () => failed,
+  };
+}
