@@ -54,7 +54,7 @@ export interface DynamoFault {
   first?: number;
   /** Operations to fail (`GetItem`, `UpdateItem`, `PutItem`, `Query`…). @default every operation */
   operations?: string[];
-  /** Clients to fail, by role. @default workflow and lookup (and any client without a role) */
+  /** Clients to fail, by role (a client without a role is an operator's: admin). @default workflow and lookup */
   roles?: DynamoRole[];
 }
 
@@ -146,7 +146,7 @@ function faultFront(server: Server) {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.split('.').pop() ?? '';
     const agent = `${req.headers['x-amz-user-agent'] ?? ''} ${req.headers['user-agent'] ?? ''}`;
-    const role = (ROLE_AGENT.exec(agent)?.[1] ?? 'workflow') as DynamoRole;
+    const role = (ROLE_AGENT.exec(agent)?.[1] ?? 'admin') as DynamoRole;
     const applies =
       fault.mode !== 'none' &&
       (fault.roles ?? ['workflow', 'lookup']).includes(role) &&

@@ -122,7 +122,15 @@ export interface LocalSystem {
 }
 
 export type SystemEvent =
-  { type: 'cycle'; state: CycleState; probes: ProbeResult[] } | { type: 'execution'; record: ExecutionRecord };
+  | {
+      type: 'cycle';
+      /** The state after the decision: its `decision`, and the next round (`cycle`). */
+      state: CycleState;
+      probes: ProbeResult[];
+      /** The round just decided (`attempt` > 0: a confirmation round). */
+      decided: CycleState['cycle'];
+    }
+  | { type: 'execution'; record: ExecutionRecord };
 
 function definitionFor(name: string, defs: Record<string, BotDefinition> | undefined): BotDefinition {
   const def = defs?.[name] ?? orderFlowers();
@@ -231,7 +239,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
           const out = await healthCheckFn.handler(event);
           if ((event as { action?: string }).action === 'decide') {
             for (const p of probes) latest.set(`${p.bot}|${p.region}`, p);
-            emit({ type: 'cycle', state: out, probes });
+            emit({ type: 'cycle', state: out as CycleState, probes, decided: state?.cycle as CycleState['cycle'] });
           }
           return out;
         },

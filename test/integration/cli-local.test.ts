@@ -123,7 +123,11 @@ describe('lexdr against the local system', () => {
   });
 
   it('drill --wait exits 1 when the drill did not move the active region', async () => {
-    const r = await lexdr(['drill', '--fail', 'us-east-1', '--cycles', '1', '--wait']);
+    // The workflow cannot read lexDR during this drill, so it decides nothing: nobody moves.
+    sys.dynamo.setFault({ mode: 'throughput', roles: ['workflow'] });
+    const r = await lexdr(['drill', '--fail', 'us-east-1', '--cycles', '1', '--wait']).finally(() =>
+      sys.dynamo.setFault({ mode: 'none' }),
+    );
     expect(r.code).toBe(1);
     expect(r.out).toContain('lexDR: us-east-1 → us-east-1');
     expect(r.err).toContain('drill failed: the active region is still us-east-1');
@@ -197,7 +201,11 @@ describe('lexdr against the local system', () => {
     ]);
     const text = await lexdr(['history']);
     expect(text.out).toMatch(/us-east-1 → us-west-2\s+pinned/);
-    const future = await json<unknown[]>(['history', '--since', new Date(Date.now() + 60_000).toISOString()]);
+    const future = await json<unknown[]>([
+      'history',
+      '--since',
+      new Date(sys.clock().getTime() + 60_000).toISOString(),
+    ]);
     expect(future).toEqual([]);
     expect((await lexdr(['history', '--since', 'yesterday'])).code).toBe(2);
   });
