@@ -111,6 +111,13 @@ export const configSchema = z
     cadenceSeconds: z.number().int().min(5).max(60).default(10),
     /** Consecutive failed probes of the active region before leaving it. */
     failThreshold: z.number().int().min(1).max(20).default(2),
+    /**
+     * Confirm a failure inside its cycle: a region that fails is probed again `confirmDelaySeconds` later (as often
+     * as failThreshold needs and the cycle has room for), so callers move within seconds of a fault.
+     */
+    confirmFailures: z.boolean().default(true),
+    /** Seconds between a failed probe and its confirmation. */
+    confirmDelaySeconds: z.number().int().min(1).max(10).default(1),
     /** Consecutive passed probes of a higher-priority region before returning to it. */
     recoverThreshold: z.number().int().min(1).max(360).default(30),
     /** Include state input/output in the workflow's logs (level ALL either way); ≈ $5/month more at a 10 s cadence. */

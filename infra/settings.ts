@@ -42,6 +42,8 @@ export function buildSettings(
     cadenceSeconds: config.cadenceSeconds,
     cyclesPerExecution: cyclesPerExecution(config),
     nluEveryCycles: nluEveryCycles(config),
+    confirmFailures: config.confirmFailures,
+    confirmDelaySeconds: config.confirmDelaySeconds,
     probe: {
       method: config.probe.method,
       utterance: config.probe.utterance,

@@ -22,8 +22,9 @@ const dynalite = require('dynalite') as (o: {
  * - `throughput`: 400 `ProvisionedThroughputExceededException` (the table's capacity is exceeded).
  * - `hang`: the request gets no answer until the fault is cleared (a brownout: callers' reads must be bounded).
  * - `down`: 500 `InternalServerError`.
+ * - `lost`: the request is applied and its response lost (the connection resets before it): retries must be idempotent.
  */
-export const DYNAMO_FAULT_MODES = ['none', 'throttled', 'throughput', 'hang', 'down'] as const;
+export const DYNAMO_FAULT_MODES = ['none', 'throttled', 'throughput', 'hang', 'down', 'lost'] as const;
 export type DynamoFaultMode = (typeof DYNAMO_FAULT_MODES)[number];
 
 export const DYNAMO_FAULT_HELP: Record<DynamoFaultMode, string> = {
@@ -32,6 +33,7 @@ export const DYNAMO_FAULT_HELP: Record<DynamoFaultMode, string> = {
   throughput: '400 ProvisionedThroughputExceededException',
   hang: 'never answer until cleared (reads and writes time out)',
   down: '500 InternalServerError',
+  lost: 'apply the request, then lose its response (the connection resets)',
 };
 
 /**
@@ -77,7 +79,7 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-const FAULT_ERRORS: Record<Exclude<DynamoFaultMode, 'none' | 'hang'>, { type: string; message: string }> = {
+const FAULT_ERRORS: Record<Exclude<DynamoFaultMode, 'none' | 'hang' | 'lost'>, { type: string; message: string }> = {
   throttled: {
     type: 'com.amazon.coral.availability#ThrottlingException',
     message: 'Rate of requests exceeds the allowed throughput.',
@@ -156,13 +158,20 @@ function faultFront(server: Server) {
     if (!applies || !shouldFail()) return inner(req, res);
     stats.failed += 1;
     stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
+    if (fault.mode === 'lost') {
+      res.end = (() => {
+        res.destroy();
+        return res;
+      }) as typeof res.end;
+      return inner(req, res);
+    }
     if (fault.mode === 'hang') {
       req.resume();
       hung.add(res);
       res.on('close', () => hung.delete(res));
       return;
     }
-    const { type, message } = FAULT_ERRORS[fault.mode as Exclude<DynamoFaultMode, 'none' | 'hang'>];
+    const { type, message } = FAULT_ERRORS[fault.mode as Exclude<DynamoFaultMode, 'none' | 'hang' | 'lost'>];
     const body = JSON.stringify({ __type: type, message });
     req.resume();
     res.writeHead(fault.mode === 'down' ? 500 : 400, {

@@ -104,7 +104,10 @@ export interface LocalSystem {
   /** The real lookup Lambda handler against the local DynamoDB. */
   lookup: (event: unknown) => Promise<LookupAnswer>;
   /** Runs one health-check execution (what the 1-minute schedule starts). */
-  runExecution(input?: unknown, o?: { name?: string; signal?: AbortSignal }): Promise<ExecutionRecord>;
+  runExecution(
+    input?: unknown,
+    o?: { name?: string; signal?: AbortSignal; startedAt?: Date },
+  ): Promise<ExecutionRecord>;
   /** Moves the simulated clock on (a system started with `simulatedClock`). */
   advance(ms: number): void;
   /** Now, on the system's clock. */
@@ -274,7 +277,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       lookup,
       executions,
       async runExecution(input = {}, ro = {}) {
-        const startedAt = o.now?.() ?? (simNow !== undefined ? new Date(simNow) : undefined);
+        const startedAt = ro.startedAt ?? o.now?.() ?? (simNow !== undefined ? new Date(simNow) : undefined);
         const record = await runner.run(input, { ...ro, ...(startedAt ? { startedAt } : {}) });
         if (simNow !== undefined) {
           const ran = (input as { cycles?: unknown })?.cycles;

@@ -81,9 +81,12 @@ function allStates(states: Record<string, AnyState>): [string, AnyState][] {
 
 /** An SDK error renamed as Step Functions names it for an integration (e.g. DynamoDB.ConditionalCheckFailedException). */
 function integrationError(service: string, err: unknown): Error {
-  const e = err as Error;
+  const e = err as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
   const out = new Error(e?.message ?? String(err));
-  out.name = `${service}.${e?.name ?? 'Error'}`;
+  // No answer from the service (a reset connection, a lost response, a client-side timeout): Step Functions' own
+  // client reports these as SdkClientException, which the ASL's Retry lists.
+  const noAnswer = e?.$metadata?.httpStatusCode === undefined && !e?.name?.endsWith('Exception');
+  out.name = `${service}.${noAnswer ? 'SdkClientException' : (e?.name ?? 'Error')}`;
   return out;
 }
 

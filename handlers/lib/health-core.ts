@@ -224,7 +224,12 @@ function nextRound(
       };
     }
   }
-  const nextIndex = state.cycle.index + 1;
+  // A late execution (started late, or slowed by retries) skips the cycles whose time has passed rather than racing
+  // through them: it never observes faster than the cadence.
+  const current = Math.floor(
+    (now.getTime() - Date.parse(state.execution.startedAt)) / (settings.cadenceSeconds * 1000),
+  );
+  const nextIndex = Math.max(state.cycle.index + 1, Number.isFinite(current) ? current : 0);
   const done = nextIndex >= state.cycle.of;
   const cycle = done ? state.cycle : cycleFor(settings, state.execution.startedAt, nextIndex, state.cycle.of);
   return { cycle, done, regions: settings.regions, nluIn: (region) => cycle.nlu || nluAfter(region) };

@@ -47,7 +47,7 @@ describe('workflow runner', () => {
     ).toThrow(/no local Lambda for FunctionName .*health-check/);
   });
 
-  it('turns a probe Lambda that throws into a failed probe, not a failed execution', async () => {
+  it('turns a probe Lambda that throws into no observation, not a failed execution nor a failover', async () => {
     let thrown = 0;
     const runner = new WorkflowRunner({
       substitutions: subs,
@@ -71,8 +71,12 @@ describe('workflow runner', () => {
     expect(r.status).toBe('SUCCEEDED');
     expect(thrown).toBe(2);
     expect(r.path.filter((s) => s === 'Probe could not run')).toHaveLength(2);
+    // A probe that could not run observed nothing: the primary's counters do not move, callers stay, and the
+    // item says the check is blind there.
     const item = await sys.readItem();
-    expect(item?.lexRegion).toBe('us-west-2');
-    expect(item?.regionHealth['us-east-1']).toMatchObject({ reason: 'probe-error', fails: 2 });
+    expect(item?.lexRegion).toBe('us-east-1');
+    expect(item?.regionHealth['us-east-1']).toMatchObject({ fails: 0 });
+    expect(item?.blind).toMatchObject({ regions: ['us-east-1'] });
+    expect(item?.blind?.detail).toContain('Runtime.OutOfMemory');
   });
 });

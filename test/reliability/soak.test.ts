@@ -142,7 +142,7 @@ describe('anti-flapping soak (simulated clock, default thresholds)', () => {
     expect(failed / 360).toBeLessThan(0.5);
     expect(changes.length).toBeLessThanOrEqual(2);
     expect(changes[0]).toBe(`${E}>${W} failover`);
-    expect(stored?.lexRegion).toBe(W);
+    expect((stored as DrItem | null)?.lexRegion).toBe(W);
   });
 
   it('10 minutes of a primary failing 30 % of its probes at random, through the workflow: at most 2 changes, never err', async () => {
