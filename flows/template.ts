@@ -20,8 +20,10 @@ export const TOKEN_DESCRIPTIONS: Readonly<Record<string, string>> = {
   AgentQueueArn: 'ARN of the Amazon Connect queue that takes callers when no bot can',
   ApologyText: 'what callers hear before they are put through to an agent',
   ConnectRegion: 'legacy flow: the Connect region, passed to the lookup as `region`',
-  PrimaryRegion: 'legacy flow: the primary bot region (first configured region)',
-  SecondaryRegion: 'legacy flow: the secondary bot region',
+  PrimaryRegion: 'the primary bot region (first configured region): where callers go when the lookup fails',
+  SecondaryRegion: 'the secondary bot region: tried next when the lookup and the primary bot both fail',
+  PrimaryBotAliasArn: 'Lex V2 bot alias ARN in the primary region, used when the lookup fails',
+  SecondaryBotAliasArn: 'Lex V2 bot alias ARN in the secondary region, used when the lookup and the primary bot fail',
   LegacyPrimaryAliasArn: 'legacy flow: Lex V2 bot alias ARN in the primary region',
   LegacySecondaryAliasArn: 'legacy flow: Lex V2 bot alias ARN in the secondary region',
 };

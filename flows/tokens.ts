@@ -29,9 +29,15 @@ function botOf(settings: Settings, name: string | undefined) {
 /** Values for `lexdr-flow.json`. */
 export function lexdrFlowTokens(settings: Settings, v: FlowDeploymentValues): Record<string, string> {
   const bot = botOf(settings, v.botName);
+  const [primary, secondary] = settings.regions as [string, string];
   return {
     LookupFunctionArn: v.lookupFunctionArn,
     BotName: bot.name,
+    // When the lookup itself fails, the flow tries these in order (deploy-time values, not the lookup's).
+    PrimaryRegion: primary,
+    SecondaryRegion: secondary,
+    PrimaryBotAliasArn: bot.regions[primary]!.botAliasArn,
+    SecondaryBotAliasArn: bot.regions[secondary]!.botAliasArn,
     BotIntent: settings.probe.expectedIntent,
     ApologyText: v.apologyText ?? DEFAULT_APOLOGY_TEXT,
     AgentQueueArn: v.agentQueueArn,

@@ -4,8 +4,8 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { ERR, readItem } from './health-core';
-import type { DrItem } from './health-core';
+import { ERR, readItem } from './dr-item';
+import type { DrItem } from './dr-item';
 import type { Settings } from './settings';
 
 /** The parts of a Connect ContactFlowEvent the lookup reads. Parameters are optional. */
@@ -62,6 +62,12 @@ interface Cached {
   at: number;
 }
 
+/** The latest failed read: until a cache period has passed, calls answer from the last known item without reading. */
+interface Failure {
+  at: number;
+  error: string;
+}
+
 class LookupTimeoutError extends Error {
   override name = 'LookupTimeoutError';
 }
@@ -77,8 +83,11 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export function createLookup(deps: LookupDeps) {
   const { settings } = deps;
   const cacheMs = settings.lookupCacheSeconds * 1000;
-  const readTimeoutMs = deps.readTimeoutMs ?? 2000;
+  const readTimeoutMs = deps.readTimeoutMs ?? 700;
+  /** How long a failed read keeps callers on the last known item before the table is tried again. */
+  const retryAfterMs = Math.max(cacheMs, 1000);
   let cached: Cached | undefined;
+  let failure: Failure | undefined;
   let inflight: Promise<DrItem | null> | undefined;
 
   async function load(): Promise<DrItem | null> {
@@ -86,7 +95,12 @@ export function createLookup(deps: LookupDeps) {
       .then((raw) => {
         const item = readItem(raw, settings);
         cached = { item, at: deps.now() };
+        failure = undefined;
         return item;
+      })
+      .catch((err: unknown) => {
+        failure = { at: deps.now(), error: (err as Error)?.name ?? 'Error' };
+        throw err;
       })
       .finally(() => {
         inflight = undefined;
@@ -135,11 +149,17 @@ export function createLookup(deps: LookupDeps) {
     let status: LookupStatus;
     let detail = '';
     try {
-      item = cached && deps.now() - cached.at < cacheMs ? cached.item : await load();
+      const now = deps.now();
+      if (cached && now - cached.at < cacheMs) item = cached.item;
+      else if (failure && now - failure.at < retryAfterMs) {
+        // The table failed moments ago: answer at once from what is known; one call per period tries again.
+        const e = Object.assign(new Error(`lexDR read failed ${now - failure.at} ms ago`), { name: failure.error });
+        throw Object.assign(e, { recent: true });
+      } else item = await load();
       status = item === null ? 'default' : item.lexRegion === ERR ? 'err' : item.pin ? 'pinned' : 'ok';
       if (item === null) detail = 'no lexDR item yet: primary region';
     } catch (err) {
-      deps.onError?.(err, { connectRegion: settings.connectRegion });
+      if (!(err as { recent?: boolean }).recent) deps.onError?.(err, { connectRegion: settings.connectRegion });
       item = cached?.item ?? null;
       status = cached ? 'stale' : 'default';
       detail = `lexDR unreadable (${(err as Error)?.name ?? 'Error'}): ${cached ? 'last known region' : 'primary region'}`;

@@ -226,22 +226,40 @@ describe('lexdr-flow.json, rendered, with the real lookup against a local lexDR 
     expect(e.calls).toEqual([]);
   });
 
-  it('lookup Lambda times out: the error branch apologises and queues the caller', async () => {
+  const LOOKUP_FAILED = [...START, 'note-lookup-failed', 'talk-to-primary-bot'];
+
+  it('lookup Lambda times out: the caller still reaches the primary region’s bot', async () => {
     await writeState('healthy');
-    const r = await simulateCall(flow, env('healthy', 'none', 'lookup-times-out'));
-    expect(r.path).toEqual([...START, 'note-lookup-failed', ...TO_AGENTS]);
-    expect(r.outcome).toEqual({ kind: 'queued', queueArn: deployment.agentQueueArn });
-    expect(r.attributes).toEqual({ lexdrLookupStatus: 'lookup-failed' });
+    const e = env('healthy', 'none', 'lookup-times-out');
+    const r = await simulateCall(flow, e);
+    expect(r.path).toEqual([...LOOKUP_FAILED, ...SERVED]);
+    expect(r.outcome).toEqual({ kind: 'served', region: PRIMARY, aliasArn: aliasArn(PRIMARY) });
+    expect(r.attributes).toEqual({
+      lexdrLookupStatus: 'lookup-failed',
+      lexdrRegion: PRIMARY,
+      lexdrServedRegion: PRIMARY,
+    });
     expect(r.errorsTaken[0]).toMatch(/NoMatchingError at "lookup-region": LambdaTimeoutError/);
-    expect(r.messages).toContain(DEFAULT_APOLOGY_TEXT);
+    expect(e.calls).toEqual([aliasArn(PRIMARY)]);
   });
 
-  it('lookup Lambda fails: the error branch apologises and queues the caller', async () => {
+  it('lookup Lambda fails and the primary bot fails: the secondary region’s bot serves', async () => {
     await writeState('healthy');
-    const r = await simulateCall(flow, env('healthy', 'none', 'lookup-throws'));
-    expect(r.path).toEqual([...START, 'note-lookup-failed', ...TO_AGENTS]);
-    expect(r.outcome.kind).toBe('queued');
+    const e = env('healthy', 'primary-bot-error', 'lookup-throws');
+    const r = await simulateCall(flow, e);
+    expect(r.path).toEqual([...LOOKUP_FAILED, 'record-secondary-retry', 'talk-to-secondary-bot', ...SERVED]);
+    expect(r.outcome).toEqual({ kind: 'served', region: SECONDARY, aliasArn: aliasArn(SECONDARY) });
+    expect(r.attributes).toMatchObject({ lexdrRetried: 'true', lexdrServedRegion: SECONDARY });
     expect(r.errorsTaken[0]).toMatch(/Lambda.ServiceException: function crashed/);
+    expect(e.calls).toEqual([aliasArn(PRIMARY), aliasArn(SECONDARY)]);
+  });
+
+  it('lookup Lambda fails and both bots fail: only then the apology and the agent queue', async () => {
+    await writeState('healthy');
+    const r = await simulateCall(flow, env('healthy', 'both-bots-error', 'lookup-throws'));
+    expect(r.path).toEqual([...LOOKUP_FAILED, 'record-secondary-retry', 'talk-to-secondary-bot', ...TO_AGENTS]);
+    expect(r.outcome.kind).toBe('queued');
+    expect(r.messages).toContain(DEFAULT_APOLOGY_TEXT);
   });
 
   it('both bots failing: one retry, then apology and the agent queue', async () => {
@@ -277,12 +295,11 @@ describe('lexdr-flow.json, rendered, with the real lookup against a local lexDR 
   });
 
   it.each(states.filter((s) => s !== 'unreadable'))(
-    'table %s with the lookup timing out: always queued with an apology',
+    'table %s with the lookup timing out: served by the primary region’s bot, never dropped',
     async (state) => {
       await writeState(state);
       const r = await simulateCall(flow, env(state, 'none', 'lookup-times-out'));
-      expect(r.outcome).toEqual({ kind: 'queued', queueArn: deployment.agentQueueArn });
-      expect(r.messages).toContain(DEFAULT_APOLOGY_TEXT);
+      expect(r.outcome).toEqual({ kind: 'served', region: PRIMARY, aliasArn: aliasArn(PRIMARY) });
     },
   );
 });

@@ -22,7 +22,17 @@ describe('flow templates', () => {
   it('loads the shipped templates from FLOWS_DIR and lists their tokens', () => {
     expect(FLOWS_DIR).toMatch(/flows$/);
     expect(flowTokens(loadFlowTemplate(LEXDR_FLOW_FILE)).sort()).toEqual(
-      ['AgentQueueArn', 'ApologyText', 'BotIntent', 'BotName', 'LookupFunctionArn'].sort(),
+      [
+        'AgentQueueArn',
+        'ApologyText',
+        'BotIntent',
+        'BotName',
+        'LookupFunctionArn',
+        'PrimaryBotAliasArn',
+        'PrimaryRegion',
+        'SecondaryBotAliasArn',
+        'SecondaryRegion',
+      ].sort(),
     );
     expect(flowTokens(loadFlowTemplate(LEGACY_FLOWER_DR_FLOW_FILE))).toEqual(
       expect.arrayContaining(['ConnectRegion', 'PrimaryRegion', 'SecondaryRegion', 'LegacyPrimaryAliasArn']),

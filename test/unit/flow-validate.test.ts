@@ -14,6 +14,8 @@ const tokens: Record<string, string> = {
   SecondaryRegion: 'eu-central-1',
   LegacyPrimaryAliasArn: 'arn:aws:lex:eu-west-1:111122223333:bot-alias/AAAAAAAAAA/BBBBBBBBBB',
   LegacySecondaryAliasArn: 'arn:aws:lex:eu-central-1:111122223333:bot-alias/AAAAAAAAAA/BBBBBBBBBB',
+  PrimaryBotAliasArn: 'arn:aws:lex:eu-west-1:111122223333:bot-alias/AAAAAAAAAA/BBBBBBBBBB',
+  SecondaryBotAliasArn: 'arn:aws:lex:eu-central-1:111122223333:bot-alias/AAAAAAAAAA/BBBBBBBBBB',
 };
 const rendered = (file: string) => renderFlow(loadFlowTemplate(file), tokens, { allowUnusedValues: true });
 
@@ -74,6 +76,9 @@ describe('validateFlow on the shipped templates', () => {
     expect(lex.map((a) => (a.Parameters.LexV2Bot as { AliasArn: string }).AliasArn)).toEqual([
       '$.External.botAliasArn',
       '$.External.fallbackBotAliasArn',
+      // Only when the lookup itself failed: the deploy-time aliases, primary then secondary.
+      '%PrimaryBotAliasArn%',
+      '%SecondaryBotAliasArn%',
     ]);
   });
 

@@ -110,6 +110,31 @@ describe('lookup core', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it('in a table brownout answers from the last known item without reading, retrying once per cache period', async () => {
+    let hang = false;
+    const { lookup, getItem, advance } = setup(() =>
+      hang ? new Promise(() => undefined) : Promise.resolve(item('us-west-2')),
+    );
+    await expect(lookup(event())).resolves.toMatchObject({ lexRegion: 'us-west-2', status: 'ok' });
+    hang = true;
+    advance(5_000); // the cache expired: this call pays the bounded read once
+    await expect(lookup(event())).resolves.toMatchObject({ lexRegion: 'us-west-2', status: 'stale' });
+    expect(getItem).toHaveBeenCalledTimes(2);
+    // Calls within the next cache period answer the last known region at once, without touching the table.
+    for (let i = 0; i < 20; i += 1) {
+      advance(200);
+      const started = Date.now();
+      const a = await lookup(event());
+      expect(Date.now() - started).toBeLessThan(50);
+      expect(a).toMatchObject({ lexRegion: 'us-west-2', status: 'stale' });
+    }
+    expect(getItem).toHaveBeenCalledTimes(2);
+    advance(1_000); // a cache period after the failure: one call tries the table again
+    hang = false;
+    await expect(lookup(event())).resolves.toMatchObject({ lexRegion: 'us-west-2', status: 'ok' });
+    expect(getItem).toHaveBeenCalledTimes(3);
+  });
+
   it.each([
     ['not an object', 'hello'],
     ['no Details', { Name: 'ContactFlowEvent' }],
