@@ -31,8 +31,12 @@ interface SimulateOptions {
   faultRegion?: string;
   faultMode: string;
   keepFault?: boolean;
+  lookupFault: string;
   json?: boolean;
 }
+
+/** How the simulated lookup Lambda fails for every caller (`--lookup-fault`): the flow must still serve them. */
+const LOOKUP_FAULTS = ['none', 'error', 'timeout'] as const;
 
 function positive(name: string, v: string, max: number): number {
   const n = Number(v);
@@ -51,6 +55,11 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--fault-region <region>', 'region to break (default: the active one)')
     .option('--fault-mode <mode>', 'down | throttled | notfound | hang | wrongintent', 'down')
     .option('--keep-fault', 'leave the fault in place at the end')
+    .option(
+      '--lookup-fault <mode>',
+      `the lookup Lambda fails for every caller: ${LOOKUP_FAULTS.join(' | ')} (the flow falls back to the bots by their deployed aliases)`,
+      'none',
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExit code 1 when any caller was dropped.')
     .action(async (opts: SimulateOptions, cmd: Command) => {
@@ -89,7 +98,12 @@ export function register(program: Command, ctx: CliContext): void {
           timeoutMs: BOT_TIMEOUT_MS,
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         });
+        if (!(LOOKUP_FAULTS as readonly string[]).includes(opts.lookupFault))
+          throw new UsageError(`--lookup-fault "${opts.lookupFault}": must be one of ${LOOKUP_FAULTS.join(', ')}`);
         const lookup = async (params: Record<string, string>) => {
+          if (opts.lookupFault === 'error')
+            throw Object.assign(new Error('simulated lookup failure'), { name: 'Lambda.ServiceException' });
+          if (opts.lookupFault === 'timeout') return new Promise<never>(() => undefined); // past the flow's limit
           const res = await fetch(local.lookup, {
             method: 'POST',
             body: JSON.stringify(contactFlowEvent(params)),

@@ -57,6 +57,29 @@ describe('lexdr simulate', () => {
     expect(sys.lex['us-east-1']!.fault().mode).toBe('none');
   });
 
+  it('serves every caller with the lookup failing and the primary down: the flow falls back by deployed aliases', async () => {
+    const r = await lexdr([
+      'simulate',
+      '--calls',
+      '20',
+      '--rate',
+      '20',
+      '--fault-at',
+      '0.2',
+      '--fault-region',
+      'us-east-1',
+      '--lookup-fault',
+      'error',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s).toMatchObject({ calls: 20, dropped: 0, queuedToAgents: 0 });
+    expect(s.servedByRegion['us-west-2']).toBeGreaterThan(0); // after the fault: the secondary's deployed alias
+    expect(s.servedByRegion['us-west-2'] + (s.servedByRegion['us-east-1'] ?? 0)).toBe(20);
+    expect((await lexdr(['simulate', '--lookup-fault', 'sometimes'])).code).toBe(2);
+  });
+
   it('rejects bad numbers with exit 2', async () => {
     const r = await lexdr(['simulate', '--calls', '0']);
     expect(r.code).toBe(2);
