@@ -3,9 +3,10 @@ import { DeleteItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { RegionChange } from '../../handlers/lib/health-core';
 import type { LocalSystem } from '../../local/system';
 
-/** Clears Lex and DynamoDB faults, deletes the lexDR item and every history record, forgets the metrics. */
+/** Clears Lex, function and DynamoDB faults, deletes the lexDR item and every history record, forgets the metrics. */
 export async function resetSystem(sys: LocalSystem): Promise<void> {
   for (const r of Object.values(sys.lex)) r.setFault({ mode: 'none' });
+  for (const f of Object.values(sys.functions)) f.setFault({ mode: 'none' });
   sys.dynamo.setFault({ mode: 'none' });
   const { tableName, historyTableName, connectRegion } = sys.config;
   await sys.dynamo.client.send(
