@@ -5,6 +5,9 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { closeServer, listen, readBody, sendJson } from './http';
+import { CONTROL_PLANE_TARGETS, DYNAMO_FAULT_MODES, FUNCTION_TARGETS, LAMBDA_FAULT_MODES } from './fault-modes';
+import type { DynamoFaultMode, FunctionTarget } from './fault-modes';
+import { lambdaFaultSchema } from './lambda-faults';
 import type { LocalSystem, SystemEvent } from './system';
 
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
@@ -17,6 +20,38 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
+/** Sets a fault on one of lexdr's own parts: the probe or health-check function, or the table (workflow and lookup). */
+export function setControlPlaneFault(
+  sys: LocalSystem,
+  target: string,
+  body: unknown,
+): { ok: true; fault: unknown } | { ok: false; status: number; message: string } {
+  const mode = (body as { mode?: unknown } | null)?.mode;
+  if ((FUNCTION_TARGETS as readonly string[]).includes(target)) {
+    const parsed = lambdaFaultSchema.safeParse(body);
+    if (!parsed.success)
+      return {
+        ok: false,
+        status: 400,
+        message: `mode ${JSON.stringify(mode)}: must be one of ${LAMBDA_FAULT_MODES.join(', ')}`,
+      };
+    const fn = sys.functions[target as FunctionTarget];
+    fn.setFault(parsed.data);
+    return { ok: true, fault: fn.fault() };
+  }
+  if (target === 'dynamodb') {
+    if (typeof mode !== 'string' || !(DYNAMO_FAULT_MODES as readonly string[]).includes(mode))
+      return {
+        ok: false,
+        status: 400,
+        message: `mode ${JSON.stringify(mode)}: must be one of ${DYNAMO_FAULT_MODES.join(', ')}`,
+      };
+    sys.dynamo.setFault({ mode: mode as DynamoFaultMode });
+    return { ok: true, fault: sys.dynamo.fault() };
+  }
+  return { ok: false, status: 404, message: `no fault target "${target}": one of ${CONTROL_PLANE_TARGETS.join(', ')}` };
+}
+
 /** The status the CLI and the dashboard show. */
 export async function localStatus(sys: LocalSystem) {
   const [item, history] = await Promise.all([sys.readItem(), sys.history()]);
@@ -27,6 +62,10 @@ export async function localStatus(sys: LocalSystem) {
     lastProbes: sys.lastProbes(),
     history: history.slice(-20),
     faults: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.fault()])),
+    controlPlaneFaults: {
+      ...Object.fromEntries(Object.entries(sys.functions).map(([t, f]) => [t, f.fault()])),
+      dynamodb: sys.dynamo.fault(),
+    },
     executions: sys.executions.slice(-10).map((e) => ({
       name: e.name,
       status: e.status,
@@ -66,6 +105,18 @@ export async function startControlServer(
         return sendJson(res, 200, await sys.lookup(event));
       }
       if (req.method === 'GET' && url.pathname === '/status') return sendJson(res, 200, await localStatus(sys));
+      const faultPath = /^\/faults\/([a-z-]+)$/.exec(url.pathname);
+      if (req.method === 'PUT' && faultPath) {
+        const body = await readBody(req, 4 * 1024);
+        let json: unknown;
+        try {
+          json = JSON.parse(body.toString('utf8'));
+        } catch {
+          return sendJson(res, 400, { message: 'the body must be JSON: {"mode": "..."}' });
+        }
+        const r = setControlPlaneFault(sys, faultPath[1]!, json);
+        return sendJson(res, r.ok ? 200 : r.status, r.ok ? r.fault : { message: r.message });
+      }
       if (req.method === 'GET' && url.pathname === '/events') {
         res.writeHead(200, {
           'content-type': 'text/event-stream',

@@ -5,6 +5,8 @@
  */
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { DYNAMO_FAULT_MODES } from './fault-modes';
+import type { DynamoFaultMode } from './fault-modes';
 import { LOCAL_CREDENTIALS, closeServer, listen } from './http';
 
 // dynalite ships no types.
@@ -24,17 +26,8 @@ const dynalite = require('dynalite') as (o: {
  * - `down`: 500 `InternalServerError`.
  * - `lost`: the request is applied and its response lost (the connection resets before it): retries must be idempotent.
  */
-export const DYNAMO_FAULT_MODES = ['none', 'throttled', 'throughput', 'hang', 'down', 'lost'] as const;
-export type DynamoFaultMode = (typeof DYNAMO_FAULT_MODES)[number];
-
-export const DYNAMO_FAULT_HELP: Record<DynamoFaultMode, string> = {
-  none: 'answer normally (clears the fault)',
-  throttled: '400 ThrottlingException',
-  throughput: '400 ProvisionedThroughputExceededException',
-  hang: 'never answer until cleared (reads and writes time out)',
-  down: '500 InternalServerError',
-  lost: 'apply the request, then lose its response (the connection resets)',
-};
+export { DYNAMO_FAULT_HELP, DYNAMO_FAULT_MODES } from './fault-modes';
+export type { DynamoFaultMode } from './fault-modes';
 
 /**
  * Who sends a request, from the `lexdr-role/<role>` user agent its client carries (`roleClient`): a fault applies to

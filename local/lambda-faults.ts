@@ -4,20 +4,11 @@
  * invokes the wrapped handler, so the ASL's Retry and Catch see exactly the error names AWS gives them.
  */
 import { z } from 'zod';
+import { LAMBDA_FAULT_MODES } from './fault-modes';
+import type { LambdaFaultMode } from './fault-modes';
 
-export const LAMBDA_FAULT_MODES = ['none', 'throttled', 'error', 'timeout'] as const;
-export type LambdaFaultMode = (typeof LAMBDA_FAULT_MODES)[number];
-
-/** The local functions a fault can target. */
-export const FUNCTION_TARGETS = ['probe-function', 'health-check-function'] as const;
-export type FunctionTarget = (typeof FUNCTION_TARGETS)[number];
-
-export const LAMBDA_FAULT_HELP: Record<LambdaFaultMode, string> = {
-  none: 'invoke normally (clears the fault)',
-  throttled: 'Lambda.TooManyRequestsException on every invoke (the account concurrency is used up)',
-  error: 'Lambda.ServiceException on every invoke',
-  timeout: 'Sandbox.Timedout after the function timeout',
-};
+export { FUNCTION_TARGETS, LAMBDA_FAULT_HELP, LAMBDA_FAULT_MODES } from './fault-modes';
+export type { FunctionTarget, LambdaFaultMode } from './fault-modes';
 
 export const lambdaFaultSchema = z
   .object({

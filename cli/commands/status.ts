@@ -17,6 +17,23 @@ export interface StatusReport {
   pin: DrItem['pin'];
   probes: ProbeView[];
   recentChanges: RegionChange[];
+  /**
+   * Whether the health check can see: `blind` when no region could be probed (lexdr's own probe function failing),
+   * `degraded` when some could not, `ok` otherwise. Callers stay where they are while it cannot see.
+   */
+  healthCheck: { state: 'ok' | 'degraded' | 'blind'; since?: string; regions: string[]; detail: string };
+}
+
+export function healthCheckState(item: DrItem | null, regions: readonly string[]): StatusReport['healthCheck'] {
+  const b = item?.blind;
+  if (!b || b.regions.length === 0) return { state: 'ok', regions: [], detail: '' };
+  const all = regions.every((r) => b.regions.includes(r));
+  return {
+    state: all ? 'blind' : 'degraded',
+    since: b.since,
+    regions: b.regions,
+    detail: `${all ? 'no region' : `${b.regions.join(', ')}`} could be probed: ${b.detail}`,
+  };
 }
 
 export async function collectStatus(t: Target, now: Date): Promise<StatusReport> {
@@ -32,6 +49,7 @@ export async function collectStatus(t: Target, now: Date): Promise<StatusReport>
     pin: item?.pin ?? null,
     probes,
     recentChanges: changes.slice(-5),
+    healthCheck: healthCheckState(item, regions),
   };
 }
 
@@ -53,6 +71,11 @@ export function formatStatus(s: StatusReport, now: Date): string {
   if (s.item)
     lines.push(
       `Item version ${s.item.version}${s.item.updatedAt ? `, updated ${relative(s.item.updatedAt, now)}` : ''}`,
+    );
+  if (s.healthCheck.state !== 'ok')
+    lines.push(
+      `Health check ${s.healthCheck.state.toUpperCase()} since ${s.healthCheck.since ?? '?'}: ${s.healthCheck.detail}. ` +
+        'Callers stay on the active region until probes run again.',
     );
   lines.push('');
   const rows = s.regions.map((r, i) => {
