@@ -254,6 +254,35 @@ function checkAnswer(a: unknown, where: string): LookupAnswer {
 }
 
 /**
+ * One output of the deployed health-check stack (`--stack`, env LEXDR_STACK, or `Lexdr-HealthCheck-<connect region>`
+ * in `--region` / AWS_REGION), or undefined when the stack has no such output.
+ */
+export async function stackOutput(
+  g: GlobalOptions,
+  io: Io,
+  connectRegion: string,
+  key: string,
+): Promise<string | undefined> {
+  const env = io.env;
+  const region = g.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? connectRegion;
+  const endpoint = g.endpointUrl ?? env.LEXDR_ENDPOINT_URL;
+  const stack =
+    g.stack ?? env.LEXDR_STACK ?? defaultStack(g.connectRegion ?? env.LEXDR_CONNECT_REGION ?? connectRegion);
+  const cfn = new CloudFormationClient({ region, ...(endpoint ? { endpoint } : {}) });
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
+    return out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
+  } catch (err) {
+    const e = err as { name?: string; message?: string };
+    if (e.name === 'ValidationError' && /does not exist/.test(e.message ?? ''))
+      throw new TargetNotFoundError(`stack ${stack} not found in ${region}: pass --stack NAME --region R`);
+    throw explainError(err, `CloudFormation in ${region} (stack ${stack})`);
+  } finally {
+    cfn.destroy();
+  }
+}
+
+/**
  * The real lookup of the target: the local system's `lookup` endpoint (POST the event), or on AWS the lookup Lambda
  * (`--lookup-function`, env LEXDR_LOOKUP_FUNCTION, or the stack's `LookupFunctionArn` output) through Invoke.
  */
@@ -290,17 +319,8 @@ export async function lookupClient(
   const clientConfig = { region, ...(endpoint ? { endpoint } : {}) };
   let fn = g.lookupFunction ?? env.LEXDR_LOOKUP_FUNCTION;
   if (!fn) {
-    const stack = g.stack ?? env.LEXDR_STACK ?? defaultStack(t.connectRegion);
-    const cfn = new CloudFormationClient(clientConfig);
-    try {
-      const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
-      fn = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'LookupFunctionArn')?.OutputValue;
-    } catch (err) {
-      throw explainError(err, `CloudFormation in ${region} (stack ${stack})`);
-    } finally {
-      cfn.destroy();
-    }
-    if (!fn) throw new UsageError(`stack ${stack} has no LookupFunctionArn output: pass --lookup-function NAME`);
+    fn = await stackOutput(g, io, t.connectRegion, 'LookupFunctionArn');
+    if (!fn) throw new UsageError(`the stack has no LookupFunctionArn output: pass --lookup-function NAME`);
   }
   const lambda = new LambdaClient(clientConfig);
   const name = fn;
