@@ -72,6 +72,7 @@ Examples:
   lexdr status                          the local system (after \`npm start\`)
   lexdr fault us-east-1 down            break the primary's local Lex region
   lexdr drill --fail us-east-1 --wait   exercise a failover without touching any bot
+  lexdr failback --yes --wait           back to the primary now, if its latest probes pass
   lexdr --aws --region us-east-1 status`,
     )
     .showHelpAfterError('(run with --help for usage)')
