@@ -72,6 +72,7 @@ Examples:
   lexdr status                          the local system (after \`npm start\`)
   lexdr fault us-east-1 down            break the primary's local Lex region
   lexdr drill --fail us-east-1 --wait   exercise a failover without touching any bot
+  lexdr failback --yes --wait           back to the primary now, if its latest probes pass
   lexdr --aws --region us-east-1 status`,
     )
     .showHelpAfterError('(run with --help for usage)')
@@ -107,7 +108,15 @@ export async function run(argv: string[], ctx: CliContext = defaultContext(nodeI
   }
 }
 
+/**
+ * The SDK's own switch for its Node-version notice (`@aws-sdk/core` `emitWarningIfUnsupportedVersion`): without it,
+ * the first client of every command prints a 9-line `NodeVersionSupportWarning` on Node < 22. Which Node versions
+ * lexdr supports is stated once, in package.json `engines` and the README. Set it to `false` to see the notice.
+ */
+export const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
 export function main(argv: string[], io: Io = nodeIo()): Promise<number> {
+  process.env[SDK_NODE_WARNING_SWITCH] ??= 'true';
   return run(argv, defaultContext(io));
 }
 

@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { BotDefinition } from '../bot';
 import { orderFlowers } from '../bot';
 import type { BotConfig, LexdrConfig } from './config';
-import { readConfigFile } from './config';
+import { ConfigError, readConfigFile } from './config';
 import { BotStack } from './stacks/bot-stack';
 import { HealthCheckStack } from './stacks/health-check-stack';
 import { TwilioBridgeStack } from './stacks/twilio-bridge-stack';
@@ -100,6 +100,20 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
   return { app, healthCheck, botStacks, ...(twilioBridge ? { twilioBridge } : {}) };
 }
 
-if (require.main === module) {
-  buildApp(readConfigFile()).app.synth();
+/**
+ * `cdk synth`'s entry: a problem with the configuration is printed as one message and exits 1, not inside a stack
+ * trace (set LEXDR_DEBUG=1 for the trace of an error that is not a ConfigError).
+ */
+export function synthMain(read: () => LexdrConfig = readConfigFile, log: (s: string) => void = console.error): number {
+  try {
+    buildApp(read()).app.synth();
+    return 0;
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    log(`lexdr: ${e instanceof ConfigError ? e.message : `cannot synthesize: ${e.message}`}`);
+    if (!(e instanceof ConfigError) && process.env.LEXDR_DEBUG) log(e.stack ?? '');
+    return 1;
+  }
 }
+
+if (require.main === module) process.exitCode = synthMain();

@@ -3,6 +3,7 @@
  * injected and then detected by the real workflow. Each caller walks the rendered contact flow: the real lookup
  * over HTTP, then a real Lex conversation turn (RecognizeText) in the region the flow picks, retrying the fallback
  * region on any bot error, as Connect would. Reports calls served, served after the retry, sent to agents, dropped.
+ * While it runs: on a terminal one progress line redrawn after every caller, otherwise a line every 3 s (stderr).
  */
 import { RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
 import type { Command } from 'commander';
@@ -23,6 +24,8 @@ import type { GlobalOptions } from '../lib/target';
 const LOCAL_ACCOUNT = '000000000000';
 /** How long a simulated caller's bot turn may take before Connect's bot block gives up. */
 const BOT_TIMEOUT_MS = 3000;
+/** Without a terminal, a progress line at most this often (env LEXDR_PROGRESS_MS), and after the last caller. */
+export const PROGRESS_MS = 3000;
 
 interface SimulateOptions {
   calls: string;
@@ -155,6 +158,9 @@ export function register(program: Command, ctx: CliContext): void {
         const sleepUntil = (ms: number) =>
           new Promise<void>((r) => setTimeout(r, Math.max(0, started + ms - Date.now())));
         let switchedAt: number | undefined;
+        const since = () => `t+${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s`;
+        const progressMs = Number(ctx.io.env.LEXDR_PROGRESS_MS ?? PROGRESS_MS);
+        let lastLineAt: number | undefined;
         const timeline = [
           ...Array.from({ length: calls }, (_, i) => ({
             atMs: Math.round(i * gapMs),
@@ -164,10 +170,13 @@ export function register(program: Command, ctx: CliContext): void {
             atMs: faultAtMs,
             run: async () => {
               await setFault(opts.faultMode);
-              ctx.io.err(`t+${(faultAtMs / 1000).toFixed(0)} s  fault "${opts.faultMode}" injected in ${faultRegion}`);
+              ctx.io.err(`${since()}  fault "${opts.faultMode}" injected in ${faultRegion}`);
             },
           },
         ];
+        ctx.io.err(
+          `${calls} caller(s) at ${rate}/s (about ${Math.ceil(calls / rate)} s); fault "${opts.faultMode}" in ${faultRegion} at t+${faultAtMs / 1000} s`,
+        );
         let result: LoadResult;
         try {
           result = await simulateLoad({
@@ -182,11 +191,18 @@ export function register(program: Command, ctx: CliContext): void {
               return answer;
             },
             botOutcome,
-            onProgress: (p) =>
-              ctx.io.err(
-                `t+${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s  ${p.calls}/${p.total} calls: ` +
-                  `${p.served} served (${p.servedByFallback} after a retry), ${p.queuedToAgents} to agents, ${p.dropped} dropped`,
-              ),
+            progressEvery: 1,
+            onProgress: (p) => {
+              const line =
+                `${since()}  ${p.calls}/${p.total} calls: ${p.served} served (${p.servedByFallback} after a retry), ` +
+                `${p.queuedToAgents} to agents, ${p.dropped} dropped`;
+              // A terminal gets one line redrawn after every call; a log gets a line every few seconds.
+              if (ctx.io.isTTY) return ctx.io.progress(line);
+              const now = ctx.io.now().getTime();
+              if (lastLineAt !== undefined && now - lastLineAt < progressMs && p.calls < p.total) return;
+              lastLineAt = now;
+              ctx.io.err(line);
+            },
           });
         } finally {
           if (!opts.keepFault) await setFault('none').catch(() => undefined);

@@ -4,6 +4,7 @@
  */
 import uPlot from 'uplot';
 import type { AlarmView } from './alarms';
+import { activeView, regionLabel, thresholdsText } from './labels';
 import type { SeriesPoint } from './routes';
 
 interface RegionHealth {
@@ -86,19 +87,50 @@ async function setFault(region: string, mode: string): Promise<void> {
   await refresh();
 }
 
+const AXIS = {
+  stroke: '#8b9ab4',
+  grid: { stroke: 'rgba(139,154,180,0.12)', width: 1 },
+  ticks: { stroke: 'rgba(139,154,180,0.25)', width: 1, size: 4 },
+  font: '11px system-ui, sans-serif',
+};
+const pad2 = (n: number) => String(n).padStart(2, '0');
+/** x axis: wall-clock time of the cycle (HH:MM:SS). */
+const clock = (s: number) => {
+  const d = new Date(s * 1000);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+};
+
+const SPARK_HEIGHT = 132;
+
 function sparkOptions(width: number): uPlot.Options {
   return {
     width,
-    height: 64,
+    height: SPARK_HEIGHT,
     cursor: { show: false },
     legend: { show: false },
     select: { show: false, left: 0, top: 0, width: 0, height: 0 },
     scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(50, max * 1.15)] } },
-    axes: [{ show: false }, { show: false }],
+    axes: [
+      { ...AXIS, size: 26, space: 70, values: (_u, splits) => splits.map(clock) },
+      {
+        ...AXIS,
+        size: 52,
+        space: 28,
+        label: 'ms',
+        labelSize: 14,
+        labelFont: AXIS.font,
+        values: (_u, splits) => splits.map((v) => `${v}`),
+      },
+    ],
     series: [
       {},
-      { stroke: '#38bdf8', width: 1.5, fill: 'rgba(56,189,248,0.12)', points: { show: false } },
-      { stroke: 'transparent', width: 0, points: { show: true, size: 6, fill: '#ef4444', stroke: '#ef4444' } },
+      { label: 'latency (ms)', stroke: '#38bdf8', width: 1.5, fill: 'rgba(56,189,248,0.12)', points: { show: false } },
+      {
+        label: 'failed probe',
+        stroke: 'transparent',
+        width: 0,
+        points: { show: true, size: 6, fill: '#ef4444', stroke: '#ef4444' },
+      },
     ],
   };
 }
@@ -129,7 +161,14 @@ function buildRegionCard(region: string, index: number, modes: string[]): HTMLEl
       stat('passes', `passes-${region}`, true),
       stat('last probe', `probe-${region}`, false),
     ),
-    el('div', { class: 'spark', id: `spark-${region}` }),
+    el(
+      'div',
+      { class: 'spark-caption' },
+      'Probe latency, ms (slowest bot per cycle) · ',
+      el('span', { class: 'failed-key' }, '●'),
+      ' failed probe',
+    ),
+    el('div', { class: 'spark', id: `spark-${region}`, 'data-testid': `spark-${region}` }),
     el('div', { class: 'controls' }, select, inject, clear),
   );
   return card;
@@ -159,12 +198,11 @@ function render(s: DashboardState): void {
   const active = item?.lexRegion ?? null;
   $('connect-region').textContent = status.connectRegion;
   const pill = $('active-region');
-  pill.textContent = active ?? 'no item yet';
-  pill.className = `active-pill ${active === 'err' ? 'err' : active && active !== primary ? 'secondary' : ''}`;
-  $('active-note').textContent =
-    active === 'err' ? 'no healthy region' : active && active !== primary ? 'not the primary' : active ? 'primary' : '';
-  $('thresholds').textContent =
-    `· cadence ${thresholds.cadenceSeconds}s · fail over after ${thresholds.failThreshold} failures · fail back after ${thresholds.recoverThreshold} passes`;
+  const view = activeView(active, primary);
+  pill.textContent = view.text;
+  pill.className = `active-pill ${view.cls}`;
+  $('active-note').textContent = view.note;
+  $('thresholds').textContent = thresholdsText(thresholds);
 
   const banner = $('pin-banner');
   if (item?.pin) {
@@ -201,22 +239,10 @@ function render(s: DashboardState): void {
     ft.classList.toggle('hidden', !fault || fault.mode === 'none');
     ft.textContent = fault && fault.mode !== 'none' ? `fault: ${fault.mode}` : '';
     const st = $(`status-${region}`);
-    const kind = !h
-      ? 'unknown'
-      : h.fails > 0
-        ? 'failing'
-        : h.passes < thresholds.recoverThreshold
-          ? 'recovering'
-          : 'healthy';
-    st.className = `status ${kind}`;
-    st.lastElementChild!.textContent =
-      kind === 'failing'
-        ? `failing: ${h!.reason}`
-        : kind === 'recovering'
-          ? 'recovering'
-          : kind === 'healthy'
-            ? 'healthy'
-            : 'no data';
+    const label = regionLabel(h, region, status.regions, active, thresholds.recoverThreshold);
+    st.className = `status ${label.kind}`;
+    st.dataset.kind = label.kind;
+    st.lastElementChild!.textContent = label.text;
     $(`fails-${region}`).textContent = h ? `${h.fails}/${thresholds.failThreshold}` : '–';
     $(`passes-${region}`).textContent = h ? `${h.passes}/${thresholds.recoverThreshold}` : '–';
     $(`fails-${region}-m`).style.width = `${h ? (100 * h.fails) / thresholds.failThreshold : 0}%`;
@@ -362,9 +388,15 @@ function connect(): void {
 
 $('drill-start').addEventListener('click', () => void startDrill());
 window.addEventListener('resize', () => {
-  for (const [region, chart] of charts) chart.setSize({ width: $(`spark-${region}`).clientWidth, height: 64 });
+  for (const [region, chart] of charts)
+    chart.setSize({ width: $(`spark-${region}`).clientWidth, height: SPARK_HEIGHT });
 });
-void refresh().catch(showError);
+// The first paint: the state the server embedded in the page (no round trip), then live updates.
+const initial = document.getElementById('initial-state')?.textContent;
+if (initial) {
+  state = JSON.parse(initial) as DashboardState;
+  render(state);
+} else void refresh().catch(showError);
 connect();
 // The alarm "health check not running" depends on time passing without events: re-evaluate it now and then.
 setInterval(() => void refresh().catch(() => undefined), 5000);

@@ -21,6 +21,7 @@ import { faultSchema } from '../lex';
 import type { LocalSystem } from '../system';
 import type { ExecutionRecord } from '../workflow-runner';
 import { computeAlarms } from './alarms';
+import { activeView, thresholdsText } from './labels';
 import type { ProbePoint } from './alarms';
 
 const HERE = __dirname;
@@ -102,6 +103,8 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
   });
 
   const html = () => readFileSync(join(HERE, 'index.html'), 'utf8');
+  // Bundle the page script now, so the first page load does not wait for esbuild.
+  pageScript().catch(() => undefined);
   const css = () => readFileSync(join(HERE, 'style.css'), 'utf8');
 
   async function state() {
@@ -150,7 +153,7 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
     const path = url.pathname;
     const method = req.method ?? 'GET';
     if (method === 'GET' && (path === '/' || path === '/dashboard' || path === '/index.html')) {
-      send(res, 'text/html; charset=utf-8', html());
+      send(res, 'text/html; charset=utf-8', renderPage(html(), await state()));
       return true;
     }
     if (method === 'GET' && path === '/dashboard/app.js') {
@@ -227,6 +230,45 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
     },
     close: off,
   };
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/**
+ * The page with its first state in it: the header filled in on the server, and the whole state embedded as JSON for
+ * the script to render before any request or live event (no blank page while it loads).
+ */
+export function renderPage(
+  html: string,
+  s: {
+    status: { connectRegion: string; regions: string[]; item: { lexRegion: string } | null };
+    thresholds: { cadenceSeconds: number; failThreshold: number; recoverThreshold: number };
+  },
+): string {
+  const view = activeView(s.status.item?.lexRegion ?? null, s.status.regions[0]);
+  const json = JSON.stringify(s).replace(/</g, '\\u003c');
+  return html
+    .replace(
+      '<strong id="connect-region">…</strong>',
+      `<strong id="connect-region">${escapeHtml(s.status.connectRegion)}</strong>`,
+    )
+    .replace(
+      '<span id="active-region" class="active-pill" data-testid="active-region">…</span>',
+      `<span id="active-region" class="active-pill ${view.cls}" data-testid="active-region">${escapeHtml(view.text)}</span>`,
+    )
+    .replace(
+      '<span id="active-note" class="muted"></span>',
+      `<span id="active-note" class="muted">${escapeHtml(view.note)}</span>`,
+    )
+    .replace(
+      '<span id="thresholds" class="muted small"></span>',
+      `<span id="thresholds" class="muted small">${escapeHtml(thresholdsText(s.thresholds))}</span>`,
+    )
+    .replace(
+      '<script src="/dashboard/app.js"></script>',
+      `<script id="initial-state" type="application/json">${json}</script>\n    <script src="/dashboard/app.js"></script>`,
+    );
 }
 
 function parseJson(text: string): unknown {

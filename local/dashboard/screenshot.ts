@@ -1,13 +1,15 @@
 /**
- * `npx tsx local/dashboard/screenshot.ts [out.png]`: starts a local system in-process with short waits, runs the
- * health check continuously, fails the primary over and back once and breaks it again, then saves a screenshot
- * of the dashboard (default docs/dashboard.png). Needs Chromium at /usr/bin/chromium (or CHROMIUM_PATH).
+ * `npx tsx local/dashboard/screenshot.ts [out.png]`: starts a local system in-process with the default setup
+ * (cdk.json: two regions, fail over after 2 failures, fail back after 30 passes) and short waits, runs the health
+ * check continuously, breaks the primary until the workflow fails over, clears the fault and saves a screenshot of
+ * the dashboard while the primary is recovering (default docs/dashboard.png). Needs Chromium at /usr/bin/chromium
+ * (or CHROMIUM_PATH).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import type { LexdrConfigInput } from '../../infra/config';
+import { readConfigFile } from '../../infra/config';
 import { startControlServer } from '../control-server';
 import { startLocalSystem } from '../system';
 import type { LocalSystem } from '../system';
@@ -53,19 +55,10 @@ export async function waitForActive(page: Page, region: string, timeout = 30_000
   await page.waitForFunction((r) => document.getElementById('active-region')?.textContent === r, region, { timeout });
 }
 
-const DEMO: LexdrConfigInput = {
-  connectRegion: 'us-east-1',
-  regions: ['us-east-1', 'us-west-2', 'eu-west-2'],
-  cadenceSeconds: 10,
-  failThreshold: 2,
-  recoverThreshold: 3,
-  probe: { method: 'liveness', nluEveryMinutes: 0, timeoutMs: 400, latencyBudgetMs: 300 },
-};
-
 async function main(): Promise<void> {
   const out = process.argv[2] ?? join(__dirname, '..', '..', 'docs', 'dashboard.png');
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium`);
-  const sys = await startLocalSystem({ config: DEMO, waitMs: 200, retryMs: 0 });
+  const sys = await startLocalSystem({ config: readConfigFile(), waitMs: 200, retryMs: 0 });
   const control = await startControlServer(sys);
   const mount = mountDashboard(control, sys);
   const loop = runContinuously(sys);
@@ -74,15 +67,17 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1050 } });
     await page.goto(control.url);
     await waitForActive(page, 'us-east-1');
-    await page.waitForTimeout(2500); // a few sparkline points
+    await page.waitForTimeout(4000); // sparkline points
     sys.lex['us-east-1']!.setFault({ mode: 'down' });
     await waitForActive(page, 'us-west-2');
-    sys.lex['us-east-1']!.setFault({ mode: 'none' });
-    await waitForActive(page, 'us-east-1');
-    sys.lex['eu-west-2']!.setFault({ mode: 'slow', latencyMs: 350 });
-    sys.lex['us-east-1']!.setFault({ mode: 'throttled' });
-    await waitForActive(page, 'us-west-2');
     await page.waitForTimeout(1500);
+    sys.lex['us-east-1']!.setFault({ mode: 'none' });
+    // The primary passes again; the workflow fails back after 30 passes: show it on the way.
+    await page.waitForFunction(
+      () => /recovering: 1\d\/30/.test(document.getElementById('status-us-east-1')?.textContent ?? ''),
+      undefined,
+      { timeout: 60_000 },
+    );
     mkdirSync(dirname(out), { recursive: true });
     await page.screenshot({ path: out, fullPage: true });
     console.log(`saved ${out}`);

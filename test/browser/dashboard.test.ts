@@ -1,7 +1,10 @@
 /**
  * The local dashboard in a real browser (Debian Chromium through playwright-core): a local system with short
- * Wait states and single-cycle executions every ~300 ms; the test clicks "Inject down" on the primary, waits for
- * the page to show the secondary as active (live, via /events, no reload), clears the fault and sees it return.
+ * Wait states and single-cycle executions every ~300 ms. The page comes with its state (header rendered on the
+ * server, the rest from the state embedded in the page, before any request or live event); the test clicks
+ * "Inject down" on the primary, waits for the page to show the secondary as active (live, via /events, no reload),
+ * clears the fault and sees it return; the region labels follow the hysteresis (only a region the workflow would
+ * fail back to is "recovering").
  */
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -11,7 +14,7 @@ import type { DashboardMount } from '../../local/dashboard/routes';
 import { mountDashboard } from '../../local/dashboard/routes';
 import { CHROMIUM_PATH, launchChromium, runContinuously, waitForActive } from '../../local/dashboard/screenshot';
 import type { LocalSystem } from '../../local/system';
-import { startFast } from '../integration/system-fixture';
+import { cycles, startFast } from '../integration/system-fixture';
 
 const hasChromium = existsSync(CHROMIUM_PATH);
 if (!hasChromium)
@@ -45,6 +48,53 @@ describeIfChromium('local dashboard in Chromium', () => {
     mount?.close();
     await control?.close();
     await sys?.close();
+  });
+
+  it('first paint: the page comes with its state, without the state API or a live event', async () => {
+    const fresh = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    const errors: string[] = [];
+    fresh.on('pageerror', (e) => errors.push(e.message));
+    const asked: string[] = [];
+    await fresh.route(/\/dashboard\/api\/state|\/events/, (route) => {
+      asked.push(route.request().url());
+      return route.abort();
+    });
+    await fresh.goto(control.url, { waitUntil: 'load' });
+    expect(await fresh.textContent('#active-region')).toBe('us-east-1');
+    expect(await fresh.textContent('#connect-region')).toBe('us-east-1');
+    expect(await fresh.textContent('#thresholds')).toContain('fail back after 3 passes');
+    // Region cards, counters and sparklines from the embedded state.
+    expect(await fresh.locator('[data-testid^="region-"]').count()).toBe(2);
+    expect(await fresh.textContent('#passes-us-east-1')).toMatch(/^\d\/3$/);
+    // Neither region ever failed: both are healthy, whatever their pass count (not "recovering").
+    for (const r of ['us-east-1', 'us-west-2'])
+      expect(await fresh.getAttribute(`#status-${r}`, 'data-kind')).toBe('healthy');
+    expect(asked.every((u) => /\/events/.test(u))).toBe(true); // the state was not fetched
+    expect(errors).toEqual([]);
+    await fresh.close();
+
+    // Without JavaScript the header still says where calls go.
+    const ctx = await browser.newContext({ javaScriptEnabled: false });
+    const bare = await ctx.newPage();
+    await bare.goto(control.url);
+    expect(await bare.textContent('#active-region')).toBe('us-east-1');
+    expect(await bare.textContent('#active-note')).toBe('primary');
+    await ctx.close();
+  }, 40_000);
+
+  it('region cards share the full width; sparklines have a time axis and a latency axis in ms', async () => {
+    await page.waitForSelector('[data-testid="region-us-west-2"] .spark canvas');
+    const box = async (sel: string) => (await page.locator(sel).boundingBox())!;
+    const regions = await box('#regions');
+    const [a, b] = [await box('[data-testid="region-us-east-1"]'), await box('[data-testid="region-us-west-2"]')];
+    expect(b.x + b.width - a.x).toBeGreaterThan(regions.width - 2);
+    expect(a.width).toBeGreaterThan(regions.width * 0.45);
+    // uPlot lays the plot area (.u-over) out inside the axes: a y axis on the left, an x axis below.
+    const over = await box('[data-testid="spark-us-east-1"] .u-over');
+    const canvas = await box('[data-testid="spark-us-east-1"] canvas');
+    expect(over.x - canvas.x).toBeGreaterThanOrEqual(40);
+    expect(canvas.y + canvas.height - (over.y + over.height)).toBeGreaterThanOrEqual(20);
+    expect(await page.textContent('[data-testid="region-us-east-1"]')).toContain('Probe latency, ms');
   });
 
   it('shows the primary active, with alarms and a sparkline per region', async () => {
@@ -97,4 +147,20 @@ describeIfChromium('local dashboard in Chromium', () => {
     const drills = (await sys.history()).filter((c) => c.drill);
     expect(drills).toEqual([expect.objectContaining({ from: 'us-east-1', to: 'us-west-2', reason: 'failover' })]);
   }, 60_000);
+
+  it('labels only the region the workflow would fail back to as recovering, with its passes', async () => {
+    // After the drill: us-west-2 active, us-east-1 counted failed by the drill. One real cycle: it passes once.
+    await waitForActive(page, 'us-west-2');
+    await cycles(sys, 1);
+    await page.waitForFunction(
+      () => document.getElementById('status-us-east-1')?.textContent === 'recovering: 1/3 passes to fail back',
+    );
+    expect(await page.getAttribute('#status-us-east-1', 'data-kind')).toBe('recovering');
+    expect(await page.getAttribute('#status-us-west-2', 'data-kind')).toBe('healthy');
+    await cycles(sys, 2);
+    await waitForActive(page, 'us-east-1');
+    await page.waitForFunction(() => document.getElementById('status-us-east-1')?.textContent === 'healthy');
+    expect(await page.getAttribute('#status-us-west-2', 'data-kind')).toBe('healthy');
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
 });

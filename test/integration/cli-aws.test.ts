@@ -18,6 +18,7 @@ interface Call {
 }
 
 const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:lexdr-health-check';
+const LOOKUP_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:lexdr-lookup';
 const EXEC_PREFIX = 'arn:aws:states:us-east-1:123456789012:execution:lexdr-health-check:';
 
 let server: Server;
@@ -147,7 +148,12 @@ function cfnAnswer(form: URLSearchParams): [number, string] {
       400,
       `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${form.get('StackName')} does not exist</Message></Error><RequestId>1</RequestId></ErrorResponse>`,
     ];
-  const outputs = { StateMachineArn: SM, TableName: 'lexdr-stack-DrTable', HistoryTableName: 'lexdr-stack-History' };
+  const outputs = {
+    StateMachineArn: SM,
+    TableName: 'lexdr-stack-DrTable',
+    HistoryTableName: 'lexdr-stack-History',
+    LookupFunctionArn: LOOKUP_ARN,
+  };
   return [
     200,
     `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${form.get('StackName')}</StackName><StackId>id</StackId><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-11-01T00:00:00Z</CreationTime><Outputs>${Object.entries(
@@ -300,10 +306,12 @@ describe('lexdr --aws against a deployed-stack double', () => {
     const until = (u.body.ExpressionAttributeValues as Record<string, { M: { until: { S: string } } }>)[':pin']!.M.until
       .S;
     expect(Date.parse(until) - Date.now()).toBeGreaterThan(119 * 60_000);
-    expect(r.out).toContain('recorded in the history with reason "pinned"');
+    expect(r.out).toContain(
+      'Callers stay on us-east-1 until the next health-check cycle applies it and moves them to us-west-2 (recorded in the history as "pinned")',
+    );
   });
 
-  it('failback: UpdateItem removes the pin and bumps the version; without a pin it writes nothing', async () => {
+  it('failback: a conditional UpdateItem removes the pin and bumps the version; without a pin it writes nothing', async () => {
     const none = await lexdr([...FLAGS, 'failback', '--yes']);
     expect(none.code).toBe(0);
     expect(none.out).toContain('nothing to do');
@@ -312,12 +320,29 @@ describe('lexdr --aws against a deployed-stack double', () => {
     pinned = true;
     const r = await lexdr([...FLAGS, 'failback', '--yes']);
     expect(r.code).toBe(0);
+    // Callers are on the primary; the pin to us-west-2 was not applied yet: only the pin goes, on the version read.
+    expect(r.out).toContain('Pin to us-west-2 removed before the workflow applied it. Callers stay on us-east-1.');
     expect(calls.find((c) => c.target === 'DynamoDB_20120810.UpdateItem')!.body).toEqual({
       TableName: 'lexDR',
       Key: { connectRegion: { S: 'us-east-1' } },
-      UpdateExpression: 'REMOVE pin SET version = if_not_exists(version, :zero) + :one',
-      ExpressionAttributeValues: { ':zero': { N: '0' }, ':one': { N: '1' } },
+      UpdateExpression: 'SET pin = :null, version = :next',
+      ConditionExpression:
+        'attribute_not_exists(version) OR version = :expected OR NOT attribute_type(version, :number)',
+      ExpressionAttributeValues: {
+        ':expected': { N: '7' },
+        ':next': { N: '8' },
+        ':number': { S: 'N' },
+        ':null': { NULL: true },
+      },
     });
+  });
+
+  it('failback refuses while the primary fails its probes, and writes nothing', async () => {
+    lexRegion = 'us-west-2';
+    const r = await lexdr([...FLAGS, 'failback', '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('not failing back: us-east-1 failed its latest probe (drill; 2 consecutive failures)');
+    expect(calls.some((c) => c.target === 'DynamoDB_20120810.UpdateItem')).toBe(false);
   });
 
   it('failback without --yes on a non-terminal exits 2 and writes nothing', async () => {
@@ -374,6 +399,16 @@ describe('lexdr --aws against a deployed-stack double', () => {
     expect(r.code).toBe(3);
     expect(r.err).toContain('stack Lexdr-HealthCheck-us-east-1 not found in us-east-1');
     expect(calls.some((c) => c.target === 'AWSStepFunctions.StartExecution')).toBe(false);
+  });
+
+  it('flow render --aws takes the lookup ARN from the stack output', async () => {
+    const queue =
+      'arn:aws:connect:us-east-1:123456789012:instance/11111111-1111-1111-1111-111111111111/queue/22222222-2222-2222-2222-222222222222';
+    const r = await lexdr(['--stack', 'MyStack', 'flow', 'render', '--agent-queue-arn', queue]);
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
+    expect(calls[0]).toMatchObject({ target: 'CloudFormation.DescribeStacks', body: { StackName: 'MyStack' } });
+    expect(r.out).toContain(LOOKUP_ARN);
+    expect(r.out).toContain(queue);
   });
 
   it('fault is refused on AWS (exit 2)', async () => {

@@ -217,14 +217,17 @@ describe('lexdr against the local system', () => {
     expect(r.err).toContain('--aws --stack NAME --region R');
   });
 
-  it('the lexdr bin runs as a child process (status --json)', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'cli', 'bin.cjs'), 'status', '--json'], {
-      cwd: dir,
-      env: { ...process.env, LEXDR_LOCAL_FILE: file },
-      timeout: 20_000,
-    });
+  it('the lexdr bin runs as a child process (status --json) and prints nothing on stderr', async () => {
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _, ...parentEnv } = process.env;
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'cli', 'bin.cjs'), 'status', '--json'],
+      { cwd: dir, env: { ...parentEnv, LEXDR_LOCAL_FILE: file }, timeout: 20_000 },
+    );
     const s = JSON.parse(stdout) as { activeRegion: string; target: string };
     expect(s).toMatchObject({ activeRegion: 'us-east-1', target: 'local' });
+    // No SDK Node-version notice (it would print on Node < 22 without the CLI's switch): nothing on stderr.
+    expect(stderr).toBe('');
   }, 30_000);
 
   it('the bin exits 2 on a usage error', async () => {

@@ -2,12 +2,13 @@
  * `lexdr simulate` and `lexdr flow` against a real local system: callers walk the rendered contact flow (real
  * lookup over HTTP, real Lex turns) while a fault is injected and the real workflow detects it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ControlServer } from '../../local/control-server';
 import { startControlServer } from '../../local/control-server';
 import type { LocalSystem } from '../../local/system';
+import { validateFlow } from '../../flows/validate';
 import { runLexdr } from './cli-harness';
 import { FAST, cycles, startFast } from './system-fixture';
 
@@ -80,6 +81,28 @@ describe('lexdr simulate', () => {
     expect((await lexdr(['simulate', '--lookup-fault', 'sometimes'])).code).toBe(2);
   });
 
+  it('shows progress while it runs: a line every LEXDR_PROGRESS_MS without a terminal, one redrawn line on a terminal', async () => {
+    const env = { LEXDR_LOCAL_FILE: file, LEXDR_POLL_MS: '20', LEXDR_PROGRESS_MS: '400' };
+    const argv = ['simulate', '--calls', '30', '--rate', '15', '--fault-at', '0.5', '--fault-region', 'us-east-1'];
+    const log = await runLexdr(argv, env, dir);
+    expect(log.code).toBe(0);
+    const lines = log.err.split('\n');
+    expect(lines[0]).toBe('30 caller(s) at 15/s (about 2 s); fault "down" in us-east-1 at t+0.5 s');
+    const progress = lines.filter((l) => / calls: /.test(l));
+    // About 2 s of callers: the first, one every 400 ms, and the last — not one per caller.
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress.length).toBeLessThan(15);
+    expect(progress.at(-1)).toMatch(/^t\+ {2}\d s {2}30\/30 calls: 30 served/);
+    expect(lines).toContainEqual(expect.stringMatching(/^t\+ {2}\d s {2}fault "down" injected in us-east-1$/));
+
+    const drawn: string[] = [];
+    const tty = await runLexdr(argv, env, dir, { isTTY: true, progress: (t) => void drawn.push(t) });
+    expect(tty.code).toBe(0);
+    expect(drawn).toHaveLength(30);
+    expect(drawn.at(-1)).toContain('30/30 calls');
+    expect(tty.err).not.toContain(' calls: ');
+  });
+
   it('rejects bad numbers with exit 2', async () => {
     const r = await lexdr(['simulate', '--calls', '0']);
     expect(r.code).toBe(2);
@@ -111,6 +134,45 @@ describe('lexdr flow', () => {
     const r = await lexdr(['flow', 'validate', bad]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/error .*gone/);
+  });
+
+  it('render writes the shipped flow with the deployment values, checked, ready for a manual import', async () => {
+    const lookupArn = 'arn:aws:lambda:us-east-1:123456789012:function:lexdr-lookup';
+    const queueArn =
+      'arn:aws:connect:us-east-1:123456789012:instance/11111111-1111-1111-1111-111111111111/queue/22222222-2222-2222-2222-222222222222';
+    const out = join(dir, 'rendered.json');
+    const args = ['--lookup-function-arn', lookupArn, '--agent-queue-arn', queueArn];
+    args.push('--apology-text', 'One moment, "please".');
+    const r = await lexdr(['flow', 'render', ...args, '-o', out]);
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
+    expect(r.out).toContain(`Wrote ${out}: lexdr-flow.json for Connect us-east-1, valid`);
+    const content = readFileSync(out, 'utf8');
+    expect(content).not.toMatch(/%[A-Za-z]+%/);
+    expect(validateFlow(content)).toMatchObject({ ok: true, errors: [] });
+    const actions = (JSON.parse(content) as { Actions: { Parameters: Record<string, unknown> }[] }).Actions;
+    const params = JSON.stringify(actions.map((a) => a.Parameters));
+    expect(params).toContain(lookupArn);
+    expect(params).toContain(queueArn);
+    expect(params).toContain('One moment, \\"please\\".');
+    // The rendered file passes `flow validate` as a rendered flow (not a template).
+    const v = await lexdr(['flow', 'validate', out]);
+    expect(v.out).toContain(`${out}: valid — 0 error(s)`);
+    // Without -o it prints the flow itself.
+    expect(JSON.parse((await lexdr(['flow', 'render', ...args])).out)).toEqual(JSON.parse(content));
+  });
+
+  it('render refuses a value that is not an ARN, and a missing queue (exit 2)', async () => {
+    const bad = await lexdr(['flow', 'render', '--lookup-function-arn', 'lexdr-lookup', '--agent-queue-arn', 'q']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/agentQueueArn: got "q"|--lookup-function-arn "lexdr-lookup"/);
+    const noQueue = await lexdr([
+      'flow',
+      'render',
+      '--lookup-function-arn',
+      'arn:aws:lambda:us-east-1:123456789012:function:f',
+    ]);
+    expect(noQueue.code).toBe(2);
+    expect(noQueue.err).toContain('--agent-queue-arn');
   });
 
   it('prints a Mermaid diagram', async () => {
