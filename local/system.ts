@@ -203,7 +203,10 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     const listeners = new Set<(e: SystemEvent) => void>();
     const emit = (e: SystemEvent) => listeners.forEach((l) => l(e));
     const latest = new Map<string, ProbeResult>();
+    /** Simulated time, moved on by each execution's cycles (and `advance`); real time passes on top of it. */
     let simNow = o.simulatedClock ? Date.now() : undefined;
+    const wallAtStart = Date.now();
+    const simulated = (): number => simNow! + (Date.now() - wallAtStart);
     /** The decision's time: the clock given, else the round's planned time on a simulated clock, else the wall clock. */
     let decideAt: Date | undefined;
     const healthCheck = createHealthCheckHandler({ settings, now: o.now ?? (() => decideAt ?? new Date()) });
@@ -237,7 +240,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
           const probes = (state?.probes ?? []) as ProbeResult[];
           if (simNow !== undefined && state?.cycle?.at) {
             const planned = Date.parse(state.cycle.at) + (state.cycle.attempt ?? 0) * 1500 + 500;
-            decideAt = new Date(Number.isFinite(planned) ? planned : simNow);
+            decideAt = new Date(Number.isFinite(planned) ? planned : simulated());
           }
           const out = await healthCheckFn.handler(event);
           if ((event as { action?: string }).action === 'decide') {
@@ -277,7 +280,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       lookup,
       executions,
       async runExecution(input = {}, ro = {}) {
-        const startedAt = ro.startedAt ?? o.now?.() ?? (simNow !== undefined ? new Date(simNow) : undefined);
+        const startedAt = ro.startedAt ?? o.now?.() ?? (simNow !== undefined ? new Date(simulated()) : undefined);
         const record = await runner.run(input, { ...ro, ...(startedAt ? { startedAt } : {}) });
         if (simNow !== undefined) {
           const ran = (input as { cycles?: unknown })?.cycles;
@@ -292,7 +295,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
         if (simNow === undefined) throw new Error('advance() needs a system started with simulatedClock');
         simNow += ms;
       },
-      clock: () => o.now?.() ?? (simNow !== undefined ? new Date(simNow) : new Date()),
+      clock: () => o.now?.() ?? (simNow !== undefined ? new Date(simulated()) : new Date()),
       lastProbes: () => [...latest.values()],
       async readItem() {
         const out = await dynamo.client.send(

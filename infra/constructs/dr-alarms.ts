@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { METRIC } from '../../handlers/lib/cycle-metrics';
 
 /** Properties of {@link DrAlarms}. */
 export interface DrAlarmsProps {
@@ -44,6 +45,7 @@ export class DrAlarms extends Construct {
   public readonly noHealthyRegion: cloudwatch.Alarm;
   public readonly notOnPrimary: cloudwatch.Alarm;
   public readonly healthCheckNotRunning: cloudwatch.Alarm;
+  public readonly healthCheckBlind: cloudwatch.Alarm;
   public readonly probeFailing: cloudwatch.Alarm[] = [];
   public readonly workflow: cloudwatch.Alarm[] = [];
   public readonly lookupErrors: cloudwatch.Alarm;
@@ -133,6 +135,28 @@ export class DrAlarms extends Construct {
         datapointsToAlarm: 3,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         actionsEnabled: props.heartbeatActionsEnabled ?? true,
+      }),
+    );
+    // lexdr's own probe function failing (throttled by a call surge, erroring, timing out): the check holds callers
+    // where they are instead of failing over, and says so here.
+    const blindMetrics = Object.fromEntries(
+      props.regions.map((region, i) => [`r${i}`, metric(METRIC.ProbeErrors, 'Sum', { ...dims, Region: region })]),
+    );
+    this.healthCheckBlind = add(
+      new cloudwatch.Alarm(this, 'HealthCheckBlind', {
+        alarmDescription:
+          'lexdr: probes could not run (the probe function is throttled, failing or timing out) in each of the last 2 minutes. The health check holds callers on the active region and cannot fail over until probes run again.',
+        metric: new cloudwatch.MathExpression({
+          expression: `SUM([${Object.keys(blindMetrics).join(', ')}])`,
+          usingMetrics: blindMetrics,
+          label: 'probes that could not run',
+          period: minute,
+        }),
+        threshold: 1,
+        comparisonOperator: gte1,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );
     this.lookupErrors = add(

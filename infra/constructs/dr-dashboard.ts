@@ -94,6 +94,16 @@ export class DrDashboard extends Construct {
         width: 12,
       }),
     );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Probes that could not run (lexdr blind: callers are held where they are)',
+        left: [...new Set(props.bots.map((b) => b.region))].map((region) =>
+          m('ProbeErrors', 'Sum', { ...dims, Region: region }, region),
+        ),
+        leftYAxis: { min: 0 },
+        width: 24,
+      }),
+    );
     const probeDims = props.bots.map((b) => ({ ...dims, Bot: b.bot, Region: b.region }));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({

@@ -349,8 +349,25 @@ describe('alarms', () => {
     });
   });
 
-  test('ten alarms for one bot in two regions', () => {
-    expect(alarms()).toHaveLength(10);
+  test('health check blind: the sum of ProbeErrors over every region ≥ 1 for 2 minutes', () => {
+    const blind = alarms().find((a) => String(a.AlarmDescription).includes('probes could not run'));
+    expect(blind).toMatchObject({ Threshold: 1, EvaluationPeriods: 2, DatapointsToAlarm: 2 });
+    const metrics = blind!.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: unknown } }[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('SUM([r0, r1])');
+    expect(metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat!.Metric)).toEqual([
+      expect.objectContaining({
+        MetricName: 'ProbeErrors',
+        Dimensions: expect.arrayContaining([{ Name: 'Region', Value: 'us-east-1' }]),
+      }),
+      expect.objectContaining({
+        MetricName: 'ProbeErrors',
+        Dimensions: expect.arrayContaining([{ Name: 'Region', Value: 'us-west-2' }]),
+      }),
+    ]);
+  });
+
+  test('eleven alarms for one bot in two regions', () => {
+    expect(alarms()).toHaveLength(11);
   });
 });
 

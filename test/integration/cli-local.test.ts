@@ -27,7 +27,8 @@ let dir: string;
 let file: string;
 
 async function lexdr(argv: string[], o: Partial<Io> = {}): Promise<Recorded> {
-  return runLexdr(argv, { LEXDR_LOCAL_FILE: file, LEXDR_POLL_MS: '20' }, dir, o);
+  // The CLI on the system's clock (simulated: the workflow's records and the CLI's share one timeline).
+  return runLexdr(argv, { LEXDR_LOCAL_FILE: file, LEXDR_POLL_MS: '20' }, dir, { now: () => sys.clock(), ...o });
 }
 
 async function json<T>(argv: string[]): Promise<T> {

@@ -48,7 +48,7 @@ describe('anti-flapping soak (simulated clock, default thresholds)', () => {
         failThreshold: 2,
         recoverThreshold: 30,
         lookupCacheSeconds: 0,
-        probe: { method: 'liveness', nluEveryMinutes: 60, timeoutMs: 300, latencyBudgetMs: 250 },
+        probe: { method: 'liveness', nluEveryMinutes: 60, timeoutMs: 1500, latencyBudgetMs: 1200 },
       },
       waitMs: 0,
       retryMs: 0,

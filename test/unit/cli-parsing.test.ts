@@ -37,7 +37,7 @@ describe('CLI input parsing', () => {
   it('validates fault region, mode and latency', () => {
     expect(parseFault('us-east-1', 'slow', REGIONS, '500')).toEqual({ mode: 'slow', latencyMs: 500 });
     expect(() => parseFault('us-east-1', 'explode', REGIONS)).toThrow('mode "explode"');
-    expect(() => parseFault('mars-1', 'down', REGIONS)).toThrow('region "mars-1"');
+    expect(() => parseFault('mars-1', 'down', REGIONS)).toThrow('target "mars-1"');
     expect(() => parseFault('us-east-1', 'down', REGIONS, '10')).toThrow('--latency only applies to mode slow');
   });
 

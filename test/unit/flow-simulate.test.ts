@@ -12,6 +12,10 @@ const flow = renderFlow(loadFlowTemplate(LEXDR_FLOW_FILE), {
   BotIntent: 'OrderFlowers',
   ApologyText: 'Sorry!',
   AgentQueueArn: QUEUE,
+  PrimaryRegion: 'us-east-1',
+  SecondaryRegion: 'us-west-2',
+  PrimaryBotAliasArn: EAST,
+  SecondaryBotAliasArn: WEST,
 });
 const answer = {
   lexRegion: 'us-east-1',
@@ -57,7 +61,8 @@ describe('simulateCall (fake lookup and bots)', () => {
     const r = await simulateCall(flow, env({ invokeLambda: async () => ({ ...answer, nested: { a: 1 } }) }));
     expect(r.path).toContain('note-lookup-failed');
     expect(r.errorsTaken[0]).toMatch(/answer fails STRING_MAP validation/);
-    expect(r.outcome).toEqual({ kind: 'queued', queueArn: QUEUE });
+    // The lookup failed: the caller still reaches the primary region's bot by its deployed alias.
+    expect(r.outcome).toEqual({ kind: 'served', region: 'us-east-1', aliasArn: EAST });
   });
 
   it('a conversation ending in another intent (NoMatchingCondition) is retried in the fallback region', async () => {
