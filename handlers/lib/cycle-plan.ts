@@ -27,6 +27,9 @@ export function maxCycles(settings: Settings): number {
   );
 }
 
+/** Time a confirmation round needs beyond its wait and its probe: the decision and the write. */
+export const CONFIRM_SLACK_MS = 500;
+
 /** Seconds between a failed probe and its confirmation in the same cycle. */
 export const confirmDelaySeconds = (s: Settings): number => s.confirmDelaySeconds ?? 1;
 
@@ -37,8 +40,9 @@ export const confirmDelaySeconds = (s: Settings): number => s.confirmDelaySecond
  */
 export function confirmationsPerCycle(s: Settings): number {
   if (s.confirmFailures === false) return 0;
-  const round = Math.ceil(s.probe.timeoutMs / 1000) + confirmDelaySeconds(s);
-  const fit = Math.floor((s.cadenceSeconds - Math.ceil(s.probe.timeoutMs / 1000) - 1) / round);
+  // A round: the wait, then a probe of at most timeoutMs (and half a second for the decision and its write).
+  const round = confirmDelaySeconds(s) * 1000 + s.probe.timeoutMs + CONFIRM_SLACK_MS;
+  const fit = Math.floor((s.cadenceSeconds * 1000 - s.probe.timeoutMs - CONFIRM_SLACK_MS) / round);
   return Math.max(0, Math.min(s.failThreshold - 1, fit));
 }
 

@@ -13,6 +13,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import type { Cycle } from './cycle-plan';
 import {
+  CONFIRM_SLACK_MS,
   confirmDelaySeconds,
   confirmationsPerCycle,
   cycleFor,
@@ -210,7 +211,7 @@ function nextRound(
   if (confirming) {
     const wait = confirmDelaySeconds(settings);
     const nextAt = state.schedule[state.cycle.index + 1];
-    const roundEnds = now.getTime() + (wait + Math.ceil(settings.probe.timeoutMs / 1000) + 1) * 1000;
+    const roundEnds = now.getTime() + wait * 1000 + settings.probe.timeoutMs + CONFIRM_SLACK_MS;
     if (!nextAt || nextAt.done || roundEnds < Date.parse(nextAt.at)) {
       const regionNlu = new Set(
         state.targets.filter((t) => t.method === 'nlu' || t.method === 'v1-posttext').map((t) => t.region),
