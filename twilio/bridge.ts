@@ -89,6 +89,7 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
     logger,
     metrics,
     exposeTurns: cfg.local,
+    streamTokenTtlMs: cfg.streamTokenTtlMs,
     newCall: (ws) =>
       new CallSession({
         conversation: (callSid) =>

@@ -164,7 +164,7 @@ export class CallSession {
       this.digits = '';
       if (digits) this.enqueue({ kind: 'dtmf', digits });
     };
-    if (digit === '#') flush();
+    if (digit === '#' || this.digits.length >= 64) flush(); // a key held down cannot grow the buffer
     else this.dtmfTimer = setTimeout(flush, this.d.dtmfFlushMs ?? 1500);
   }
 

@@ -1,7 +1,8 @@
 /**
- * A simulated Twilio call for the local replay tool and the tests: signs the webhook and the WebSocket
- * upgrade like Twilio, opens the Media Streams socket, streams μ-law in Twilio's exact frame format
- * (faster than real time when asked), and records what the bridge sends back (media, marks, clears).
+ * A simulated Twilio call for the local replay tool and the tests: calls the webhook and signs it and the
+ * WebSocket upgrade like Twilio, opens the Media Streams socket with the TwiML's `<Parameter>`s (the stream
+ * token among them) in `start`, streams μ-law in Twilio's exact frame format (faster than real time when
+ * asked), and records what the bridge sends back (media, marks, clears).
  */
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
@@ -28,6 +29,21 @@ export async function postTwiml(o: {
   return { status: res.status, body: await res.text() };
 }
 
+/** The `<Parameter>`s of the TwiML `<Stream>` (what Twilio sends back in `start.customParameters`). */
+export function streamParameters(twiml: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const unescape = (v: string) =>
+    v
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  for (const m of twiml.matchAll(/<Parameter name="([^"]*)" value="([^"]*)"\/>/g))
+    out[unescape(m[1]!)] = unescape(m[2]!);
+  return out;
+}
+
 export interface SimulatedCallOptions {
   /** Where to connect (the bridge's local address), e.g. ws://127.0.0.1:4700/media. */
   wsUrl: string;
@@ -39,6 +55,10 @@ export interface SimulatedCallOptions {
   autoEchoMarks?: boolean;
   /** Override the signature (tests of rejection). */
   signature?: string;
+  /** The webhook (local address and the public URL Twilio signs). @default wsUrl/publicWsUrl with /twiml for /media */
+  webhook?: { url: string; publicUrl: string };
+  /** Replace the parameters the TwiML gave before they are sent in `start` (tests of the stream token). */
+  startParameters?: (fromTwiml: Record<string, string>) => Record<string, string>;
 }
 
 export class SimulatedCall {
@@ -59,8 +79,28 @@ export class SimulatedCall {
     this.autoEchoMarks = o.autoEchoMarks ?? true;
   }
 
-  /** Opens the socket; rejects with the HTTP status when the upgrade is refused. */
+  /** The TwiML the webhook answered (after connect). */
+  twiml = '';
+
+  /**
+   * Calls the webhook (with CallSid, AccountSid and `params`), then opens the socket and sends `start` with the
+   * TwiML's parameters; rejects with the HTTP status when the webhook or the upgrade is refused.
+   */
   async connect(params: Record<string, string> = {}): Promise<void> {
+    const webhook = this.o.webhook ?? {
+      url: this.o.wsUrl.replace(/^ws/, 'http').replace(/\/media$/, '/twiml'),
+      publicUrl: this.o.publicWsUrl.replace(/^ws/, 'http').replace(/\/media$/, '/twiml'),
+    };
+    const answer = await postTwiml({
+      ...webhook,
+      authToken: this.o.authToken,
+      params: { CallSid: this.callSid, AccountSid: 'AC' + '0'.repeat(32), ...params },
+    });
+    if (answer.status !== 200)
+      throw Object.assign(new Error(`webhook refused: ${answer.status}`), { status: answer.status });
+    this.twiml = answer.body;
+    const fromTwiml = streamParameters(answer.body);
+    const customParameters = this.o.startParameters ? this.o.startParameters(fromTwiml) : fromTwiml;
     const signature = this.o.signature ?? twilio.getExpectedTwilioSignature(this.o.authToken, this.o.publicWsUrl, {});
     this.ws = new WebSocket(this.o.wsUrl, { headers: { 'x-twilio-signature': signature } });
     await new Promise<void>((resolve, reject) => {
@@ -94,7 +134,7 @@ export class SimulatedCall {
         callSid: this.callSid,
         tracks: ['inbound'],
         mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
-        customParameters: { CallSid: this.callSid, ...params },
+        customParameters,
       },
       streamSid: this.streamSid,
     });
