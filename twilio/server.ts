@@ -15,13 +15,11 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { CallSession } from './call-session';
 import type { BridgeMetrics } from './metrics';
+import { MEDIA_PATH, TWIML_PATH } from './paths';
 import { STREAM_TOKEN_PARAMETER, StreamTokenError, StreamTokens, streamTokenKey } from './stream-token';
 import { twilioMessageSchema } from './twilio-messages';
 
-export const MEDIA_PATH = '/media';
-export const TWIML_PATH = '/twiml';
-/** The only paths the load balancer routes to the bridge (the rest is for the task's own health check). */
-export const PUBLIC_PATHS = [TWIML_PATH, MEDIA_PATH] as const;
+export { MEDIA_PATH, PUBLIC_PATHS, TWIML_PATH } from './paths';
 const MAX_FORM_BYTES = 64 * 1024;
 /** Twilio's stream messages are well under 1 KB (`start` with parameters a few KB). */
 const MAX_MESSAGE_BYTES = 64 * 1024;
