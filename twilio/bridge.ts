@@ -24,6 +24,8 @@ export interface BridgeDeps {
   metrics?: BridgeMetrics;
   /** Digits are sent after `#` or this long after the last one. @default 1500 */
   dtmfFlushMs?: number;
+  /** A signed stream that sent no valid `start` by then is closed. @default 10000 */
+  streamStartDeadlineMs?: number;
 }
 
 export interface Bridge extends BridgeServer {
@@ -90,6 +92,7 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
     metrics,
     exposeTurns: cfg.local,
     streamTokenTtlMs: cfg.streamTokenTtlMs,
+    ...(deps.streamStartDeadlineMs !== undefined && { startDeadlineMs: deps.streamStartDeadlineMs }),
     newCall: (ws) =>
       new CallSession({
         conversation: (callSid) =>

@@ -46,6 +46,8 @@ export interface BridgeServerOptions {
   exposeTurns?: boolean;
   /** How long a stream token stays valid after the webhook answered (the greeting plays first). @default 60000 */
   streamTokenTtlMs?: number;
+  /** A signed stream that sent no valid `start` by then is closed. @default 10000 */
+  startDeadlineMs?: number;
   /** @default Date.now */
   now?: () => number;
 }
@@ -167,11 +169,12 @@ export async function startBridgeServer(o: BridgeServerOptions): Promise<BridgeS
     const call = o.newCall(ws);
     calls.set(ws, call);
     let started = false;
+    const startDeadlineMs = o.startDeadlineMs ?? START_DEADLINE_MS;
     const deadline = setTimeout(() => {
       o.metrics.inc('streamRejections');
-      o.logger.warn('closed a media stream that sent no valid start in time', { deadlineMs: START_DEADLINE_MS });
+      o.logger.warn('closed a media stream that sent no valid start in time', { deadlineMs: startDeadlineMs });
       ws.close(CLOSE_POLICY, 'no start');
-    }, START_DEADLINE_MS);
+    }, startDeadlineMs);
     deadline.unref();
     const gate = (raw: string): boolean => {
       if (started) {

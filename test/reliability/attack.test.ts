@@ -76,6 +76,7 @@ beforeAll(async () => {
       credentials: LOCAL_CREDENTIALS,
       callControl: { hangUp: async () => undefined, redirect: async () => undefined },
       logger: new Logger({ serviceName: 'lexdr-twilio', logLevel: 'DEBUG' }),
+      streamStartDeadlineMs: 1500,
     },
   );
   port = Number(new URL(bridge.url).port);
@@ -362,6 +363,14 @@ describe('a captured upgrade signature cannot open a second stream', () => {
     expect(await admitted(callSid)).toBe(false);
     await bridgeStillServes();
   });
+});
+
+test('a signed stream that never sends a valid start is closed (1008) after the start deadline', async () => {
+  const ws = await openStream();
+  ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
+  ws.send('{"event":"media","media":{"payload":""}}');
+  expect(await closeCode(ws, 5000)).toBe(1008);
+  await bridgeStillServes();
 });
 
 // ---------- the Twilio bridge: messages on an admitted stream ----------
