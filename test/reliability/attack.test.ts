@@ -248,6 +248,15 @@ describe('the Twilio bridge refuses bad requests and keeps serving', () => {
     await bridgeStillServes();
   });
 
+  test('a signed upgrade with a broken WebSocket handshake gets 400', async () => {
+    const req = upgradeRequest('/media', { 'X-Twilio-Signature': upgradeSignature() }).replace(
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Version: 99',
+    );
+    expect(await raw(req)).toBe(400);
+    await bridgeStillServes();
+  });
+
   test('unsigned upgrades reset by the client while the refusal is written do not end the process', async () => {
     for (let i = 0; i < 30; i += 1) await raw(upgradeRequest('/media'), { reset: true });
     await bridgeStillServes();
