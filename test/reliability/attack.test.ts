@@ -41,7 +41,7 @@ const WS_PUBLIC = publicWsUrl(PUBLIC);
 const TWIML_PUBLIC = `${PUBLIC}/twiml`;
 
 /** Budgets of the bounded flood (loopback, one process holding both ends). */
-const FLOOD = { requests: 600, concurrency: 24, maxMs: 15_000, rssGrowthMiB: 96, healthP95Ms: 250, healthMaxMs: 750 };
+const FLOOD = { requests: 600, concurrency: 24, maxMs: 15_000, rssGrowthMiB: 96, healthP95Ms: 250, healthMaxMs: 1000 };
 
 let sys: LocalSystem;
 let control: ControlServer;
@@ -408,10 +408,11 @@ describe('a bad message costs that message or that call, never the process', () 
     async (ts) => {
       ws.send(media(ts));
       ws.send(media('20'));
-      // The event loop is free: the health check answers promptly right after the message.
+      // The event loop is free: the health check answers right after the message (unbounded, 36000000 blocked
+      // it for 3 s and 1e300 ended the process; the budget leaves room for a loaded machine).
       const { value, ms } = await timed(() => fetch(`${bridge.url}/healthz`));
       expect(value.status).toBe(200);
-      expect(ms).toBeLessThan(250);
+      expect(ms).toBeLessThan(1000);
       expect(await closeCode(ws, 100)).toBe('open');
       await bridgeStillServes();
     },
@@ -442,7 +443,7 @@ describe('a bad message costs that message or that call, never the process', () 
     for (let i = 0; i < 1000; i += 1) ws.send(JSON.stringify({ event: 'dtmf', dtmf: { digit: '1' } }));
     const { value, ms } = await timed(() => fetch(`${bridge.url}/healthz`));
     expect(value.status).toBe(200);
-    expect(ms).toBeLessThan(500);
+    expect(ms).toBeLessThan(1000);
     await bridgeStillServes();
   });
 });

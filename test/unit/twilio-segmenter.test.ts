@@ -93,7 +93,7 @@ describe('UtteranceSegmenter', () => {
       (ts) => {
         const seg = new UtteranceSegmenter();
         const { ms } = timedPush(seg, ts);
-        expect(ms).toBeLessThan(100);
+        expect(ms).toBeLessThan(250); // unbounded, 36000000 took 3 s and 1e300 threw
         // The clock jumps by at most the believable gap.
         expect(seg.positionMs).toBeLessThanOrEqual(MAX_TIMESTAMP_GAP_MS + 20);
         expect(Number.isFinite(seg.positionMs)).toBe(true);
