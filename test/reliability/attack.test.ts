@@ -593,8 +593,19 @@ describe('a local Lex region expires idle sessions', () => {
           sessionState: { dialogAction: { type: 'ElicitIntent' } },
         }),
       );
+    // 200 unique sessions over plain HTTP (25 at a time), then one through the SDK after the TTL.
+    const path = (id: string) =>
+      `${region.url}/bots/${ids.botId}/botAliases/${ids.botAliasId}/botLocales/en_US/sessions/${id}`;
     for (let batch = 0; batch < 8; batch += 1)
-      await Promise.all(Array.from({ length: 25 }, (_, i) => put(`flood-${batch}-${i}`)));
+      await Promise.all(
+        Array.from({ length: 25 }, async (_, i) => {
+          const res = await fetch(path(`flood-${batch}-${i}`), {
+            method: 'POST',
+            body: JSON.stringify({ sessionState: { dialogAction: { type: 'ElicitIntent' } } }),
+          });
+          expect(res.status).toBe(200);
+        }),
+      );
     expect(await live()).toBe(200);
     now += definition.bot.idleSessionTTLInSeconds * 1000 + 11_000;
     await put('fresh');
