@@ -129,9 +129,12 @@ export async function startBridgeServer(o: BridgeServerOptions): Promise<BridgeS
       return reject(res, 404, 'not found');
     };
     run().catch((err: unknown) => {
+      // A client that went away mid-body (reset) gets no answer and is not a server error.
+      if (req.socket.destroyed) {
+        o.logger.debug('client went away mid-request', { path });
+        return void res.destroy();
+      }
       const status = (err as { status?: number }).status;
-      // A client that went away mid-body is not a server error.
-      if (req.destroyed && !status) return void res.destroy();
       o.logger.error('request failed', { path, error: err as Error });
       if (!res.headersSent) reject(res, status && status >= 400 && status < 500 ? status : 500, 'error');
       else res.destroy();
@@ -199,7 +202,8 @@ export async function startBridgeServer(o: BridgeServerOptions): Promise<BridgeS
       return true;
     };
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
+      // Binary frames are not Twilio's; nothing is handled once the stream is being closed.
+      if (isBinary || ws.readyState !== ws.OPEN) return;
       try {
         const raw = data.toString();
         if (gate(raw)) call.onMessage(raw);

@@ -223,9 +223,11 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> 
 }
 
 /** A gzip body of `members` concatenated members, each `memberMiB` of zeros inflated: tiny on the wire. */
-function gzipBomb(memberMiB: number, members: number): Buffer {
-  const member = gzipSync(Buffer.alloc(memberMiB * 1024 * 1024), { level: 9 });
-  return Buffer.concat(Array.from({ length: members }, () => member));
+const members = new Map<number, Buffer>();
+function gzipBomb(memberMiB: number, count: number): Buffer {
+  let member = members.get(memberMiB);
+  if (!member) members.set(memberMiB, (member = gzipSync(Buffer.alloc(memberMiB * 1024 * 1024), { level: 9 })));
+  return Buffer.concat(Array.from({ length: count }, () => member));
 }
 
 // ---------- the Twilio bridge: requests ----------
