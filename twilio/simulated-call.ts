@@ -55,10 +55,6 @@ export interface SimulatedCallOptions {
   autoEchoMarks?: boolean;
   /** Override the signature (tests of rejection). */
   signature?: string;
-  /** The webhook (local address and the public URL Twilio signs). @default wsUrl/publicWsUrl with /twiml for /media */
-  webhook?: { url: string; publicUrl: string };
-  /** Replace the parameters the TwiML gave before they are sent in `start` (tests of the stream token). */
-  startParameters?: (fromTwiml: Record<string, string>) => Record<string, string>;
 }
 
 export class SimulatedCall {
@@ -87,20 +83,17 @@ export class SimulatedCall {
    * TwiML's parameters; rejects with the HTTP status when the webhook or the upgrade is refused.
    */
   async connect(params: Record<string, string> = {}): Promise<void> {
-    const webhook = this.o.webhook ?? {
+    // The webhook sits next to the stream: …/media → …/twiml, ws(s) → http(s).
+    const answer = await postTwiml({
       url: this.o.wsUrl.replace(/^ws/, 'http').replace(/\/media$/, '/twiml'),
       publicUrl: this.o.publicWsUrl.replace(/^ws/, 'http').replace(/\/media$/, '/twiml'),
-    };
-    const answer = await postTwiml({
-      ...webhook,
       authToken: this.o.authToken,
       params: { CallSid: this.callSid, AccountSid: 'AC' + '0'.repeat(32), ...params },
     });
     if (answer.status !== 200)
       throw Object.assign(new Error(`webhook refused: ${answer.status}`), { status: answer.status });
     this.twiml = answer.body;
-    const fromTwiml = streamParameters(answer.body);
-    const customParameters = this.o.startParameters ? this.o.startParameters(fromTwiml) : fromTwiml;
+    const customParameters = streamParameters(answer.body);
     const signature = this.o.signature ?? twilio.getExpectedTwilioSignature(this.o.authToken, this.o.publicWsUrl, {});
     this.ws = new WebSocket(this.o.wsUrl, { headers: { 'x-twilio-signature': signature } });
     await new Promise<void>((resolve, reject) => {
