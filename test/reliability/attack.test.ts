@@ -7,7 +7,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
+import { connect, createServer as createTcpServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -25,7 +26,7 @@ import type { LexTimer, LocalLexRegion } from '../../local/lex';
 import { localBotIds, startLocalLexRegion } from '../../local/lex';
 import type { LocalSystem } from '../../local/system';
 import type { Bridge } from '../../twilio/bridge';
-import { startBridge } from '../../twilio/bridge';
+import { startBridge, twilioCallControl, TwilioApiError } from '../../twilio/bridge';
 import { localBridgeConfig } from '../../twilio/local';
 import { publicWsUrl } from '../../twilio/server';
 import { postTwiml, randomSid, SimulatedCall } from '../../twilio/simulated-call';
@@ -686,9 +687,34 @@ describe('no secret in a log line or an error message', () => {
   test('the auth token, the token key and issued stream tokens appear in nothing the bridge printed', async () => {
     const printed = output.join('');
     expect(printed.length).toBeGreaterThan(1000); // the bridge did log (debug level) during the suite
-    for (const secret of [SECRET, KEY.toString('hex'), KEY.toString('base64'), KEY.toString('base64url')])
+    const basicAuth = Buffer.from(`${ACCOUNT}:${SECRET}`).toString('base64');
+    for (const secret of [SECRET, basicAuth, KEY.toString('hex'), KEY.toString('base64'), KEY.toString('base64url')])
       expect(printed).not.toContain(secret);
     expect(printed).not.toMatch(/v1\.[0-9a-z]{1,12}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{43}/);
+  });
+
+  test('a Twilio REST call that fails on the network is logged without the Authorization header', async () => {
+    // The real twilio client and HTTP stack, through a "proxy" that resets every connection. Unwrapped, the
+    // client's error carries its request config: `Authorization: Basic base64(AccountSid:AuthToken)`.
+    const proxy = createTcpServer((sock) => sock.resetAndDestroy());
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const before = process.env.HTTP_PROXY;
+    process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const httpClient = new twilio.RequestClient({ timeout: 2000 });
+    if (before === undefined) delete process.env.HTTP_PROXY;
+    else process.env.HTTP_PROXY = before;
+    const control = twilioCallControl(twilio(ACCOUNT, SECRET, { httpClient }));
+    const err = await control.hangUp(randomSid('CA')).catch((e: unknown) => e);
+    proxy.close();
+    expect(err).toBeInstanceOf(TwilioApiError);
+    const at = output.length;
+    new Logger({ serviceName: 'lexdr-twilio', logLevel: 'DEBUG' }).error('could not hang up the call', {
+      error: err as Error,
+    });
+    const line = output.slice(at).join('');
+    expect(line).toContain('TwilioApiError');
+    expect(line).not.toContain(Buffer.from(`${ACCOUNT}:${SECRET}`).toString('base64'));
+    expect(line).not.toContain(SECRET);
   });
 
   test('a misconfigured bridge names the variable in its startup error, never the token', () => {
