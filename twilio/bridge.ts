@@ -26,6 +26,8 @@ export interface BridgeDeps {
   dtmfFlushMs?: number;
   /** A signed stream that sent no valid `start` by then is closed. @default 10000 */
   streamStartDeadlineMs?: number;
+  /** Signed streams waiting for their `start` beyond this are refused (503). @default 100 */
+  maxPendingStreams?: number;
 }
 
 export interface Bridge extends BridgeServer {
@@ -121,6 +123,7 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
     exposeTurns: cfg.local,
     streamTokenTtlMs: cfg.streamTokenTtlMs,
     ...(deps.streamStartDeadlineMs !== undefined && { startDeadlineMs: deps.streamStartDeadlineMs }),
+    ...(deps.maxPendingStreams !== undefined && { maxPendingStreams: deps.maxPendingStreams }),
     newCall: (ws) =>
       new CallSession({
         conversation: (callSid) =>

@@ -48,6 +48,8 @@ export interface BridgeServerOptions {
   streamTokenTtlMs?: number;
   /** A signed stream that sent no valid `start` by then is closed. @default 10000 */
   startDeadlineMs?: number;
+  /** Signed streams still waiting for their `start`: more upgrades are refused with 503. @default 100 */
+  maxPendingStreams?: number;
   /** @default Date.now */
   now?: () => number;
 }
@@ -68,6 +70,9 @@ export async function startBridgeServer(o: BridgeServerOptions): Promise<BridgeS
   const calls = new Map<WebSocket, CallSession>();
   const ended: CallSession[] = [];
   let draining = false;
+  /** Signed streams whose `start` has not come yet (a captured upgrade signature cannot pile them up). */
+  let pending = 0;
+  const maxPending = o.maxPendingStreams ?? 100;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const tokens = new StreamTokens({
     key: streamTokenKey(o.authToken),
@@ -160,6 +165,11 @@ export async function startBridgeServer(o: BridgeServerOptions): Promise<BridgeS
         return refuse(403, 'Forbidden');
       }
       if (draining) return refuse(503, 'Service Unavailable');
+      if (pending >= maxPending) {
+        o.metrics.inc('streamRejections');
+        o.logger.warn('refused a media stream: too many streams waiting for their start', { pending });
+        return refuse(503, 'Service Unavailable');
+      }
       wss.handleUpgrade(req, socket, head, (ws) => admit(ws));
     } catch (err) {
       o.logger.error('upgrade failed', { error: err as Error });
@@ -172,6 +182,12 @@ export async function startBridgeServer(o: BridgeServerOptions): Promise<BridgeS
     const call = o.newCall(ws);
     calls.set(ws, call);
     let started = false;
+    pending += 1;
+    let waiting = true;
+    const stopWaiting = () => {
+      if (waiting) pending -= 1;
+      waiting = false;
+    };
     const startDeadlineMs = o.startDeadlineMs ?? START_DEADLINE_MS;
     const deadline = setTimeout(() => {
       o.metrics.inc('streamRejections');
@@ -198,6 +214,7 @@ export async function startBridgeServer(o: BridgeServerOptions): Promise<BridgeS
         throw new StreamTokenError('wrong-call');
       tokens.consume(callSid, customParameters[STREAM_TOKEN_PARAMETER]);
       started = true;
+      stopWaiting();
       clearTimeout(deadline);
       return true;
     };
@@ -221,6 +238,7 @@ export async function startBridgeServer(o: BridgeServerOptions): Promise<BridgeS
       }
     });
     ws.on('close', () => {
+      stopWaiting();
       clearTimeout(deadline);
       try {
         call.onClose();

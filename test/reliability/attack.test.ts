@@ -78,6 +78,7 @@ beforeAll(async () => {
       callControl: { hangUp: async () => undefined, redirect: async () => undefined },
       logger: new Logger({ serviceName: 'lexdr-twilio', logLevel: 'DEBUG' }),
       streamStartDeadlineMs: 1500,
+      maxPendingStreams: 30,
     },
   );
   port = Number(new URL(bridge.url).port);
@@ -382,6 +383,14 @@ test('a signed stream that never sends a valid start is closed (1008) after the 
   ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
   ws.send('{"event":"media","media":{"payload":""}}');
   expect(await closeCode(ws, 5000)).toBe(1008);
+  await bridgeStillServes();
+});
+
+test('a captured upgrade signature cannot pile up streams that never start: past the limit, 503', async () => {
+  const held = await Promise.all(Array.from({ length: 30 }, () => openStream()));
+  await expect(openStream()).rejects.toMatchObject({ status: 503 });
+  for (const ws of held) ws.terminate();
+  await waitUntil('the held streams to close', async () => bridge.activeCalls() === 0);
   await bridgeStillServes();
 });
 
