@@ -8,6 +8,7 @@ import type { BotDefinition } from '../bot';
 import { orderFlowers } from '../bot';
 import type { BotConfig, LexdrConfig } from './config';
 import { ConfigError, readConfigFile } from './config';
+import { boundProviderLogs } from './constructs/custom-resource-logs';
 import { BotStack } from './stacks/bot-stack';
 import { HealthCheckStack } from './stacks/health-check-stack';
 import { TwilioBridgeStack } from './stacks/twilio-bridge-stack';
@@ -97,6 +98,8 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
         humanNumber: config.twilio.humanNumber,
       })
     : undefined;
+  for (const stack of [healthCheck, ...botStacks.values(), ...(twilioBridge ? [twilioBridge] : [])])
+    boundProviderLogs(stack);
   return { app, healthCheck, botStacks, ...(twilioBridge ? { twilioBridge } : {}) };
 }
 

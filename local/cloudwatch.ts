@@ -4,9 +4,11 @@
  */
 import { createServer } from 'node:http';
 import { z } from 'zod';
-import { closeServer, listen, readBody, sendJson } from './http';
+import { closeServer, listen, readBody, sendBodyError, sendJson } from './http';
 
 const TARGET = 'GraniteServiceVersion20100801.PutMetricData';
+/** PutMetricData takes up to 1 MB (compressed or not); the inflated body is held to this too. */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 const putMetricDataSchema = z.object({
   Namespace: z.string().min(1).max(255),
@@ -65,13 +67,21 @@ export async function startLocalCloudWatch(
       if (req.method === 'GET' && req.url?.startsWith('/_lexdr/metrics')) return sendJson(res, 200, points);
       if (req.method !== 'POST') return sendJson(res, 404, awsError('UnknownOperationException', 'not found'));
       const target = req.headers['x-amz-target'];
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY_BYTES);
       if (target !== TARGET) {
         return sendJson(res, 400, awsError('UnknownOperationException', `only ${TARGET} is served locally`), {
           'x-amzn-errortype': 'UnknownOperationException',
         });
       }
-      const parsed = putMetricDataSchema.safeParse(JSON.parse(body.toString('utf8') || '{}'));
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString('utf8') || '{}');
+      } catch {
+        return sendJson(res, 400, awsError('SerializationException', 'the body is not JSON'), {
+          'x-amzn-errortype': 'SerializationException',
+        });
+      }
+      const parsed = putMetricDataSchema.safeParse(json);
       if (!parsed.success) {
         return sendJson(res, 400, awsError('InvalidParameterValueException', parsed.error.message), {
           'x-amzn-errortype': 'InvalidParameterValueException',
@@ -104,6 +114,10 @@ export async function startLocalCloudWatch(
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': 2 });
       res.end('{}');
     } catch (err) {
+      const refused = sendBodyError(res, err, (e) =>
+        awsError(e.status === 413 ? 'RequestEntityTooLarge' : 'InvalidParameterValueException', e.message),
+      );
+      if (refused) return;
       sendJson(res, 500, awsError('InternalServiceFault', (err as Error).message), {
         'x-amzn-errortype': 'InternalServiceFault',
       });

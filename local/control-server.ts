@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listen, readBody, sendJson } from './http';
+import { closeServer, listen, readBody, sendBodyError, sendJson } from './http';
 import { CONTROL_PLANE_TARGETS, DYNAMO_FAULT_MODES, FUNCTION_TARGETS, LAMBDA_FAULT_MODES } from './fault-modes';
 import type { DynamoFaultMode, FunctionTarget } from './fault-modes';
 import { lambdaFaultSchema } from './lambda-faults';
@@ -131,6 +131,7 @@ export async function startControlServer(
       if (req.method === 'GET' && url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
       sendJson(res, 404, { message: `no route ${req.method} ${url.pathname}` });
     } catch (err) {
+      if (sendBodyError(res, err, (e) => ({ message: e.message }))) return;
       const status = (err as { status?: number }).status;
       sendJson(res, status && status >= 400 && status < 500 ? status : 500, { message: (err as Error).message });
     }

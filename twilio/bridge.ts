@@ -24,6 +24,10 @@ export interface BridgeDeps {
   metrics?: BridgeMetrics;
   /** Digits are sent after `#` or this long after the last one. @default 1500 */
   dtmfFlushMs?: number;
+  /** A signed stream that sent no valid `start` by then is closed. @default 10000 */
+  streamStartDeadlineMs?: number;
+  /** Signed streams waiting for their `start` beyond this are refused (503). @default 100 */
+  maxPendingStreams?: number;
 }
 
 export interface Bridge extends BridgeServer {
@@ -31,15 +35,43 @@ export interface Bridge extends BridgeServer {
   close(): Promise<void>;
 }
 
-/** Twilio's REST API: `calls(sid).update(...)`. */
+/**
+ * A failed Twilio REST call, with only its message, HTTP status and Twilio error code. The client's own errors
+ * must not be logged as they are: on a network failure it rethrows the HTTP library's error, whose `config`
+ * holds the request's `Authorization: Basic base64(AccountSid:AuthToken)` header.
+ */
+export class TwilioApiError extends Error {
+  override name = 'TwilioApiError';
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly code?: string | number,
+  ) {
+    super(message);
+  }
+}
+
+function apiError(err: unknown, secrets: readonly string[]): TwilioApiError {
+  const e = (err ?? {}) as { message?: unknown; status?: unknown; code?: unknown };
+  let message = typeof e.message === 'string' ? e.message : 'Twilio REST call failed';
+  for (const s of secrets) if (s.length >= 4) message = message.split(s).join('(secret)');
+  const code = typeof e.code === 'string' || typeof e.code === 'number' ? e.code : undefined;
+  return new TwilioApiError(message, typeof e.status === 'number' ? e.status : undefined, code);
+}
+
+/** Twilio's REST API: `calls(sid).update(...)`; failures are TwilioApiError (no request, no credentials). */
 export function twilioCallControl(client: twilio.Twilio): CallControl {
+  const secrets = client.password ? [client.password] : [];
+  const update = async (callSid: string, opts: { status: 'completed' } | { twiml: string }) => {
+    try {
+      await client.calls(callSid).update(opts);
+    } catch (err) {
+      throw apiError(err, secrets);
+    }
+  };
   return {
-    hangUp: async (callSid) => {
-      await client.calls(callSid).update({ status: 'completed' });
-    },
-    redirect: async (callSid, twiml) => {
-      await client.calls(callSid).update({ twiml });
-    },
+    hangUp: (callSid) => update(callSid, { status: 'completed' }),
+    redirect: (callSid, twiml) => update(callSid, { twiml }),
   };
 }
 
@@ -89,6 +121,9 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
     logger,
     metrics,
     exposeTurns: cfg.local,
+    streamTokenTtlMs: cfg.streamTokenTtlMs,
+    ...(deps.streamStartDeadlineMs !== undefined && { startDeadlineMs: deps.streamStartDeadlineMs }),
+    ...(deps.maxPendingStreams !== undefined && { maxPendingStreams: deps.maxPendingStreams }),
     newCall: (ws) =>
       new CallSession({
         conversation: (callSid) =>

@@ -164,7 +164,8 @@ export class CallSession {
       this.digits = '';
       if (digits) this.enqueue({ kind: 'dtmf', digits });
     };
-    if (digit === '#') flush();
+    // 64 digits are sent at once: a key held down cannot grow the buffer.
+    if (digit === '#' || this.digits.length >= 64) flush();
     else this.dtmfTimer = setTimeout(flush, this.d.dtmfFlushMs ?? 1500);
   }
 

@@ -56,6 +56,8 @@ export const bridgeEnvSchema = z
     END_SILENCE_MS: intFrom(200, 5000, 700),
     MAX_UTTERANCE_MS: intFrom(1000, 60000, 15000),
     DRAIN_DEADLINE_MS: intFrom(0, 3600000, 120000),
+    /** How long after the webhook answer a stream may start with its token (longer than the greeting). */
+    STREAM_TOKEN_TTL_MS: intFrom(5000, 600000, 60000),
     /** Local runs: Lex endpoints by region (JSON) and the DynamoDB endpoint. */
     LEXDR_LEX_ENDPOINTS: z.string().optional(),
     DYNAMODB_ENDPOINT: z.url().optional(),
@@ -86,6 +88,29 @@ export const bridgeEnvSchema = z
   });
 export type BridgeEnv = z.infer<typeof bridgeEnvSchema>;
 
+/** Variables whose values are secrets: an error message names them, never their value. */
+export const SECRET_ENV_KEYS = ['TWILIO_AUTH_TOKEN', 'TWILIO_AUTH_TOKEN_SECRET'] as const;
+
+/** The environment as error messages may show it: each secret value replaced by a placeholder. */
+export function redactedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const k of SECRET_ENV_KEYS) {
+    const v = env[k];
+    if (v !== undefined) out[k] = '(secret, not shown)';
+  }
+  return out;
+}
+
+/** An error message with any secret value of the environment cut out (a second guard behind the redaction). */
+export function withoutSecrets(message: string, env: NodeJS.ProcessEnv): string {
+  let out = message;
+  for (const k of SECRET_ENV_KEYS) {
+    const v = env[k];
+    if (v && v.length >= 4) out = out.split(v).join(`(${k})`);
+  }
+  return out;
+}
+
 export interface BridgeConfig {
   port: number;
   host: string;
@@ -109,6 +134,7 @@ export interface BridgeConfig {
     maxUtteranceMs: number;
   };
   drainDeadlineMs: number;
+  streamTokenTtlMs: number;
   lexEndpoints: Record<string, string>;
   dynamodbEndpoint?: string;
   emf: boolean;
@@ -123,7 +149,8 @@ export interface SecretSources {
 /** Validates the environment and resolves the secret and parameter; throws SettingsError naming each bad key. */
 export async function loadBridgeConfig(env: NodeJS.ProcessEnv, sources: SecretSources): Promise<BridgeConfig> {
   const r = bridgeEnvSchema.safeParse(env);
-  if (!r.success) throw new SettingsError(`invalid bridge configuration: ${describeIssues(r.error.issues, env)}`);
+  if (!r.success)
+    throw new SettingsError(`invalid bridge configuration: ${describeIssues(r.error.issues, redactedEnv(env))}`);
   const e = r.data;
   let settingsJson: unknown;
   try {
@@ -175,6 +202,7 @@ export async function loadBridgeConfig(env: NodeJS.ProcessEnv, sources: SecretSo
       maxUtteranceMs: e.MAX_UTTERANCE_MS,
     },
     drainDeadlineMs: e.DRAIN_DEADLINE_MS,
+    streamTokenTtlMs: e.STREAM_TOKEN_TTL_MS,
     lexEndpoints,
     ...(e.DYNAMODB_ENDPOINT && { dynamodbEndpoint: e.DYNAMODB_ENDPOINT }),
     emf: e.EMF === '1',

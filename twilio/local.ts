@@ -35,6 +35,7 @@ export function localBridgeConfig(sys: LocalSystem, overrides: Partial<BridgeCon
     regionCooldownMs: 30_000,
     vad: { mode: 2, frameMs: 20, minSpeechMs: 200, endSilenceMs: 700, maxUtteranceMs: 15000 },
     drainDeadlineMs: 5000,
+    streamTokenTtlMs: 60_000,
     lexEndpoints: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.url])),
     emf: false,
     ...overrides,

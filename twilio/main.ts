@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { startBridge } from './bridge';
-import { loadBridgeConfig } from './config';
+import { loadBridgeConfig, withoutSecrets } from './config';
 
 async function main(): Promise<void> {
   const logger = new Logger({ serviceName: 'lexdr-twilio' });
@@ -39,7 +39,11 @@ async function main(): Promise<void> {
 
 main().catch((err: Error) => {
   process.stderr.write(
-    JSON.stringify({ level: 'ERROR', message: 'bridge failed to start', error: err.message }) + '\n',
+    JSON.stringify({
+      level: 'ERROR',
+      message: 'bridge failed to start',
+      error: withoutSecrets(String(err?.message ?? err), process.env),
+    }) + '\n',
   );
   process.exit(1);
 });

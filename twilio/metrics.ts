@@ -10,6 +10,10 @@ export interface MetricsSnapshot {
   bargeIns: number;
   hangups: number;
   signatureRejections: number;
+  /** Signed streams closed because `start` carried no valid, unused stream token (or none came in time). */
+  streamRejections: number;
+  /** Stream messages the bridge failed to handle (each closed its call). */
+  messageFailures: number;
   turnLatencyMs: { count: number; avg: number; max: number; p95: number };
 }
 
@@ -24,6 +28,8 @@ export class BridgeMetrics {
     bargeIns: 0,
     hangups: 0,
     signatureRejections: 0,
+    streamRejections: 0,
+    messageFailures: 0,
   };
   private readonly latencies: number[] = [];
 

@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { LOCAL_TWILIO_TOKEN } from './local';
-import { postTwiml, randomSid, SimulatedCall } from './simulated-call';
+import { randomSid, SimulatedCall } from './simulated-call';
 
 const callFileSchema = z.object({
   description: z.string().optional(),
@@ -63,18 +63,11 @@ async function main(): Promise<void> {
 
   const base = endpoints.twilio;
   const callSid = randomSid('CA');
-  const twiml = await postTwiml({
-    url: `${base}/twiml`,
-    publicUrl: `${base}/twiml`,
-    authToken: LOCAL_TWILIO_TOKEN,
-    params: { CallSid: callSid, From: '+15555550111', To: '+15555550122', AccountSid: 'AC' + '0'.repeat(32) },
-  });
-  const streamUrl = /<Stream url="([^"]+)"/.exec(twiml.body)?.[1];
-  if (twiml.status !== 200 || !streamUrl) throw new Error(`webhook answered ${twiml.status}: ${twiml.body}`);
-  console.log(`call ${callSid}: TwiML opens ${streamUrl}`);
-
+  const streamUrl = base.replace(/^http/, 'ws') + '/media';
   const sim = new SimulatedCall({ wsUrl: streamUrl, publicWsUrl: streamUrl, authToken: LOCAL_TWILIO_TOKEN, callSid });
+  // The webhook first (as Twilio does): its TwiML opens the stream and carries the stream token.
   await sim.connect({ From: '+15555550111', To: '+15555550122' });
+  console.log(`call ${callSid}: TwiML opens ${/<Stream url="([^"]+)"/.exec(sim.twiml)?.[1] ?? '?'}`);
   const pace = 1 / speed;
   const turns = async () =>
     (

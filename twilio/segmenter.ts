@@ -30,6 +30,12 @@ export type SegmentEvent =
 
 type State = 'idle' | 'candidate' | 'speech';
 
+/**
+ * A media timestamp further ahead than this is not believed: the gap counts as this much silence. Twilio
+ * timestamps grow by 20 ms per frame; a minute of dropped packets is already a dead stream.
+ */
+export const MAX_TIMESTAMP_GAP_MS = 60_000;
+
 export class UtteranceSegmenter {
   private readonly frameSamples: number;
   private readonly o: Required<Omit<SegmenterOptions, 'frameMs' | 'vadMode'>> & { frameMs: number };
@@ -68,12 +74,26 @@ export class UtteranceSegmenter {
    */
   push(ulaw: Uint8Array, timestampMs?: number): SegmentEvent[] {
     const events: SegmentEvent[] = [];
-    if (timestampMs !== undefined) {
-      const gapMs = timestampMs - this.positionMs;
-      if (gapMs >= this.o.frameMs) this.feed(new Int16Array(Math.floor((gapMs * SAMPLE_RATE) / 1000)), events);
+    if (timestampMs !== undefined && Number.isFinite(timestampMs)) {
+      const gapMs = Math.min(timestampMs - this.positionMs, MAX_TIMESTAMP_GAP_MS);
+      if (gapMs >= this.o.frameMs) this.fillGap(gapMs, events);
     }
     this.feed(decodeMulaw(ulaw), events);
     return events;
+  }
+
+  /**
+   * Counts a gap as silence. Only as much silence as can change the state goes through the VAD (enough to end
+   * any utterance and refill the pre-roll); the rest only advances the frame clock, so the cost of a message
+   * is bounded whatever its timestamp says.
+   */
+  private fillGap(gapMs: number, events: SegmentEvent[]): void {
+    const o = this.o;
+    const settleMs = Math.max(o.endSilenceMs, o.candidateResetMs) + o.preRollMs + 2 * o.frameMs;
+    const fedMs = Math.min(gapMs, settleMs);
+    this.feed(new Int16Array(Math.floor((fedMs * SAMPLE_RATE) / 1000)), events);
+    const skipFrames = Math.floor((gapMs - fedMs) / o.frameMs);
+    if (skipFrames > 0 && this.state === 'idle') this.frames += skipFrames;
   }
 
   /** Ends the stream: an utterance in progress is emitted. */

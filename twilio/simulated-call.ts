@@ -1,7 +1,8 @@
 /**
- * A simulated Twilio call for the local replay tool and the tests: signs the webhook and the WebSocket
- * upgrade like Twilio, opens the Media Streams socket, streams μ-law in Twilio's exact frame format
- * (faster than real time when asked), and records what the bridge sends back (media, marks, clears).
+ * A simulated Twilio call for the local replay tool and the tests: calls the webhook and signs it and the
+ * WebSocket upgrade like Twilio, opens the Media Streams socket with the TwiML's `<Parameter>`s (the stream
+ * token among them) in `start`, streams μ-law in Twilio's exact frame format (faster than real time when
+ * asked), and records what the bridge sends back (media, marks, clears).
  */
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
@@ -26,6 +27,21 @@ export async function postTwiml(o: {
     body: new URLSearchParams(o.params).toString(),
   });
   return { status: res.status, body: await res.text() };
+}
+
+/** The `<Parameter>`s of the TwiML `<Stream>` (what Twilio sends back in `start.customParameters`). */
+export function streamParameters(twiml: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const unescape = (v: string) =>
+    v
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  for (const m of twiml.matchAll(/<Parameter name="([^"]*)" value="([^"]*)"\/>/g))
+    out[unescape(m[1]!)] = unescape(m[2]!);
+  return out;
 }
 
 export interface SimulatedCallOptions {
@@ -59,8 +75,25 @@ export class SimulatedCall {
     this.autoEchoMarks = o.autoEchoMarks ?? true;
   }
 
-  /** Opens the socket; rejects with the HTTP status when the upgrade is refused. */
+  /** The TwiML the webhook answered (after connect). */
+  twiml = '';
+
+  /**
+   * Calls the webhook (with CallSid, AccountSid and `params`), then opens the socket and sends `start` with the
+   * TwiML's parameters; rejects with the HTTP status when the webhook or the upgrade is refused.
+   */
   async connect(params: Record<string, string> = {}): Promise<void> {
+    // The webhook sits next to the stream: …/media → …/twiml, ws(s) → http(s).
+    const answer = await postTwiml({
+      url: this.o.wsUrl.replace(/^ws/, 'http').replace(/\/media$/, '/twiml'),
+      publicUrl: this.o.publicWsUrl.replace(/^ws/, 'http').replace(/\/media$/, '/twiml'),
+      authToken: this.o.authToken,
+      params: { CallSid: this.callSid, AccountSid: 'AC' + '0'.repeat(32), ...params },
+    });
+    if (answer.status !== 200)
+      throw Object.assign(new Error(`webhook refused: ${answer.status}`), { status: answer.status });
+    this.twiml = answer.body;
+    const customParameters = streamParameters(answer.body);
     const signature = this.o.signature ?? twilio.getExpectedTwilioSignature(this.o.authToken, this.o.publicWsUrl, {});
     this.ws = new WebSocket(this.o.wsUrl, { headers: { 'x-twilio-signature': signature } });
     await new Promise<void>((resolve, reject) => {
@@ -94,7 +127,7 @@ export class SimulatedCall {
         callSid: this.callSid,
         tracks: ['inbound'],
         mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
-        customParameters: { CallSid: this.callSid, ...params },
+        customParameters,
       },
       streamSid: this.streamSid,
     });

@@ -23,12 +23,16 @@ export const twilioMessageSchema = z.discriminatedUnion('event', [
     media: z.object({
       track: z.string().optional(),
       chunk: z.string().optional(),
-      timestamp: z.string().optional(),
+      timestamp: z.string().max(32).optional(),
       payload: z.string(),
     }),
   }),
-  z.object({ event: z.literal('mark'), ...base, mark: z.object({ name: z.string() }) }),
-  z.object({ event: z.literal('dtmf'), ...base, dtmf: z.object({ track: z.string().optional(), digit: z.string() }) }),
+  z.object({ event: z.literal('mark'), ...base, mark: z.object({ name: z.string().max(256) }) }),
+  z.object({
+    event: z.literal('dtmf'),
+    ...base,
+    dtmf: z.object({ track: z.string().optional(), digit: z.string().regex(/^[0-9A-D*#]$/) }),
+  }),
   z.object({ event: z.literal('stop'), ...base, stop: z.object({ callSid: z.string().optional() }).optional() }),
 ]);
 export type TwilioMessage = z.infer<typeof twilioMessageSchema>;

@@ -13,6 +13,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Settings } from '../../handlers/lib/settings';
+import { PUBLIC_PATHS } from '../../twilio/paths';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -127,6 +128,8 @@ export class TwilioBridgeStack extends Stack {
       secrets: { TWILIO_AUTH_TOKEN_SECRET: ecs.Secret.fromSecretsManager(authToken) },
       portMappings: [{ containerPort: 8080 }],
       stopTimeout: drain,
+      // The bridge writes nothing to disk (logs go to stdout, the bundle is read-only): no writable layer.
+      readonlyRootFilesystem: true,
     });
 
     const lexStatement = new iam.PolicyStatement({
@@ -163,6 +166,8 @@ export class TwilioBridgeStack extends Stack {
       certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)],
       sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
       open: false,
+      // Only the webhook and the media stream are public; /healthz and /metrics stay inside the VPC.
+      defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'not found' }),
     });
     this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
 
@@ -176,9 +181,12 @@ export class TwilioBridgeStack extends Stack {
       assignPublicIp: false,
     });
     this.targetGroup = https.addTargets('Bridge', {
+      priority: 10,
+      conditions: [elbv2.ListenerCondition.pathPatterns([...PUBLIC_PATHS])],
       port: 8080,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.service],
+      // The target group's health check reaches /healthz on the task directly (no listener rule needed).
       healthCheck: { path: '/healthz', healthyHttpCodes: '200', interval: Duration.seconds(15) },
       // A stopping task answers 503 on /healthz and gets no new calls; live streams get the drain deadline.
       deregistrationDelay: drain,

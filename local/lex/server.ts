@@ -3,6 +3,7 @@
  * well enough for the real AWS SDK clients, with per-region fault injection and request counters.
  *
  * Admin endpoints (same server): `GET|PUT /_lexdr/fault`, `GET /_lexdr/health`, `GET /_lexdr/stats`,
+ * `GET /_lexdr/sessions` (sessions held: expired ones are swept),
  * `GET /_lexdr/progress[?sessionId=]`, `GET /_lexdr/requests`, and the test-only speech registry
  * `PUT /_lexdr/speech` (`{"transcript": "...", "ulaw": "<base64 8 kHz μ-law>"}`).
  */
@@ -11,6 +12,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import type { HttpError } from '../http';
+import { readBody, sendBodyError } from '../http';
 import type { ProgressEvent, Session } from './dialog';
 import { DependencyFailedError, DialogEngine, realTimer } from './dialog';
 import type { LexReply, Protocol, RegionBot, RegionState, Route, RouteContext } from './protocol';
@@ -23,6 +26,8 @@ import { v2Routes } from './v2';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_REQUEST_LOG = 1000;
+/** Expired sessions are swept at most this often (region clock), besides being dropped when looked up. */
+const SESSION_SWEEP_MS = 10_000;
 
 const speechTemplateSchema = z.object({
   transcript: z.string().min(1, { error: 'transcript must not be empty' }),
@@ -154,6 +159,7 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
 
   const handleAdmin = async (req: IncomingMessage, path: string, body: Buffer): Promise<LexReply> => {
     if (path === '/_lexdr/health' && req.method === 'GET') return { body: { status: 'ok', region: o.region } };
+    if (path === '/_lexdr/sessions' && req.method === 'GET') return { body: { live: sessions.size } };
     if (path === '/_lexdr/stats' && req.method === 'GET') return { body: { ...counters } };
     if (path === '/_lexdr/progress' && req.method === 'GET') {
       const id = new URL(req.url ?? '/', 'http://x').searchParams.get('sessionId') ?? undefined;
@@ -205,8 +211,36 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
       .flatMap((s) => s.progress)
       .filter((p) => sessionId === undefined || p.sessionId === sessionId);
 
+  /** Drops every session idle for longer than its bot's idle TTL (Lex forgets them too). */
+  const maxTtlMs = Math.max(...bots.map((b) => b.bot.definition.bot.idleSessionTTLInSeconds * 1000));
+  let lastSweep = state.now();
+  const sweepSessions = (): void => {
+    const now = state.now();
+    if (now - lastSweep < SESSION_SWEEP_MS) return;
+    lastSweep = now;
+    for (const [key, s] of sessions) if (now - s.lastActiveAt > maxTtlMs) sessions.delete(key);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(req);
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_BODY_BYTES);
+    } catch (err) {
+      const protocol = protocolOf(new URL(req.url ?? '/', 'http://local').pathname) ?? 'V2';
+      const refused = sendBodyError(
+        res,
+        err,
+        (e) => ({ message: e.message }),
+        (e) => ({
+          'x-amzn-errortype':
+            e.status === 413 ? 'RequestEntityTooLargeException' : ERROR_TYPES[protocol].validation.type,
+        }),
+      );
+      if (!refused) throw err;
+      log({ region: o.region, event: 'body-refused', status: (err as HttpError).status });
+      return;
+    }
+    sweepSessions();
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname;
     if (path.startsWith('/_lexdr/')) return send(res, await handleAdmin(req, path, body));
@@ -361,24 +395,6 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v = input;
   for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
   return v;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, reply: LexReply, requestId?: string): void {

@@ -4,6 +4,7 @@
  * The container image is only staged at synth (no Docker build here).
  */
 import { App, Stack } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -110,6 +111,31 @@ test('HTTPS with the certificate; HTTP only redirects; WebSockets stay on their 
   template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
     LoadBalancerAttributes: Match.arrayWith([{ Key: 'idle_timeout.timeout_seconds', Value: '120' }]),
   });
+});
+
+test('the load balancer routes only /twiml and /media; /healthz, /metrics and the rest get a fixed 404', () => {
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+    Port: 443,
+    DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '404' }) }],
+  });
+  const rules = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule'));
+  expect(rules).toHaveLength(1);
+  const rule = rules[0]!.Properties;
+  expect(rule.Conditions).toEqual([{ Field: 'path-pattern', PathPatternConfig: { Values: ['/twiml', '/media'] } }]);
+  expect(rule.Actions).toEqual([
+    {
+      Type: 'forward',
+      TargetGroupArn: { Ref: stack.getLogicalId(stack.targetGroup.node.defaultChild as CfnElement) },
+    },
+  ]);
+  expect(JSON.stringify(template.toJSON())).not.toMatch(/"\/(healthz|metrics)\*?"\]/);
+  // The target group still checks the task's own /healthz (health checks do not go through listener rules).
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/healthz' });
+});
+
+test('the bridge container runs with a read-only root filesystem', () => {
+  expect(containerDef().ReadonlyRootFilesystem).toBe(true);
+  expect(containerDef().MountPoints ?? []).toEqual([]);
 });
 
 test('tasks scale on CPU and on new requests per target', () => {

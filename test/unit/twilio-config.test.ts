@@ -1,5 +1,5 @@
 /** The bridge's configuration: what it requires, what it refuses, where the secrets come from. */
-import { loadBridgeConfig } from '../../twilio/config';
+import { loadBridgeConfig, withoutSecrets } from '../../twilio/config';
 
 const settings = {
   connectRegion: 'us-east-1',
@@ -100,5 +100,19 @@ describe('loadBridgeConfig', () => {
     );
     const { TWILIO_AUTH_TOKEN_SECRET_ARN: _a, ...noToken } = base;
     await expect(loadBridgeConfig(noToken, sources)).rejects.toThrow(/set TWILIO_AUTH_TOKEN_SECRET \(an ECS secret\)/);
+  });
+
+  test('an error names a secret variable but never shows its value', async () => {
+    const secret = 'sEcReT-4b1d2c3e';
+    const err = await loadBridgeConfig(
+      { ...base, TWILIO_AUTH_TOKEN: secret, TWILIO_AUTH_TOKEN_SECRET: secret },
+      sources,
+    ).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/TWILIO_AUTH_TOKEN: got "\(secret, not shown\)"/);
+    expect((err as Error).message).not.toContain(secret);
+    // The second guard, on whatever message reaches the startup log.
+    expect(withoutSecrets(`failed with ${secret} twice: ${secret}`, { TWILIO_AUTH_TOKEN: secret })).toBe(
+      'failed with (TWILIO_AUTH_TOKEN) twice: (TWILIO_AUTH_TOKEN)',
+    );
   });
 });

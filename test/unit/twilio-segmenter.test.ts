@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MULAW_SILENCE } from '../../twilio/audio';
 import type { SegmentEvent } from '../../twilio/segmenter';
-import { UtteranceSegmenter } from '../../twilio/segmenter';
+import { MAX_TIMESTAMP_GAP_MS, UtteranceSegmenter } from '../../twilio/segmenter';
 import { WebRtcVad } from '../../twilio/vad';
 
 const AUDIO = join(__dirname, '..', 'fixtures', 'audio');
@@ -79,5 +79,55 @@ describe('UtteranceSegmenter', () => {
     expect(vad.isSpeech(pcm)).toBe(false);
     expect(() => vad.isSpeech(new Int16Array(100))).toThrow(/10, 20 or 30 ms/);
     vad.close();
+  });
+
+  describe('bounded by any timestamp', () => {
+    const timedPush = (seg: UtteranceSegmenter, ts: number) => {
+      const t0 = performance.now();
+      const events = seg.push(silence(20), ts);
+      return { events, ms: performance.now() - t0 };
+    };
+
+    test.each([1e300, 36_000_000, Number.MAX_SAFE_INTEGER])(
+      'a timestamp of %d costs milliseconds, not seconds',
+      (ts) => {
+        const seg = new UtteranceSegmenter();
+        const { ms } = timedPush(seg, ts);
+        expect(ms).toBeLessThan(250); // unbounded, 36000000 took 3 s and 1e300 threw
+        // The clock jumps by at most the believable gap.
+        expect(seg.positionMs).toBeLessThanOrEqual(MAX_TIMESTAMP_GAP_MS + 20);
+        expect(Number.isFinite(seg.positionMs)).toBe(true);
+        seg.close();
+      },
+    );
+
+    test('a long gap during speech still ends the utterance, and the clock advances by the whole gap', () => {
+      const seg = new UtteranceSegmenter();
+      const speech = clip('yes');
+      const events: SegmentEvent[] = [];
+      let ts = 0;
+      for (let i = 0; i < speech.length; i += 160, ts += 20) events.push(...seg.push(speech.subarray(i, i + 160), ts));
+      expect(utterancesOf(events)).toHaveLength(0);
+      const before = seg.positionMs;
+      events.push(...seg.push(silence(20), before + 30_000));
+      expect(utterancesOf(events)).toHaveLength(1);
+      // 30 s of gap (most of it skipped, not run through the VAD) plus the 20 ms frame.
+      expect(seg.positionMs).toBe(before + 30_000 + 20);
+      // The next utterance is timed on that clock.
+      const next: SegmentEvent[] = [];
+      const again = Buffer.concat([clip('roses'), silence(1000)]);
+      for (let i = 0; i < again.length; i += 160) next.push(...seg.push(again.subarray(i, i + 160)));
+      const [u] = utterancesOf(next);
+      expect(u!.startMs).toBeGreaterThanOrEqual(before + 30_000 - 200);
+      seg.close();
+    });
+
+    test('non-finite and backward timestamps add no time', () => {
+      const seg = new UtteranceSegmenter();
+      seg.push(silence(20), 0);
+      for (const ts of [NaN, Infinity, -Infinity, -1e300, 0]) seg.push(silence(20), ts);
+      expect(seg.positionMs).toBe(120);
+      seg.close();
+    });
   });
 });
