@@ -77,6 +77,7 @@ function cycleAt(startedAt: string, index: number, cadenceSeconds: number): stri
 
 function isNluCycle(settings: Settings, at: string): boolean {
   if (settings.probe.method === 'nlu' || settings.probe.method === 'v1-posttext') return true;
+  if (settings.probe.method === 'stream') return true; // every cycle: StartConversation checks the NLU
   if (settings.nluEveryCycles === 0) return false;
   const global = Math.floor(Date.parse(at) / 1000 / settings.cadenceSeconds);
   return global % settings.nluEveryCycles === 0;
@@ -101,7 +102,7 @@ export function targetsFor(settings: Settings, nlu: boolean, failRegions: readon
         botId: ids.botId,
         botAliasId: ids.botAliasId,
         localeId: bot.localeId,
-        method,
+        method: settings.probe.method === 'stream' ? 'stream' : method,
         utterance: settings.probe.utterance,
         expectedIntent: settings.probe.expectedIntent,
         ...(settings.probe.expectedSlot ? { expectedSlot: settings.probe.expectedSlot } : {}),

@@ -334,7 +334,7 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
   );
   // One port for both: HTTP/1.1, and HTTP/2 with prior knowledge (StartConversation, the SDK's default handler).
   const listener = await listenBoth(server, conversations.h2, o.port ?? 0, o.host ?? '127.0.0.1');
-  const address = listener.address() as AddressInfo;
+  const address = listener.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   return {
@@ -355,8 +355,9 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
         for (const d of [...delays]) d.wake();
         delayed?.close();
         conversations.close();
-        listener.close((err) => (err ? reject(err) : resolve()));
+        listener.server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
+        listener.destroyConnections();
       }),
   };
 }

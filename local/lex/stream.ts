@@ -593,12 +593,22 @@ class Conversation {
   }
 }
 
+/** The one listener of a region: both protocols on one port. */
+export interface DualListener {
+  server: NetServer;
+  /** Destroys every connection (HTTP/1.1 keep-alive, HTTP/2 sessions, ones still being sniffed). */
+  destroyConnections(): void;
+}
+
 /**
  * Listens on one port for both protocols: a connection that opens with the HTTP/2 preface goes to the HTTP/2
  * server, any other to the HTTP/1.1 server. The bytes read to decide are put back before the hand-over.
  */
-export function listenBoth(http1: HttpServer, h2: Http2Server, port: number, host: string): Promise<NetServer> {
+export function listenBoth(http1: HttpServer, h2: Http2Server, port: number, host: string): Promise<DualListener> {
+  const sockets = new Set<Socket>();
   const server = createNetServer((socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     let seen = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
@@ -623,7 +633,12 @@ export function listenBoth(http1: HttpServer, h2: Http2Server, port: number, hos
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
-      resolve(server);
+      resolve({
+        server,
+        destroyConnections: () => {
+          for (const s of [...sockets]) s.destroy();
+        },
+      });
     });
   });
 }
