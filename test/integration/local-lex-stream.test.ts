@@ -31,6 +31,12 @@ const TEXT_REPLY = 'text/plain; charset=utf-8';
 const definition = orderFlowers();
 /** The same bot with a 6 s fulfillment timeout (start at 2 s; the first update would be at 7 s). */
 const quick = orderFlowers({ botName: 'OrderFlowersQuick', updates: { timeoutInSeconds: 6 } });
+/** No active timeout response: a fulfillment past its 3 s timeout is an exception, not silence. */
+const strict = orderFlowers({
+  botName: 'OrderFlowersStrict',
+  updates: { timeoutInSeconds: 3 },
+  postFulfillment: { timeoutResponse: { active: false } },
+});
 const intentOf = (d: typeof definition) => d.intents.find((i) => i.name === 'OrderFlowers')!;
 const texts = (groups: { message: string; variations: string[] }[] | undefined) =>
   (groups ?? []).flatMap((g) => [g.message, ...g.variations]);
@@ -43,6 +49,7 @@ const TIMEOUT = texts(post.timeoutResponse?.messageGroups);
 
 const ids = localBotIds('us-east-1', 'OrderFlowers');
 const quickIds = localBotIds('us-east-1', 'OrderFlowersQuick');
+const strictIds = localBotIds('us-east-1', 'OrderFlowersStrict');
 const quiet = { info: () => undefined, error: () => undefined };
 let region: LocalLexRegion;
 let client: LexRuntimeV2Client;
@@ -53,6 +60,7 @@ beforeAll(async () => {
     bots: [
       { definition, ...ids, botName: 'OrderFlowers', botAlias: 'live' },
       { definition: quick, ...quickIds, botName: 'OrderFlowersQuick', botAlias: 'live' },
+      { definition: strict, ...strictIds, botName: 'OrderFlowersStrict', botAlias: 'live' },
     ],
     // The real fulfillment Lambda core; the slow part is the region's injectable per-intent delay.
     fulfill: (e) => fulfillOrder(e, { placeOrder: async () => ({ orderId: 'ORD-1' }), logger: quiet }),
@@ -342,6 +350,48 @@ describe('StartConversation: fulfillment progress as the bot defines it', () => 
     const after = textResponses(c.received).slice(before);
     expect(after).toHaveLength(1);
     expect(region.progress(c.sessionId)).toEqual([]);
+    await c.close();
+  });
+});
+
+describe('StartConversation: the rules for inactive responses and input during fulfillment', () => {
+  it('a timeout with no active timeout response ends the conversation with DependencyFailedException', async () => {
+    region.setFulfillmentDelay('OrderFlowers', 20_000);
+    const c = await open({ mode: 'TEXT', bot: strictIds });
+    await toConfirmation(c);
+    c.input.push({ TextInputEvent: { text: 'yes' } });
+    await c.reading;
+    expect(c.failure()).toMatchObject({ name: 'DependencyFailedException' });
+    expect(String((c.failure() as Error).message)).toMatch(/timeout response/);
+    c.input.end();
+  });
+
+  it('input while fulfillment runs is answered with an update response at once', async () => {
+    region.setFulfillmentDelay('OrderFlowers', 6000);
+    const c = await open({ mode: 'TEXT' });
+    await toConfirmation(c);
+    const before = textResponses(c.received).length;
+    c.input.push({ TextInputEvent: { text: 'yes' } });
+    await c.until('the start response', (r) => START.includes(textResponses(r).at(-1)?.text ?? ''));
+    const nudgedAt = timer.now() - c.openedAt;
+    c.input.push({ TextInputEvent: { text: 'are you still there?' } });
+    await c.until('the update answering the input', (r) => UPDATE.includes(textResponses(r).at(-1)?.text ?? ''));
+    const update = textResponses(c.received).at(-1)!;
+    // Long before the first scheduled update (7 s after "yes").
+    expect(update.atMs - nudgedAt).toBeLessThan(1000);
+    await c.until('the success response', (r) => SUCCESS.includes(textResponses(r).at(-1)?.text ?? ''));
+    expect(textResponses(c.received).slice(before)).toHaveLength(3);
+    // The input did not start another turn: one intent result for "yes", Fulfilled.
+    expect(intentResults(c.received).at(-1)?.sessionState?.intent?.state).toBe('Fulfilled');
+    await c.close();
+  });
+
+  it('DTMF digits end with # and reach the dialog as one DTMF input', async () => {
+    const c = await open({ mode: 'AUDIO', reply: LPCM_8K });
+    for (const d of ['4', '2', '#']) c.input.push({ DTMFInputEvent: { inputCharacter: d } });
+    await c.until('the intent result', (r) => intentResults(r).length === 1);
+    expect(intentResults(c.received)[0]?.inputMode).toBe('DTMF');
+    expect(intentResults(c.received)[0]?.sessionState?.intent?.name).toBe('FallbackIntent');
     await c.close();
   });
 });
