@@ -25,6 +25,9 @@ export interface LexClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
+/** How long a StartConversation stream (and its HTTP/2 session) may be idle before the client closes it. */
+const STREAM_IDLE_MS = 60_000;
+
 const SILENT = {
   trace: () => undefined,
   debug: () => undefined,
@@ -71,7 +74,8 @@ export function lexClientFactory(o: LexClientOptions) {
             ...where(region),
             // The SDK warns on console for every failed streaming call; the probe reports failures itself.
             logger: SILENT,
-            requestHandler: new NodeHttp2Handler({ requestTimeout: o.timeoutMs, sessionTimeout: o.timeoutMs * 6 }),
+            // A conversation may sit idle while the caller thinks: its idle limit is generous, not `timeoutMs`.
+            requestHandler: new NodeHttp2Handler({ requestTimeout: STREAM_IDLE_MS, sessionTimeout: STREAM_IDLE_MS }),
           })),
         );
       return c;
