@@ -176,11 +176,9 @@ describe('the bridge on StartConversation', () => {
     expect(call.marks().length - marksBefore).toBeGreaterThanOrEqual(kinds.length);
   });
 
-  test.each([
-    ['down', 'an exception event'],
-    ['hang', 'a stalled stream'],
-  ] as const)(
-    'a fault mid-stream (%s: %s): the stream reopens in the other region and the dialog goes on',
+  // `down`: the stream ends with an exception event; `hang`: it stalls (no answer, not even a heartbeat).
+  test.each(['down', 'hang'] as const)(
+    'a fault mid-stream (%s): the stream reopens in the other region and the dialog goes on',
     async (mode) => {
       const before = conversations(W).length;
       const call = newCall();
