@@ -85,7 +85,9 @@ export class CallSession {
   private heard: { atMs: number; text: string }[] = [];
   private transcript = '';
   private startedAt = 0;
-  private lastWordsAt: number | undefined;
+  /** Streaming: when the bridge's VAD last heard the caller start speaking; when Lex's transcript came. */
+  private speechStartedAt: number | undefined;
+  private heardAt: number | undefined;
   private hangUpAfterAudio = false;
   /** Streaming: Lex heard the caller (a transcript) and has not given its result yet. */
   private inTurn = false;
@@ -166,10 +168,8 @@ export class CallSession {
       // Lex endpoints and barges in itself; the bridge's VAD only notices when the caller has finished.
       this.stream.audio(decodeMulaw(ulaw));
       for (const e of events)
-        if (e.type === 'utterance') {
-          this.lastWordsAt = this.now();
-          this.stream.expectAnswer();
-        }
+        if (e.type === 'speech-start') this.speechStartedAt = this.now();
+        else this.stream.expectAnswer(this.speechStartedAt ?? this.now());
       return;
     }
     for (const e of events) {
@@ -200,7 +200,7 @@ export class CallSession {
       this.stream.dtmf(digit);
       if (digit === '#') {
         this.inTurn = true;
-        this.lastWordsAt = this.now();
+        this.heardAt = this.now();
       }
       return;
     }
@@ -317,6 +317,7 @@ export class CallSession {
       transcript: (t) => {
         this.transcript = t;
         this.inTurn = true;
+        this.heardAt = this.now();
       },
       interrupted: () => this.bargeIn(this.now() - this.startedAt),
       failover: (from, to, reason) =>
@@ -324,8 +325,9 @@ export class CallSession {
       unavailable: (u) => void this.transfer({ ...u }),
       result: (r) => {
         if (this.finished) return;
-        const latencyMs = this.lastWordsAt === undefined ? 0 : this.now() - this.lastWordsAt;
-        this.lastWordsAt = undefined;
+        // Lex's time from hearing the caller to its result (fulfillment included).
+        const latencyMs = this.heardAt === undefined ? 0 : this.now() - this.heardAt;
+        this.heardAt = undefined;
         const input = r.inputMode === 'DTMF' ? 'dtmf' : 'speech';
         const record: TurnRecord = {
           n: this.turns.length + 1,

@@ -285,6 +285,8 @@ export class LexStreamConversation {
   private pendingSamples = 0;
   private unanswered: string | undefined;
   private lastEventAt = 0;
+  /** When Lex last showed it heard the caller (a transcript or a result). */
+  private lastAnswerAt = 0;
   private expectSince: number | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
@@ -335,11 +337,15 @@ export class LexStreamConversation {
   dtmf(digit: string): void {
     if (this.closed) return;
     this.input?.push({ DTMFInputEvent: { inputCharacter: digit } });
-    if (digit === '#') this.expectAnswer();
+    if (digit === '#') this.expectAnswer(this.d.now());
   }
 
-  /** The caller finished speaking (the bridge's own VAD): Lex must answer within `timeoutMs`. */
-  expectAnswer(): void {
+  /**
+   * The caller finished speaking (the bridge's own VAD), having started at `spokeAt`: unless Lex has already
+   * heard it (a transcript or result since then), Lex must answer within `timeoutMs`.
+   */
+  expectAnswer(spokeAt: number = this.d.now()): void {
+    if (this.lastAnswerAt >= spokeAt) return;
     this.expectSince ??= this.d.now();
   }
 
@@ -450,6 +456,7 @@ export class LexStreamConversation {
   private dispatch(region: string, ev: StartConversationResponseEventStream): void {
     this.lastEventAt = this.d.now();
     if (!ev.HeartbeatEvent) this.expectSince = undefined;
+    if (ev.TranscriptEvent || ev.IntentResultEvent) this.lastAnswerAt = this.d.now();
     if (ev.TranscriptEvent) {
       this.pending = [];
       this.pendingSamples = 0;

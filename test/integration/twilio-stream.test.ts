@@ -127,7 +127,12 @@ describe('the bridge on StartConversation', () => {
     const before = { e: conversations(E).length, utterances: sys.lex[E]!.stats()['V2.RecognizeUtterance'] ?? 0 };
     const call = newCall();
     await call.connect();
-    await say(call, ORDER!, 1);
+    // Silence in real time: Lex's VAD ends the utterance (600 ms) before the bridge's (700 ms) does. The caller
+    // then thinks for longer than the answer timeout: Lex has answered, so nothing is awaited, no failover.
+    await call.sendAudio(ORDER!);
+    await call.sendSilence(1000, 1);
+    await untilTurns(call.callSid, 'turn 1', (t) => t.length >= 1);
+    await new Promise((r) => setTimeout(r, 2000));
     await say(call, ROSES!, 2);
     await say(call, TOMORROW!, 3);
     await say(call, TEN!, 4);
