@@ -1,5 +1,5 @@
 /**
- * One local Lex region: an HTTP/1.1 server that speaks the Lex V2 and Lex V1 runtime REST protocols
+ * One local Lex region: an HTTP/1.1 (and HTTP/2) server that speaks the Lex V2 and Lex V1 runtime REST protocols
  * well enough for the real AWS SDK clients, with per-region fault injection and request counters.
  *
  * Admin endpoints (same server): `GET|PUT /_lexdr/fault`, `GET /_lexdr/health`, `GET /_lexdr/stats`,

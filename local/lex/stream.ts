@@ -338,7 +338,8 @@ class Conversation {
   private beat(): void {
     this.heartbeat = this.h.timer.setTimeout(() => {
       if (this.done) return;
-      this.send('HeartbeatEvent', { eventId: this.id() });
+      // A hung region sends nothing; its missed heartbeats are not sent later either.
+      if (!this.held) this.send('HeartbeatEvent', { eventId: this.id() });
       this.beat();
     }, this.h.heartbeatMs ?? 5000);
   }
