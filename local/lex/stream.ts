@@ -10,7 +10,7 @@
  * exceptions, which end the stream. Fulfillment start/update responses are sent as they happen.
  *
  * Faults as for the other APIs: at the start of a conversation `down`/`throttled`/`notfound` answer with the
- * HTTP error, `hang` never answers, `slow` delays; set while a conversation runs, `down`/`throttled`/`notfound`
+ * HTTP error, `hang` never answers; `slow` delays each answer by `latencyMs`; set while a conversation runs, `down`/`throttled`/`notfound`
  * end it with the exception event and `hang` stalls it (no event, not even a heartbeat) until cleared.
  */
 import { randomUUID } from 'node:crypto';
@@ -209,7 +209,7 @@ export class ConversationServer {
         if (stream.destroyed) return;
         continue;
       }
-      if (f.mode === 'slow') await new Promise((r) => setTimeout(r, f.latencyMs ?? 3000));
+      // `slow` delays each answer of the conversation (see `turn`), as it delays each answer of the other APIs.
       break;
     }
     if (stream.destroyed) return;
