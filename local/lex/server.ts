@@ -22,7 +22,7 @@ import { SpeechTemplates, synthesizerFor } from './speech';
 import type { Fault, LocalLexRegion, LocalLexRegionOptions } from './types';
 import { v1Routes } from './v1';
 import { v2Routes } from './v2';
-import { fulfillmentDelays, scaledTimer } from './clock';
+import { fulfillmentAdmin, fulfillmentDelays, scaledTimer } from './clock';
 import { ConversationServer, listenBoth } from './stream';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -179,13 +179,7 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
       templates.register(mulaw.decode(Buffer.from(r.data.ulaw, 'base64')), 8000, r.data.transcript);
       return { body: { registered: r.data.transcript, templates: templates.size } };
     }
-    if (path === '/_lexdr/fulfillment' && req.method === 'GET') return { body: delayed?.all() ?? {} };
-    if (path === '/_lexdr/fulfillment' && req.method === 'PUT') {
-      const r = fulfillmentDelaySchema.safeParse(parseJson(body));
-      if (!r.success) return { status: 400, body: { message: r.error.issues.map((i) => i.message).join('; ') } };
-      delayed?.set(r.data.intent, r.data.delayMs ?? undefined);
-      return { body: delayed?.all() ?? {} };
-    }
+    if (path === '/_lexdr/fulfillment') return fulfillmentAdmin(req.method ?? 'GET', body, delayed);
     if (path === '/_lexdr/fault' && req.method === 'GET') return { body: fault };
     if (path === '/_lexdr/fault' && req.method === 'PUT') {
       let json: unknown;
@@ -381,25 +375,6 @@ function safeDecode(s: string): string {
     return decodeURIComponent(s);
   } catch {
     return s;
-  }
-}
-
-const fulfillmentDelaySchema = z.object({
-  intent: z.string().min(1, { error: 'intent must name an intent of the bot' }),
-  delayMs: z
-    .number({ error: 'delayMs must be a number of milliseconds 0–900000, or null to clear' })
-    .int({ error: 'delayMs must be a whole number of milliseconds' })
-    .min(0, { error: 'delayMs must be 0–900000' })
-    .max(900_000, { error: 'delayMs must be 0–900000' })
-    .nullable()
-    .optional(),
-});
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8') || 'null');
-  } catch {
-    return undefined;
   }
 }
 

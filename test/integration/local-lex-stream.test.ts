@@ -396,6 +396,19 @@ describe('StartConversation: the rules for inactive responses and input during f
   });
 });
 
+describe('the per-intent fulfillment delay over the admin endpoint', () => {
+  it('is set, shown and cleared with PUT/GET /_lexdr/fulfillment; a bad value is a 400 saying what is valid', async () => {
+    const put = (body: unknown) =>
+      fetch(`${region.url}/_lexdr/fulfillment`, { method: 'PUT', body: JSON.stringify(body) });
+    expect(await (await put({ intent: 'OrderFlowers', delayMs: 12_000 })).json()).toEqual({ OrderFlowers: 12_000 });
+    expect(await (await fetch(`${region.url}/_lexdr/fulfillment`)).json()).toEqual({ OrderFlowers: 12_000 });
+    const bad = await put({ intent: 'OrderFlowers', delayMs: -5 });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toContain('0–900000');
+    expect(await (await put({ intent: 'OrderFlowers', delayMs: null })).json()).toEqual({});
+  });
+});
+
 describe('StartConversation: faults', () => {
   it('a fault at the start answers with the modeled error', async () => {
     region.setFault({ mode: 'throttled' });
