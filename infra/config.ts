@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { PROBE_METHODS } from '../handlers/lib/settings';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 export const regionSchema = z.string().regex(REGION, 'an AWS region name such as "us-east-1"');
@@ -44,7 +45,8 @@ export const botSchema = z
   .strict();
 export type BotConfig = z.infer<typeof botSchema>;
 
-export const probeMethods = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext'] as const;
+/** The probe methods; `stream` is StartConversation (TEXT), the API Amazon Connect's live calls use. */
+export const probeMethods = PROBE_METHODS;
 export type ProbeMethod = (typeof probeMethods)[number];
 
 export const configSchema = z

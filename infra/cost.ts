@@ -26,6 +26,8 @@ export const LAMBDA_ARM_PER_GB_SECOND = 0.0000133334;
 export const LAMBDA_X86_PER_GB_SECOND = 0.0000166667;
 /** Lex: per text request (RecognizeText, V1 PostText). PutSession/GetSession/DeleteSession carry no request charge. */
 export const LEX_TEXT_REQUEST = 0.00075;
+/** Lex: per streaming text request (StartConversation in TEXT mode; speech is billed per 15 s instead). */
+export const LEX_STREAMING_TEXT_REQUEST = 0.002;
 /** DynamoDB on-demand: per read request unit. */
 export const DDB_PER_RRU = 0.125 / 1_000_000;
 /** DynamoDB on-demand: per write request unit. */
@@ -67,6 +69,8 @@ export const HEALTH_CHECK_MS = 25;
 export const LIVENESS_PROBE_MS = 180;
 /** NLU probe: RecognizeText + DeleteSession. */
 export const NLU_PROBE_MS = 450;
+/** Stream probe: an HTTP/2 connection, StartConversation (configuration, text, intent result) + DeleteSession. */
+export const STREAM_PROBE_MS = 700;
 /** Seconds an execution runs beyond its last Wait (probing, deciding, publishing). */
 export const EXECUTION_TAIL_SECONDS = 3;
 /** CloudWatch Logs events per health-check cycle with level ALL. */
@@ -141,11 +145,14 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
   const pairs = config.bots.length * config.regions.length;
   const probes = cycles * pairs;
   const alwaysNlu = config.probe.method === 'nlu' || config.probe.method === 'v1-posttext';
-  const nluProbes = alwaysNlu
+  // `stream` probes every cycle through StartConversation (the NLU check over the callers' API).
+  const streamProbes = config.probe.method === 'stream' ? probes : 0;
+  const textNluProbes = alwaysNlu
     ? probes
-    : config.probe.nluEveryMinutes === 0
+    : streamProbes > 0 || config.probe.nluEveryMinutes === 0
       ? 0
       : Math.round(minutes / config.probe.nluEveryMinutes) * pairs;
+  const nluProbes = textNluProbes + streamProbes;
   const livenessProbes = probes - nluProbes;
 
   const lines: CostLine[] = [];
@@ -170,7 +177,8 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
   const lambdaGbSeconds =
     (healthCalls * HEALTH_CHECK_MS * gb(HEALTH_CHECK_FUNCTION.memoryMb) +
       livenessProbes * LIVENESS_PROBE_MS * gb(PROBE_FUNCTION.memoryMb) +
-      nluProbes * NLU_PROBE_MS * gb(PROBE_FUNCTION.memoryMb)) /
+      textNluProbes * NLU_PROBE_MS * gb(PROBE_FUNCTION.memoryMb) +
+      streamProbes * STREAM_PROBE_MS * gb(PROBE_FUNCTION.memoryMb)) /
     1000;
   add('Lambda', 'Requests (plan, decide, probes)', invocations, 'requests', invocations * LAMBDA_PER_REQUEST);
   add('Lambda', 'Duration (arm64)', lambdaGbSeconds, 'GB-s', lambdaGbSeconds * LAMBDA_ARM_PER_GB_SECOND);
@@ -189,7 +197,15 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
 
   // Lex
   add('Lex', 'Liveness probes (PutSession/GetSession/DeleteSession)', livenessProbes, 'probes', 0);
-  add('Lex', 'NLU probes (RecognizeText)', nluProbes, 'text requests', nluProbes * LEX_TEXT_REQUEST);
+  add('Lex', 'NLU probes (RecognizeText)', textNluProbes, 'text requests', textNluProbes * LEX_TEXT_REQUEST);
+  if (streamProbes > 0)
+    add(
+      'Lex',
+      'Stream probes (StartConversation, text)',
+      streamProbes,
+      'streaming text requests',
+      streamProbes * LEX_STREAMING_TEXT_REQUEST,
+    );
 
   // DynamoDB
   const reads = cycles; // one strongly consistent GetItem (1 RRU, item < 4 KB) per cycle

@@ -8,7 +8,7 @@ import { createLookup } from '../handlers/lib/lookup-core';
 import type { CallControl } from './call-session';
 import { CallSession } from './call-session';
 import type { BridgeConfig } from './config';
-import { LexConversation, RegionCooldown } from './lex-conversation';
+import { LexConversation, LexStreamConversation, RegionCooldown } from './lex-conversation';
 import { BridgeMetrics } from './metrics';
 import type { BridgeServer } from './server';
 import { startBridgeServer } from './server';
@@ -28,6 +28,13 @@ export interface BridgeDeps {
   streamStartDeadlineMs?: number;
   /** Signed streams waiting for their `start` beyond this are refused (503). @default 100 */
   maxPendingStreams?: number;
+  /**
+   * The Lex API calls use: `utterance` (RecognizeUtterance per turn) or `stream` (one StartConversation per
+   * call: audio both ways as it comes, and the fulfillment progress responses). @default 'utterance'
+   */
+  lexApi?: 'utterance' | 'stream';
+  /** `stream`: a stream with no event (not even a heartbeat) for this long is left for the next region. @default 15000 */
+  streamStallMs?: number;
 }
 
 export interface Bridge extends BridgeServer {
@@ -141,6 +148,29 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
             },
             callSid,
           ),
+        ...(deps.lexApi === 'stream' && {
+          streamConversation: (callSid, listener) =>
+            new LexStreamConversation(
+              {
+                settings: cfg.settings,
+                botName: cfg.botName,
+                lookup,
+                lexV2Stream: (r) => lex.lexV2Stream(r),
+                cooldown,
+                now: Date.now,
+                timeoutMs: cfg.lexTimeoutMs,
+                stallMs: deps.streamStallMs ?? 15_000,
+                onFailure: (r, err, context) =>
+                  logger.warn('Lex stream failed: reopening in the next region', {
+                    region: r,
+                    ...context,
+                    error: err as Error,
+                  }),
+              },
+              callSid,
+              listener,
+            ),
+        }),
         callControl,
         logger,
         metrics,

@@ -1,12 +1,17 @@
 /**
- * One phone call on one Media Streams WebSocket: caller audio → VAD segmentation → a Lex turn per
- * utterance (DTMF digits as text) → Lex's spoken reply played back as μ-law media + a mark. Caller speech
- * during playback clears it (barge-in). A closed dialog hangs up once the goodbye has played; no healthy
- * Lex region sends the call to a human with new TwiML.
+ * One phone call on one Media Streams WebSocket, over one of two Lex APIs:
+ * - per turn (RecognizeUtterance): caller audio → VAD segmentation → a Lex turn per utterance (DTMF digits
+ *   as text) → Lex's spoken reply played back as μ-law media + a mark; caller speech during playback clears
+ *   it (barge-in);
+ * - streaming (StartConversation): caller audio streamed to Lex as it arrives, DTMF as DTMF events, Lex's
+ *   audio streamed back as it comes (prompts, and the fulfillment start/update responses while fulfillment
+ *   runs), barge-in when Lex says so (PlaybackInterruptionEvent), a mark echoed back as PlaybackCompletion;
+ *   the bridge's VAD only notices the caller's last words, so a region that does not answer is left.
+ * A closed dialog hangs up once the goodbye has played; no healthy Lex region sends the call to a human.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { downsample16kTo8k, encodeMulaw, SAMPLE_RATE, toFrames } from './audio';
-import type { LexConversation, TurnInput } from './lex-conversation';
+import { decodeMulaw, downsample16kTo8k, encodeMulaw, FRAME_BYTES, SAMPLE_RATE, toFrames } from './audio';
+import type { LexConversation, LexStreamConversation, StreamListener, TurnInput } from './lex-conversation';
 import type { BridgeMetrics } from './metrics';
 import type { SegmenterOptions } from './segmenter';
 import { UtteranceSegmenter } from './segmenter';
@@ -31,12 +36,18 @@ export interface TurnRecord {
   latencyMs: number;
   closed: boolean;
   utteranceMs?: number;
+  /** Streaming: what the caller heard during this turn, with the time since the call started (ms). */
+  heard?: { atMs: number; text: string }[];
 }
 
 export type CallOutcome = 'hung-up' | 'transferred' | 'caller-ended' | 'ongoing';
 
 export interface CallSessionDeps {
   conversation(callSid: string): LexConversation;
+  /** When set, the call runs over StartConversation instead of a RecognizeUtterance per turn. */
+  streamConversation?(callSid: string, listener: StreamListener): LexStreamConversation;
+  /** Clock for streaming turn times. @default Date.now */
+  now?(): number;
   callControl: CallControl;
   logger: Logger;
   metrics: BridgeMetrics;
@@ -68,6 +79,18 @@ export class CallSession {
   private marks = 0;
   private ending = false;
   private finished = false;
+  private stream: LexStreamConversation | undefined;
+  /** Streaming: reply audio not yet a whole 20 ms frame, what was heard this turn, the turn's transcript. */
+  private carry = new Uint8Array(0);
+  private heard: { atMs: number; text: string }[] = [];
+  private transcript = '';
+  private startedAt = 0;
+  /** Streaming: when the bridge's VAD last heard the caller start speaking; when Lex's transcript came. */
+  private speechStartedAt: number | undefined;
+  private heardAt: number | undefined;
+  private hangUpAfterAudio = false;
+  /** Streaming: Lex heard the caller (a transcript) and has not given its result yet. */
+  private inTurn = false;
   private resolveDone!: () => void;
   /** Resolves when the call's work is over (stopped, hung up or transferred, and the turn queue drained). */
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
@@ -116,8 +139,15 @@ export class CallSession {
   private start(msg: Extract<TwilioMessage, { event: 'start' }>): void {
     this.streamSid = msg.start.streamSid;
     this.callSid = msg.start.customParameters?.CallSid ?? msg.start.callSid;
-    this.conversation = this.d.conversation(this.callSid);
     this.segmenter = new UtteranceSegmenter(this.d.segmenter);
+    this.startedAt = this.now();
+    if (this.d.streamConversation) {
+      this.stream = this.d.streamConversation(this.callSid, this.listener());
+      this.stream.start().catch((err: unknown) => {
+        this.d.logger.error('could not start the conversation', { callSid: this.callSid, error: err as Error });
+        void this.transfer({ reason: 'start-failed' });
+      });
+    } else this.conversation = this.d.conversation(this.callSid);
     this.d.metrics.inc('callsStarted');
     this.d.logger.info('call started', {
       callSid: this.callSid,
@@ -132,7 +162,16 @@ export class CallSession {
     if (!this.segmenter || this.ending) return;
     if (msg.media.track && msg.media.track !== 'inbound') return;
     const ts = msg.media.timestamp === undefined ? undefined : Number(msg.media.timestamp);
-    const events = this.segmenter.push(Buffer.from(msg.media.payload, 'base64'), Number.isFinite(ts) ? ts : undefined);
+    const ulaw = Buffer.from(msg.media.payload, 'base64');
+    const events = this.segmenter.push(ulaw, Number.isFinite(ts) ? ts : undefined);
+    if (this.stream) {
+      // Lex endpoints and barges in itself; the bridge's VAD only notices when the caller has finished.
+      this.stream.audio(decodeMulaw(ulaw));
+      for (const e of events)
+        if (e.type === 'speech-start') this.speechStartedAt = this.now();
+        else this.stream.expectAnswer(this.speechStartedAt ?? this.now());
+      return;
+    }
     for (const e of events) {
       if (e.type === 'speech-start') {
         if (this.isPlaying && !this.hangupMark) this.bargeIn(e.atMs);
@@ -150,11 +189,21 @@ export class CallSession {
   }
 
   private mark(name: string): void {
+    if (this.stream && this.playing.has(name)) this.stream.played();
     this.playing.delete(name);
     if (name === this.hangupMark) void this.hangUp();
   }
 
   private dtmf(digit: string): void {
+    if (this.stream) {
+      if (this.ending) return;
+      this.stream.dtmf(digit);
+      if (digit === '#') {
+        this.inTurn = true;
+        this.heardAt = this.now();
+      }
+      return;
+    }
     if (this.ending || !this.conversation) return;
     if (this.dtmfTimer) clearTimeout(this.dtmfTimer);
     if (digit !== '#') this.digits += digit;
@@ -181,19 +230,7 @@ export class CallSession {
     if (this.ending || !this.conversation) return;
     const r = await this.conversation.turn(input);
     if (this.finished) return;
-    if (r.kind === 'unavailable') {
-      this.d.metrics.inc('unavailable');
-      this.d.logger.error('no Lex region answered: transferring to a human', { callSid: this.callSid, ...r });
-      this.ending = true;
-      try {
-        await this.d.callControl.redirect(this.callSid, this.d.apologyTwiml());
-        this.outcome = 'transferred';
-      } catch (err) {
-        this.d.logger.error('could not transfer the call', { callSid: this.callSid, error: err as Error });
-      }
-      this.stop(this.outcome);
-      return;
-    }
+    if (r.kind === 'unavailable') return this.transfer(r);
     const record: TurnRecord = {
       n: this.turns.length + 1,
       input: input.kind,
@@ -216,6 +253,109 @@ export class CallSession {
       this.hangupTimer = setTimeout(() => void this.hangUp(), mark.ms + (this.d.markGraceMs ?? 10_000));
       this.hangupTimer.unref();
     }
+  }
+
+  private async transfer(why: object): Promise<void> {
+    if (this.ending && this.outcome !== 'ongoing') return;
+    this.d.metrics.inc('unavailable');
+    this.d.logger.error('no Lex region answered: transferring to a human', { callSid: this.callSid, ...why });
+    this.ending = true;
+    try {
+      await this.d.callControl.redirect(this.callSid, this.d.apologyTwiml());
+      this.outcome = 'transferred';
+    } catch (err) {
+      this.d.logger.error('could not transfer the call', { callSid: this.callSid, error: err as Error });
+    }
+    this.stop(this.outcome);
+  }
+
+  private now(): number {
+    return (this.d.now ?? Date.now)();
+  }
+
+  /** Streaming: what Lex's events do to the call. */
+  private listener(): StreamListener {
+    return {
+      audio: (pcm8k) => {
+        if (this.finished) return;
+        const ulaw = encodeMulaw(pcm8k);
+        const all = new Uint8Array(this.carry.length + ulaw.length);
+        all.set(this.carry);
+        all.set(ulaw, this.carry.length);
+        const whole = all.length - (all.length % FRAME_BYTES);
+        for (const f of toFrames(all.subarray(0, whole)))
+          this.d.send({ event: 'media', streamSid: this.streamSid, media: { payload: f.toString('base64') } });
+        this.carry = all.slice(whole);
+      },
+      audioEnd: () => {
+        if (this.finished) return;
+        for (const f of toFrames(this.carry))
+          this.d.send({ event: 'media', streamSid: this.streamSid, media: { payload: f.toString('base64') } });
+        this.carry = new Uint8Array(0);
+        this.marks += 1;
+        const name = `reply-${this.marks}`;
+        this.d.send({ event: 'mark', streamSid: this.streamSid, mark: { name } });
+        this.playing.add(name);
+        if (this.hangUpAfterAudio && !this.hangupMark) {
+          this.hangupMark = name;
+          if (this.hangupTimer) clearTimeout(this.hangupTimer);
+          this.hangupTimer = setTimeout(() => void this.hangUp(), this.d.markGraceMs ?? 10_000);
+          this.hangupTimer.unref();
+        }
+      },
+      text: (messages) => {
+        const text = messages.join(' ');
+        if (text === '') return;
+        const heard = { atMs: this.now() - this.startedAt, text };
+        // Progress while a turn is under way belongs to it; the response after a result, to that result's turn.
+        const last = this.turns.at(-1);
+        if (this.inTurn || !last) this.heard.push(heard);
+        else {
+          (last.heard ??= []).push(heard);
+          last.reply = last.reply === '' ? text : `${last.reply} ${text}`;
+        }
+      },
+      transcript: (t) => {
+        this.transcript = t;
+        this.inTurn = true;
+        this.heardAt = this.now();
+      },
+      interrupted: () => this.bargeIn(this.now() - this.startedAt),
+      failover: (from, to, reason) =>
+        this.d.logger.warn('the conversation moved to another region', { callSid: this.callSid, from, to, reason }),
+      unavailable: (u) => void this.transfer({ ...u }),
+      result: (r) => {
+        if (this.finished) return;
+        // Lex's time from hearing the caller to its result (fulfillment included).
+        const latencyMs = this.heardAt === undefined ? 0 : this.now() - this.heardAt;
+        this.heardAt = undefined;
+        const input = r.inputMode === 'DTMF' ? 'dtmf' : 'speech';
+        const record: TurnRecord = {
+          n: this.turns.length + 1,
+          input,
+          transcript: this.transcript,
+          reply: '',
+          region: r.region,
+          failovers: r.failovers,
+          latencyMs,
+          closed: r.closed,
+          heard: this.heard,
+        };
+        this.heard = [];
+        this.transcript = '';
+        this.inTurn = false;
+        this.turns.push(record);
+        this.d.metrics.turn({ latencyMs, region: r.region, failovers: r.failovers, input });
+        this.d.logger.info('turn', { callSid: this.callSid, ...record });
+        if (r.closed) {
+          // The goodbye follows the result: hang up once it has played (or soon, if Lex says nothing).
+          this.ending = true;
+          this.hangUpAfterAudio = true;
+          this.hangupTimer = setTimeout(() => void this.hangUp(), this.d.markGraceMs ?? 10_000);
+          this.hangupTimer.unref();
+        }
+      },
+    };
   }
 
   /** Sends the reply as 20 ms μ-law frames and a mark; returns the mark and the audio length. */
@@ -252,6 +392,7 @@ export class CallSession {
     if (this.dtmfTimer) clearTimeout(this.dtmfTimer);
     if (this.hangupTimer) clearTimeout(this.hangupTimer);
     this.segmenter?.close();
+    this.stream?.close();
     this.d.logger.info('call ended', { callSid: this.callSid, outcome: this.outcome, turns: this.turns.length });
     void this.queue.finally(() => {
       this.d.close();

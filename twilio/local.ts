@@ -73,6 +73,8 @@ export async function startLocalBridge(sys: LocalSystem, o: { host: string; port
       dynamodb,
       credentials: LOCAL_CREDENTIALS,
       callControl,
+      // Locally the bridge talks StartConversation: callers hear the fulfillment progress responses.
+      lexApi: 'stream',
       logger: new Logger({
         serviceName: 'lexdr-twilio',
         logLevel: process.env.POWERTOOLS_LOG_LEVEL ? undefined : 'WARN',

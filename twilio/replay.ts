@@ -5,7 +5,10 @@
  *
  * Registers the recordings with the local Lex regions' test-only recogniser, signs the webhook and the
  * WebSocket upgrade with the local auth token, streams each utterance's μ-law frames (faster than real
- * time), echoes marks like a phone playing the reply, and prints each turn and the outcome.
+ * time), echoes marks like a phone playing the reply, and prints each turn, the outcome, and (when the bridge
+ * talks StartConversation, as `npm start -- --twilio` does) everything the caller heard with its time: prompts,
+ * the fulfillment start and update responses while fulfillment runs, and the result. To hear a slow
+ * fulfillment: `curl -X PUT <lex url>/_lexdr/fulfillment -d '{"intent":"OrderFlowers","delayMs":12000}'`.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -28,6 +31,8 @@ interface Turn {
   region: string;
   failovers: number;
   latencyMs: number;
+  /** StartConversation: what the caller heard during the turn, ms since the call started. */
+  heard?: { atMs: number; text: string }[];
 }
 
 async function main(): Promise<void> {
@@ -89,8 +94,16 @@ async function main(): Promise<void> {
       shown = t.n;
     }
   }
-  await sim.waitFor('the end of the call', () => sim.closed, 10_000).catch(() => undefined);
+  // A slow fulfillment (up to its timeout) keeps the call going after the last utterance.
+  await sim.waitFor('the end of the call', () => sim.closed, 60_000).catch(() => undefined);
   const final = await turns();
+  for (const t of (final?.turns ?? []).slice(shown))
+    console.log(`turn ${t.n} [${t.region}, ${t.latencyMs} ms] caller: "${t.transcript}" → Lex: "${t.reply}"`);
+  const heard = (final?.turns ?? []).flatMap((t) => (t.heard ?? []).map((h) => ({ ...h, region: t.region })));
+  if (heard.length > 0) {
+    console.log('what the caller heard (seconds since the call started):');
+    for (const h of heard) console.log(`  ${(h.atMs / 1000).toFixed(1).padStart(6)} s  [${h.region}] ${h.text}`);
+  }
   console.log(`outcome: ${final?.outcome ?? 'unknown'} after ${final?.turns.length ?? 0} turn(s)`);
   if (!sim.closed) sim.stop();
   process.exit(0);

@@ -104,13 +104,16 @@ export function observationId(settings: Settings, cycle: Pick<Cycle, 'at' | 'att
 
 function isNluCycle(settings: Settings, at: string): boolean {
   if (settings.probe.method === 'nlu' || settings.probe.method === 'v1-posttext') return true;
+  if (settings.probe.method === 'stream') return true; // every cycle: StartConversation checks the NLU
   if (settings.nluEveryCycles === 0) return false;
   const global = Math.floor(Date.parse(at) / 1000 / settings.cadenceSeconds);
   return global % settings.nluEveryCycles === 0;
 }
 
-const nluMethod = (s: Settings) => (s.probe.method.startsWith('v1-') ? 'v1-posttext' : 'nlu');
-const livenessMethod = (s: Settings) => (s.probe.method.startsWith('v1-') ? 'v1-putsession' : 'liveness');
+const nluMethod = (s: Settings) =>
+  s.probe.method === 'stream' ? 'stream' : s.probe.method.startsWith('v1-') ? 'v1-posttext' : 'nlu';
+const livenessMethod = (s: Settings) =>
+  s.probe.method === 'stream' ? 'stream' : s.probe.method.startsWith('v1-') ? 'v1-putsession' : 'liveness';
 
 /**
  * The probes of one round, in priority order (primary first): every bot in each of `regions`, with NLU where `nlu`

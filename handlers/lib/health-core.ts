@@ -27,7 +27,7 @@ import { decisionMetrics, mergeMetrics, probeMetrics } from './cycle-metrics';
 import type { ActiveDrill, DrItem, RegionChange } from './dr-item';
 import { N, S, mapOrNull, readItem } from './dr-item';
 import { InvalidInputError, describeIssues } from './errors';
-import { evaluate, observedLex } from './hysteresis';
+import { evaluate, isNluProbe, observedLex } from './hysteresis';
 import type { Evaluation } from './hysteresis';
 import type { ProbeRequest, ProbeResult } from './probe-core';
 import { probeReasons } from './probe-core';
@@ -213,9 +213,7 @@ function nextRound(
     const nextAt = state.schedule[state.cycle.index + 1];
     const roundEnds = now.getTime() + wait * 1000 + settings.probe.timeoutMs + CONFIRM_SLACK_MS;
     if (!nextAt || nextAt.done || roundEnds < Date.parse(nextAt.at)) {
-      const regionNlu = new Set(
-        state.targets.filter((t) => t.method === 'nlu' || t.method === 'v1-posttext').map((t) => t.region),
-      );
+      const regionNlu = new Set(state.targets.filter(isNluProbe).map((t) => t.region));
       return {
         cycle: { ...state.cycle, attempt: state.cycle.attempt + 1, waitSeconds: wait },
         done: false,

@@ -16,7 +16,10 @@ const NOT_OBSERVED: readonly ProbeReason[] = ['probe-error', 'access-denied', 'c
 /** Whether a probe result observed Lex (passed, or failed in a way a caller would meet too). */
 export const observedLex = (p: Pick<ProbeResult, 'ok' | 'reason'>): boolean => p.ok || !NOT_OBSERVED.includes(p.reason);
 
-const isNlu = (p: ProbeResult) => p.method === 'nlu' || p.method === 'v1-posttext';
+/** The probe looked at the recognised intent (NLU, PostText, or a StartConversation text turn). */
+export const isNluProbe = (p: Pick<ProbeResult, 'method'>) =>
+  p.method === 'nlu' || p.method === 'v1-posttext' || p.method === 'stream';
+const isNlu = isNluProbe;
 
 export interface RegionVerdict {
   region: string;

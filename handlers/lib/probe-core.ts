@@ -2,8 +2,17 @@
  * Probes one bot in one region. Pure of configuration: clients, clock and session IDs are parameters.
  * A failed probe is data (`ok: false` with a reason), never an exception: the workflow branches on it.
  */
-import { DeleteSessionCommand, PutSessionCommand, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
-import type { LexRuntimeV2Client } from '@aws-sdk/client-lex-runtime-v2';
+import {
+  DeleteSessionCommand,
+  PutSessionCommand,
+  RecognizeTextCommand,
+  StartConversationCommand,
+} from '@aws-sdk/client-lex-runtime-v2';
+import type {
+  LexRuntimeV2Client,
+  StartConversationRequestEventStream,
+  StartConversationResponseEventStream,
+} from '@aws-sdk/client-lex-runtime-v2';
 import {
   DeleteSessionCommand as DeleteSessionV1Command,
   PostTextCommand,
@@ -11,6 +20,7 @@ import {
 } from '@aws-sdk/client-lex-runtime-service';
 import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
 import { z } from 'zod';
+import { EventQueue } from './event-queue';
 import { PROBE_METHODS } from './settings';
 
 export const probeReasons = [
@@ -62,6 +72,8 @@ export interface ProbeResult {
 export interface ProbeDeps {
   lexV2(region: string): LexRuntimeV2Client;
   lexV1(region: string): LexRuntimeServiceClient;
+  /** An HTTP/2 Lex V2 client (StartConversation is HTTP/2 only), for the `stream` method. */
+  lexV2Stream?(region: string): LexRuntimeV2Client;
   now(): number;
   sessionId(): string;
   /** Called when cleaning up the probe session fails (the probe result stands). */
@@ -133,6 +145,8 @@ async function call(req: ProbeRequest, deps: ProbeDeps, sessionId: string, signa
         throw new WrongIntentError(`eliciting ${slot ?? 'no slot'}, expected ${req.expectedSlot}`);
       return;
     }
+    case 'stream':
+      return converse(req, deps, v2, signal);
     case 'v1-putsession':
     case 'v1-posttext': {
       if (!req.v1) throw new WrongIntentError('no Lex V1 bot name/alias configured');
@@ -155,10 +169,65 @@ async function call(req: ProbeRequest, deps: ProbeDeps, sessionId: string, signa
   }
 }
 
+/**
+ * `stream`: the callers' API. A StartConversation in TEXT mode sends the sample utterance; the probe passes on
+ * the first IntentResultEvent naming the expected intent (and slot). An exception event fails it with the
+ * modeled error; the abort signal bounds the whole conversation (heartbeats keep a stalled stream busy).
+ */
+async function converse(
+  req: ProbeRequest,
+  deps: ProbeDeps,
+  v2: { botId: string; botAliasId: string; localeId: string; sessionId: string },
+  signal: AbortSignal,
+): Promise<void> {
+  if (!deps.lexV2Stream) throw new ProbeSetupError('the stream method needs an HTTP/2 Lex V2 client');
+  const input = new EventQueue<StartConversationRequestEventStream>();
+  input.push({ ConfigurationEvent: { responseContentType: 'text/plain; charset=utf-8' } });
+  input.push({ TextInputEvent: { text: req.utterance } });
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () =>
+      reject(Object.assign(new Error('the conversation did not answer in time'), { name: 'AbortError' }));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => undefined);
+  try {
+    const out = await Promise.race([
+      deps
+        .lexV2Stream(req.region)
+        .send(new StartConversationCommand({ ...v2, conversationMode: 'TEXT', requestEventStream: input }), {
+          abortSignal: signal,
+        }),
+      aborted,
+    ]);
+    const events = out.responseEventStream;
+    if (!events) throw new WrongIntentError('StartConversation returned no event stream');
+    const result = await Promise.race([firstIntentResult(events), aborted]);
+    const intent = result.interpretations?.[0]?.intent?.name ?? result.sessionState?.intent?.name;
+    if (intent !== req.expectedIntent) throw new WrongIntentError(`recognised ${intent ?? 'no intent'}`);
+    const slot = result.sessionState?.dialogAction?.slotToElicit;
+    if (req.expectedSlot && slot !== req.expectedSlot)
+      throw new WrongIntentError(`eliciting ${slot ?? 'no slot'}, expected ${req.expectedSlot}`);
+  } finally {
+    // Ending the input lets Lex end the conversation; the session itself is deleted by the cleanup.
+    input.end();
+  }
+}
+
+async function firstIntentResult(events: AsyncIterable<StartConversationResponseEventStream>) {
+  for await (const ev of events) if (ev.IntentResultEvent) return ev.IntentResultEvent;
+  throw new WrongIntentError('the conversation ended without an intent result');
+}
+
+/** The probe cannot run as configured (a missing client). */
+class ProbeSetupError extends Error {
+  override name = 'ProbeSetupError';
+}
+
 async function cleanup(req: ProbeRequest, deps: ProbeDeps, sessionId: string): Promise<void> {
   const signal = AbortSignal.timeout(req.timeoutMs);
   try {
-    if (req.method === 'liveness' || req.method === 'nlu') {
+    if (req.method === 'liveness' || req.method === 'nlu' || req.method === 'stream') {
       await deps.lexV2(req.region).send(
         new DeleteSessionCommand({
           botId: req.botId,

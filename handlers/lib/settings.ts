@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { SettingsError, describeIssues } from './errors';
 
-export const PROBE_METHODS = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext'] as const;
+export const PROBE_METHODS = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext', 'stream'] as const;
 
 export const botInRegionSchema = z.object({
   botId: z.string().min(1),

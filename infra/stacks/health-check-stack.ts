@@ -93,7 +93,14 @@ export class HealthCheckStack extends Stack {
     this.probe.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ProbeLexV2Aliases',
-        actions: ['lex:PutSession', 'lex:GetSession', 'lex:DeleteSession', 'lex:RecognizeText'],
+        actions: [
+          'lex:PutSession',
+          'lex:GetSession',
+          'lex:DeleteSession',
+          'lex:RecognizeText',
+          // The `stream` probe: the callers' API.
+          ...(config.probe.method === 'stream' ? ['lex:StartConversation'] : []),
+        ],
         resources: aliasArns,
       }),
     );

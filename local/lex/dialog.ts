@@ -51,6 +51,16 @@ export interface ProgressEvent {
   message: string;
 }
 
+/** A progress message as it happens, for a conversation stream that carries the session. */
+export interface ProgressNotice extends ProgressEvent {
+  messages: WireMessage[];
+  /** The definition's `allowInterrupt` for this response. */
+  allowInterrupt: boolean;
+}
+
+/** The default fulfillment timeout when progress updates are off or absent (the Lex V2 default). */
+export const DEFAULT_FULFILLMENT_TIMEOUT_SECONDS = 30;
+
 /** Everything one session holds. */
 export interface Session {
   sessionId: string;
@@ -64,6 +74,12 @@ export interface Session {
   lastActiveAt: number;
   /** The last text the user sent. */
   lastInput?: string;
+  /** How the last input came (StartConversation and RecognizeUtterance: `Speech` or `DTMF`). @default 'Text' */
+  lastInputMode?: 'Text' | 'Speech' | 'DTMF';
+  /** Set while a StartConversation stream carries the session: progress messages are delivered as they happen. */
+  onProgress?: (notice: ProgressNotice) => void;
+  /** Set while fulfillment runs with an active update response: input meanwhile is answered with an update. */
+  nudgeFulfillment?: () => void;
 }
 
 export interface Turn {
@@ -322,11 +338,17 @@ export class DialogEngine {
     const outcome = await this.runWithUpdates(session, def, () => fulfill(event));
     const post = def.fulfillment?.postFulfillment;
     const respond = (r: ResponseDefinition | undefined) => (r?.active ? this.say(r.messageGroups, intent) : []);
+    const closing = () => (def.closingResponse?.active ? this.say(def.closingResponse.messageGroups, intent) : []);
     session.state.dialogAction = { type: 'Close' };
     if (outcome.kind === 'timeout') {
       intent.state = 'Failed';
       this.o.log({ event: 'fulfillment-timeout', sessionId: session.sessionId });
-      return { messages: respond(post?.timeoutResponse), sessionState: session.state, interpretations: [] };
+      // No active timeout response: Lex answers with an exception (a 4XX), not with silence.
+      if (!post?.timeoutResponse?.active)
+        throw new DependencyFailedError(
+          `the fulfillment code hook did not answer within ${outcome.afterSeconds} s and the intent has no active timeout response`,
+        );
+      return { messages: respond(post.timeoutResponse), sessionState: session.state, interpretations: [] };
     }
     if (outcome.kind === 'error') {
       intent.state = 'Failed';
@@ -346,69 +368,80 @@ export class DialogEngine {
     const state = r.intent?.state === 'Fulfilled' || r.intent?.state === 'Failed' ? r.intent.state : 'Fulfilled';
     intent.state = state;
     if (r.intent?.confirmationState) intent.confirmationState = r.intent.confirmationState;
-    const own = parsed.data.messages;
-    const messages =
-      own && own.length > 0 ? own : respond(state === 'Fulfilled' ? post?.successResponse : post?.failureResponse);
     this.o.log({ event: 'fulfillment-done', sessionId: session.sessionId, state });
-    return { messages, sessionState: session.state, interpretations: [] };
+    const own = parsed.data.messages;
+    // The Lambda's own messages override the post-fulfillment response.
+    if (own && own.length > 0)
+      return { messages: [...own, ...closing()], sessionState: session.state, interpretations: [] };
+    if (state === 'Failed' && !post?.failureResponse?.active)
+      throw new DependencyFailedError('the fulfillment failed and the intent has no active failure response');
+    // An inactive success response: Lex goes on with the next step (the closing response, if any).
+    const messages = respond(state === 'Fulfilled' ? post?.successResponse : post?.failureResponse);
+    return { messages: [...messages, ...closing()], sessionState: session.state, interpretations: [] };
   }
 
-  /** Runs the code hook; records the start/update messages Lex would speak meanwhile; enforces the timeout. */
-  private runWithUpdates(
-    session: Session,
-    def: IntentDefinition,
-    call: () => Promise<unknown>,
-  ): Promise<{ kind: 'done'; response: unknown } | { kind: 'timeout' } | { kind: 'error'; error: unknown }> {
+  /**
+   * Runs the code hook; records (and hands to a listening stream) the start/update messages Lex speaks
+   * meanwhile, at times measured from the start of fulfillment (start after `delayInSeconds`, then an update
+   * every `frequencyInSeconds`), unless fulfillment finished first; enforces the timeout (30 s when the
+   * progress updates are off).
+   */
+  private runWithUpdates(session: Session, def: IntentDefinition, call: () => Promise<unknown>): Promise<Outcome> {
     const t = this.o.timer;
     const updates = def.fulfillment?.updates;
     const started = t.now();
     const handles = new Set<unknown>();
     let settled = false;
-    type Outcome = { kind: 'done'; response: unknown } | { kind: 'timeout' } | { kind: 'error'; error: unknown };
     return new Promise<Outcome>((resolve) => {
       const finish = (o: Outcome) => {
         if (settled) return;
         settled = true;
         for (const h of handles) t.clearTimeout(h);
         handles.clear();
+        session.nudgeFulfillment = undefined;
         resolve(o);
       };
-      const record = (kind: ProgressEvent['kind'], groups: MessageGroup[]) => {
-        const [message] = this.say(groups, session.state.intent);
+      const record = (kind: ProgressEvent['kind'], groups: MessageGroup[], allowInterrupt: boolean) => {
+        const messages = this.say(groups, session.state.intent);
         const ev: ProgressEvent = {
           sessionId: session.sessionId,
           kind,
           afterMs: t.now() - started,
-          message: message?.content ?? '',
+          message: messages[0]?.content ?? '',
         };
         session.progress.push(ev);
         this.o.log({ event: 'fulfillment-progress', ...ev });
+        session.onProgress?.({ ...ev, messages, allowInterrupt });
       };
-      const schedule = (ms: number, fn: () => void) => {
-        const h = t.setTimeout(() => {
-          handles.delete(h);
-          if (!settled) fn();
-        }, ms);
+      /** Runs `fn` when `atMs` of fulfillment time have passed (not drifting with each timer's lateness). */
+      const at = (atMs: number, fn: () => void) => {
+        const h = t.setTimeout(
+          () => {
+            handles.delete(h);
+            if (!settled) fn();
+          },
+          Math.max(0, atMs - (t.now() - started)),
+        );
         handles.add(h);
       };
+      const timeoutSeconds = updates?.active ? updates.timeoutInSeconds : DEFAULT_FULFILLMENT_TIMEOUT_SECONDS;
       if (updates?.active) {
-        const start = updates.startResponse;
-        const update = updates.updateResponse;
-        const every = (): void =>
-          update?.active
-            ? schedule(update.frequencyInSeconds * 1000, () => {
-                record('update', update.messageGroups);
-                every();
-              })
-            : undefined;
-        if (start?.active)
-          schedule(start.delayInSeconds * 1000, () => {
-            record('start', start.messageGroups);
-            every();
-          });
-        else every();
-        schedule(updates.timeoutInSeconds * 1000, () => finish({ kind: 'timeout' }));
+        const start = updates.startResponse?.active ? updates.startResponse : undefined;
+        const update = updates.updateResponse?.active ? updates.updateResponse : undefined;
+        const firstUpdateMs =
+          (start ? start.delayInSeconds * 1000 : 0) + (update ? update.frequencyInSeconds * 1000 : 0);
+        const every = (k: number): void => {
+          if (update)
+            at(firstUpdateMs + k * update.frequencyInSeconds * 1000, () => {
+              record('update', update.messageGroups, update.allowInterrupt);
+              every(k + 1);
+            });
+        };
+        if (start) at(start.delayInSeconds * 1000, () => record('start', start.messageGroups, start.allowInterrupt));
+        every(0);
+        if (update) session.nudgeFulfillment = () => record('update', update.messageGroups, update.allowInterrupt);
       }
+      at(timeoutSeconds * 1000, () => finish({ kind: 'timeout', afterSeconds: timeoutSeconds }));
       call().then(
         (response) => finish({ kind: 'done', response }),
         (error: unknown) => finish({ kind: 'error', error }),
@@ -421,7 +454,7 @@ export class DialogEngine {
     return {
       messageVersion: '1.0',
       invocationSource: 'FulfillmentCodeHook',
-      inputMode: 'Text',
+      inputMode: session.lastInputMode ?? 'Text',
       responseContentType: 'text/plain; charset=utf-8',
       sessionId: session.sessionId,
       inputTranscript: session.lastInput ?? '',
@@ -458,6 +491,9 @@ export class DialogEngine {
     return [{ contentType: 'PlainText', content }];
   }
 }
+
+type Outcome =
+  { kind: 'done'; response: unknown } | { kind: 'timeout'; afterSeconds: number } | { kind: 'error'; error: unknown };
 
 function pick(n: number, random: () => number): number {
   return Math.min(n - 1, Math.max(0, Math.floor(random() * n)));

@@ -7,3 +7,4 @@ export { decodeLexHeader } from './protocol';
 export type { LexRequestRecord } from './protocol';
 export { SpeechTemplates, synthesizerFor } from './speech';
 export type { SynthMode } from './speech';
+export { scaledTimer, TimeScaleError } from './clock';

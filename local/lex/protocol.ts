@@ -103,6 +103,8 @@ export interface LexRequestRecord {
   withSessionState?: boolean;
   /** RecognizeText: the text. */
   text?: string;
+  /** StartConversation: `x-amz-lex-conversation-mode`. */
+  conversationMode?: 'AUDIO' | 'TEXT';
 }
 
 /** Finds a session; expired ones (older than the bot's idle TTL) are dropped. */

@@ -1,11 +1,13 @@
 /**
- * One local Lex region: an HTTP/1.1 server that speaks the Lex V2 and Lex V1 runtime REST protocols
+ * One local Lex region: an HTTP/1.1 (and HTTP/2) server that speaks the Lex V2 and Lex V1 runtime REST protocols
  * well enough for the real AWS SDK clients, with per-region fault injection and request counters.
  *
  * Admin endpoints (same server): `GET|PUT /_lexdr/fault`, `GET /_lexdr/health`, `GET /_lexdr/stats`,
  * `GET /_lexdr/sessions` (sessions held: expired ones are swept),
  * `GET /_lexdr/progress[?sessionId=]`, `GET /_lexdr/requests`, and the test-only speech registry
- * `PUT /_lexdr/speech` (`{"transcript": "...", "ulaw": "<base64 8 kHz μ-law>"}`).
+ * `PUT /_lexdr/speech` (`{"transcript": "...", "ulaw": "<base64 8 kHz μ-law>"}`), and the per-intent
+ * fulfillment delay `GET|PUT /_lexdr/fulfillment` (`{"intent": "OrderFlowers", "delayMs": 12000}`; `null` clears).
+ * StartConversation (HTTP/2, prior knowledge) is served on the same port: see `stream.ts`.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,6 +25,8 @@ import { SpeechTemplates, synthesizerFor } from './speech';
 import type { Fault, LocalLexRegion, LocalLexRegionOptions } from './types';
 import { v1Routes } from './v1';
 import { v2Routes } from './v2';
+import { fulfillmentAdmin, fulfillmentDelays, scaledTimer } from './clock';
+import { ConversationServer, listenBoth } from './stream';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_REQUEST_LOG = 1000;
@@ -78,7 +82,8 @@ const protocolOf = (path: string): Protocol | undefined =>
 
 /** Starts one local Lex region; resolves once it listens. */
 export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<LocalLexRegion> {
-  const timer = o.timer ?? realTimer;
+  const timer = o.timer ?? (o.timeScale ? scaledTimer(o.timeScale) : realTimer);
+  const delayed = o.fulfill && fulfillmentDelays(o.fulfill, timer);
   const log = o.log ?? (() => undefined);
   const random = o.random ?? Math.random;
   let fault: Fault = { mode: 'none' };
@@ -94,7 +99,7 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
     engine: new DialogEngine({
       definition: bot.definition,
       bot: { botId: bot.botId, botAliasId: bot.botAliasId, botName: bot.botName, botAlias: bot.botAlias },
-      ...(o.fulfill && { fulfill: o.fulfill }),
+      ...(delayed && { fulfill: delayed.fulfill }),
       random,
       timer,
       log: (e) => log({ region: o.region, ...e }),
@@ -118,6 +123,7 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
     fault = { mode: f.mode, ...(f.latencyMs !== undefined && { latencyMs: f.latencyMs }) };
     log({ region: o.region, event: 'fault', ...fault });
     if (fault.mode !== 'hang') wakeParked();
+    conversations.faultChanged(fault);
   };
   const wakeParked = () => {
     for (const wake of [...parked]) wake();
@@ -179,6 +185,7 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
       templates.register(mulaw.decode(Buffer.from(r.data.ulaw, 'base64')), 8000, r.data.transcript);
       return { body: { registered: r.data.transcript, templates: templates.size } };
     }
+    if (path === '/_lexdr/fulfillment') return fulfillmentAdmin(req.method ?? 'GET', body, delayed);
     if (path === '/_lexdr/fault' && req.method === 'GET') return { body: fault };
     if (path === '/_lexdr/fault' && req.method === 'PUT') {
       let json: unknown;
@@ -338,14 +345,24 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
     });
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const conversations = new ConversationServer(
+    {
+      state,
+      timer,
+      fault: () => fault,
+      record: (r) => {
+        counters[r.operation] = (counters[r.operation] ?? 0) + 1;
+        requestLog.push(r);
+        if (requestLog.length > MAX_REQUEST_LOG) requestLog.shift();
+      },
+      log: (e) => log(e),
+      ...(o.heartbeatMs !== undefined && { heartbeatMs: o.heartbeatMs }),
+    },
+    server,
+  );
+  // One port for both: HTTP/1.1, and HTTP/2 with prior knowledge (StartConversation, the SDK's default handler).
+  const listener = await listenBoth(server, conversations.h2, o.port ?? 0, o.host ?? '127.0.0.1');
+  const address = listener.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   return {
@@ -357,14 +374,18 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
     requests: () => requestLog.map((r) => ({ ...r })),
     speechTemplates: templates,
     progress: progressOf,
+    setFulfillmentDelay: (intent, delayMs) => delayed?.set(intent, delayMs),
     close: () =>
       new Promise<void>((resolve, reject) => {
         if (closing) return resolve();
         closing = true;
         wakeParked();
         for (const d of [...delays]) d.wake();
-        server.close((err) => (err ? reject(err) : resolve()));
+        delayed?.close();
+        conversations.close();
+        listener.server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
+        listener.destroyConnections();
       }),
   };
 }

@@ -46,6 +46,13 @@ export interface LocalLexRegionOptions {
   random?: () => number;
   /** Clock and timers for fulfillment progress and timeout, session expiry and dates. @default the real ones */
   timer?: LexTimer;
+  /**
+   * Bot time runs this many times faster than the wall clock (ignored when `timer` is given): fulfillment
+   * delays, progress updates and timeouts, heartbeats. @default 1 (real seconds)
+   */
+  timeScale?: number;
+  /** StartConversation heartbeat period, bot time. @default 5000 */
+  heartbeatMs?: number;
   /** Receives one object per notable event (fulfillment progress, timeouts, faults). @default discard */
   log?: (event: Record<string, unknown>) => void;
   /**
@@ -58,7 +65,7 @@ export interface LocalLexRegionOptions {
 
 export interface LocalLexRegion {
   region: string;
-  /** `http://host:port`: the endpoint for both Lex runtime clients. */
+  /** `http://host:port`: the endpoint for both Lex runtime clients, HTTP/1.1 and HTTP/2 (StartConversation). */
   url: string;
   setFault(f: Fault): void;
   fault(): Fault;
@@ -68,7 +75,9 @@ export interface LocalLexRegion {
   requests(): LexRequestRecord[];
   /** The recordings RecognizeUtterance recognises (test-only; also `PUT /_lexdr/speech`). */
   speechTemplates: SpeechTemplates;
-  /** Fulfillment progress messages Lex would have spoken, optionally for one session. */
+  /** Fulfillment progress messages Lex spoke (StartConversation) or would have spoken, optionally for one session. */
   progress(sessionId?: string): ProgressEvent[];
+  /** Delays the fulfillment code hook of one intent by `delayMs` of bot time (`undefined` clears it); also `PUT /_lexdr/fulfillment`. */
+  setFulfillmentDelay(intent: string, delayMs: number | undefined): void;
   close(): Promise<void>;
 }

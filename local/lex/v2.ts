@@ -1,18 +1,18 @@
 /**
  * Lex V2 runtime routes (`com.amazonaws.lexruntimev2`, REST JSON): RecognizeText, RecognizeUtterance
  * (audio or text in, gzip+base64 `x-amz-lex-*` headers and reply audio out), PutSession, GetSession,
- * DeleteSession. StartConversation (HTTP/2 event stream) is not served.
+ * DeleteSession. StartConversation (HTTP/2 event stream) is served by `stream.ts` on the same port.
  */
 import { z } from 'zod';
 import type { WireMessage, WireSessionState } from './dialog';
 import { newSession } from './dialog';
-import type { RegionBot, Route, RouteContext } from './protocol';
+import type { RegionBot, RegionState, Route, RouteContext } from './protocol';
 import { LexApiError, decodeLexHeader, encodeLexHeader, liveSession } from './protocol';
 import { synthesize } from './speech';
 
-const SESSION_PATH = '/bots/{botId}/botAliases/{botAliasId}/botLocales/{localeId}/sessions/{sessionId}';
+export const SESSION_PATH = '/bots/{botId}/botAliases/{botAliasId}/botLocales/{localeId}/sessions/{sessionId}';
 
-const paramsSchema = z.object({
+export const paramsSchema = z.object({
   botId: z.string().regex(/^[0-9a-zA-Z]{1,10}$/, { error: 'botId must be 1–10 letters or digits' }),
   botAliasId: z.string().regex(/^[0-9a-zA-Z]{1,10}$/, { error: 'botAliasId must be 1–10 letters or digits' }),
   localeId: z.string().min(1, { error: 'localeId must not be empty' }),
@@ -27,7 +27,7 @@ const valueSchema = z.object({
   resolvedValues: z.array(z.string()).optional(),
 });
 
-const sessionStateSchema = z.object({
+export const sessionStateSchema = z.object({
   dialogAction: z
     .object({
       type: z.enum(['Close', 'ConfirmIntent', 'Delegate', 'ElicitIntent', 'ElicitSlot']),
@@ -52,7 +52,7 @@ const sessionStateSchema = z.object({
   runtimeHints: z.unknown().optional(),
 });
 
-const messageSchema = z.object({
+export const messageSchema = z.object({
   contentType: z.enum(['PlainText', 'SSML', 'CustomPayload', 'ImageResponseCard']),
   content: z.string().optional(),
 });
@@ -72,7 +72,7 @@ const putSessionSchema = z.object({
   requestAttributes: z.record(z.string(), z.string()).optional(),
 });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw new LexApiError(
@@ -81,27 +81,32 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   );
 }
 
-interface Resolved {
+export interface Resolved {
   rb: RegionBot;
   params: z.infer<typeof paramsSchema>;
   key: string;
 }
 
 function resolve(ctx: RouteContext): Resolved {
-  const params = parse(paramsSchema, ctx.params, 'the request path');
-  const rb = ctx.region.bots.find((b) => b.bot.botId === params.botId && b.bot.botAliasId === params.botAliasId);
+  return resolveBot(ctx.region, ctx.params);
+}
+
+/** The bot, validated path parameters and session key of a V2 session path. */
+export function resolveBot(region: RegionState, rawParams: Record<string, string>): Resolved {
+  const params = parse(paramsSchema, rawParams, 'the request path');
+  const rb = region.bots.find((b) => b.bot.botId === params.botId && b.bot.botAliasId === params.botAliasId);
   if (!rb)
-    throw new LexApiError(
-      'notfound',
-      `Bot ${params.botId} alias ${params.botAliasId} not found in ${ctx.region.region}`,
-    );
+    throw new LexApiError('notfound', `Bot ${params.botId} alias ${params.botAliasId} not found in ${region.region}`);
   if (rb.bot.definition.locale.localeId !== params.localeId)
     throw new LexApiError('notfound', `Locale ${params.localeId} not found for bot ${params.botId}`);
   return { rb, params, key: `V2|${params.botId}|${params.botAliasId}|${params.localeId}|${params.sessionId}` };
 }
 
 /** Request session state (wire, optional fields) → stored session state (all fields set). */
-function toState(s: z.infer<typeof sessionStateSchema>, previous: WireSessionState | undefined): WireSessionState {
+export function toState(
+  s: z.infer<typeof sessionStateSchema>,
+  previous: WireSessionState | undefined,
+): WireSessionState {
   return {
     ...(s.dialogAction && { dialogAction: s.dialogAction }),
     ...(s.intent && {
@@ -142,6 +147,7 @@ async function recognizeText(ctx: RouteContext) {
   if (body.sessionState) session.state = toState(body.sessionState, session.state);
   const requestAttributes = body.requestAttributes ?? {};
   ctx.note({ text: body.text, withSessionState: body.sessionState !== undefined });
+  session.lastInputMode = 'Text';
   const turn = await rb.engine.recognizeText(session, body.text, requestAttributes, ctx.region.nluBroken());
   session.lastActiveAt = ctx.region.now();
   return {
@@ -214,7 +220,7 @@ async function deleteSession(ctx: RouteContext) {
 }
 
 /** Request audio formats Lex V2 accepts (PCM little-endian; Opus is not decoded here), with their sample rates. */
-function requestFormat(contentType: string): { kind: 'pcm'; rate: number } | { kind: 'text' } | undefined {
+export function requestFormat(contentType: string): { kind: 'pcm'; rate: number } | { kind: 'text' } | undefined {
   const ct = contentType.toLowerCase().replace(/\s+/g, '');
   if (ct === 'text/plain;charset=utf-8') return { kind: 'text' };
   if (ct === 'audio/l16;rate=16000;channels=1' || ct === 'audio/x-l16;sample-rate=16000;channel-count=1')
@@ -225,7 +231,7 @@ function requestFormat(contentType: string): { kind: 'pcm'; rate: number } | { k
 }
 
 /** Reply formats: Lex V2 also offers audio/mpeg and audio/ogg, which the local regions cannot encode. */
-const REPLY_PCM_RATE = 16000;
+export const REPLY_PCM_RATE = 16000;
 function replyFormat(accept: string): 'pcm' | 'text' {
   const a = accept.toLowerCase().replace(/\s+/g, '');
   if (a === 'audio/pcm') return 'pcm';
@@ -286,6 +292,7 @@ async function recognizeUtterance(ctx: RouteContext) {
   ctx.region.sessions.set(key, session);
   session.lastActiveAt = ctx.region.now();
   if (sessionState) session.state = toState(sessionState, session.state);
+  session.lastInputMode = format.kind === 'text' ? 'Text' : 'Speech';
   const turn = await rb.engine.recognizeText(session, transcript, requestAttributes, ctx.region.nluBroken());
   session.lastActiveAt = ctx.region.now();
 

@@ -53,6 +53,7 @@ describe('probe handler', () => {
     ['nlu', { 'V2.RecognizeText': 1, 'V2.DeleteSession': 1 }],
     ['v1-putsession', { 'V1.PutSession': 1, 'V1.DeleteSession': 1 }],
     ['v1-posttext', { 'V1.PostText': 1, 'V1.DeleteSession': 1 }],
+    ['stream', { 'V2.StartConversation': 1, 'V2.DeleteSession': 1 }],
   ] as const)(
     'passes a healthy bot with %s, calling exactly the expected Lex APIs and cleaning up',
     async (method, calls) => {
@@ -75,6 +76,10 @@ describe('probe handler', () => {
     ['notfound', 'v1-posttext', 'not-found'],
     ['wrongintent', 'nlu', 'wrong-intent'],
     ['wrongintent', 'v1-posttext', 'wrong-intent'],
+    ['down', 'stream', 'server-error'],
+    ['throttled', 'stream', 'throttled'],
+    ['notfound', 'stream', 'not-found'],
+    ['wrongintent', 'stream', 'wrong-intent'],
   ] as const)('classifies fault %s with %s as %s', async (mode, method, reason) => {
     lex.setFault({ mode });
     const r = await probe(req({ method }));
@@ -93,6 +98,26 @@ describe('probe handler', () => {
     const took = performance.now() - started;
     expect(r).toMatchObject({ ok: false, reason: 'timeout' });
     expect(took).toBeLessThan(1500);
+  });
+
+  it('gives up on a hanging region at the probe timeout with the stream method (StartConversation)', async () => {
+    lex.setFault({ mode: 'hang' });
+    const started = performance.now();
+    const r = await probe(req({ method: 'stream', timeoutMs: 300 }));
+    expect(r).toMatchObject({ ok: false, reason: 'timeout', method: 'stream' });
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('fails a stream probe slower than the latency budget', async () => {
+    lex.setFault({ mode: 'slow', latencyMs: 200 });
+    const r = await probe(req({ method: 'stream', latencyBudgetMs: 100, timeoutMs: 1000 }));
+    expect(r.reason).toBe('slow');
+    expect(r.latencyMs).toBeGreaterThanOrEqual(200);
+  });
+
+  it('reports a stream probe to a dead endpoint as unreachable', async () => {
+    const dead = createProbeHandler({ lexEndpoints: { [REGION]: 'http://127.0.0.1:9' } });
+    expect(await dead(req({ method: 'stream' }))).toMatchObject({ ok: false, reason: 'unreachable' });
   });
 
   it('fails a probe slower than the latency budget', async () => {

@@ -27,7 +27,7 @@ const TIMEOUT_MS = 1500;
 const BUDGET_MS = 600;
 const SLOW_MS = 900; // over the latency budget, under the timeout
 
-const config = (method: 'nlu' | 'liveness'): LexdrConfigInput => ({
+const config = (method: 'nlu' | 'liveness' | 'stream'): LexdrConfigInput => ({
   connectRegion: E,
   regions: [E, W],
   cadenceSeconds: 10,
@@ -232,5 +232,26 @@ describe('a liveness probe does not look at the NLU', () => {
     expect(item?.regionHealth[region]).toMatchObject({ fails: 0, reason: 'ok' });
     expect(await sys.history()).toHaveLength(0);
     expect(new Set(metricValues(sys, 'ProbeSuccess', { Region: region }))).toEqual(new Set([1]));
+  });
+});
+
+describe('the stream probe (StartConversation) through the same Lex faults, DynamoDB ok', () => {
+  let sys: LocalSystem;
+
+  beforeAll(async () => {
+    sys = await startFast(config('stream'));
+    withoutSdkRetries(sys.dynamo.client);
+  });
+  afterAll(async () => {
+    await sys?.close();
+  });
+
+  it.each(CASES.filter((c) => c.dynamo === 'ok'))('$lex on the $faulted', async (c) => {
+    const before = sum(Object.values(sys.lex).map((l) => l.stats()['V2.StartConversation'] ?? 0));
+    await checkCase(sys, c);
+    // Every probe was a conversation (hung ones too: they are counted on arrival).
+    expect(sum(Object.values(sys.lex).map((l) => l.stats()['V2.StartConversation'] ?? 0)) - before).toBe(
+      (FAIL_THRESHOLD + 1) * 2,
+    );
   });
 });

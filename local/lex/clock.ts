@@ -1,0 +1,113 @@
+/**
+ * Time for the local Lex regions: a scaled clock (bot time running faster than the wall clock, so that
+ * tests of 12-second fulfillments with 5-second updates take a second) and the per-intent fulfillment
+ * delay that makes a slow fulfillment Lambda on demand. Real seconds are the default everywhere.
+ */
+import { z } from 'zod';
+import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
+import type { LexTimer } from './dialog';
+import { realTimer } from './dialog';
+import type { LexReply } from './protocol';
+
+/** An invalid time scale. */
+export class TimeScaleError extends Error {
+  override name = 'TimeScaleError';
+}
+
+/**
+ * Bot time running `scale` times faster than the wall clock (1 = real time). A timer that fires moves the
+ * clock at least to its deadline (a real timer may fire a millisecond early), so `now()` never runs behind
+ * what a fired timer promised.
+ */
+export function scaledTimer(scale: number): LexTimer {
+  if (!Number.isFinite(scale) || scale < 1 || scale > 1000)
+    throw new TimeScaleError(`time scale ${scale}: must be a number 1–1000 (1 = real seconds)`);
+  if (scale === 1) return realTimer;
+  const t0 = Date.now();
+  let floor = t0;
+  const timer: LexTimer = {
+    now: () => Math.max(floor, t0 + (Date.now() - t0) * scale),
+    setTimeout: (fn, ms) => {
+      const deadline = timer.now() + ms;
+      return setTimeout(() => {
+        floor = Math.max(floor, deadline);
+        fn();
+      }, ms / scale);
+    },
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  };
+  return timer;
+}
+
+export type Fulfill = (event: LexV2CodeHookEvent) => Promise<LexV2CodeHookResponse>;
+
+/** The per-intent delay added before the fulfillment code hook runs (bot time). */
+export interface FulfillmentDelays {
+  /** The code hook with the delays applied. */
+  fulfill: Fulfill;
+  /** Sets (or, with `undefined`, clears) the delay for one intent. */
+  set(intent: string, delayMs: number | undefined): void;
+  all(): Record<string, number>;
+  /** Releases every waiting fulfillment at once (region shutdown). */
+  close(): void;
+}
+
+export function fulfillmentDelays(inner: Fulfill, timer: LexTimer): FulfillmentDelays {
+  const delays = new Map<string, number>();
+  const waiting = new Set<{ handle: unknown; wake: () => void }>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const entry = {
+        handle: timer.setTimeout(() => entry.wake(), ms),
+        wake: () => {
+          timer.clearTimeout(entry.handle);
+          waiting.delete(entry);
+          resolve();
+        },
+      };
+      waiting.add(entry);
+    });
+  return {
+    fulfill: async (event) => {
+      const ms = delays.get(event.sessionState.intent.name) ?? 0;
+      if (ms > 0) await sleep(ms);
+      return inner(event);
+    },
+    set: (intent, delayMs) => {
+      if (delayMs === undefined) delays.delete(intent);
+      else delays.set(intent, delayMs);
+    },
+    all: () => Object.fromEntries(delays),
+    close: () => {
+      for (const w of [...waiting]) w.wake();
+    },
+  };
+}
+
+const fulfillmentDelaySchema = z.object({
+  intent: z.string().min(1, { error: 'intent must name an intent of the bot' }),
+  delayMs: z
+    .number({ error: 'delayMs must be a number of milliseconds 0–900000, or null to clear' })
+    .int({ error: 'delayMs must be a whole number of milliseconds' })
+    .min(0, { error: 'delayMs must be 0–900000' })
+    .max(900_000, { error: 'delayMs must be 0–900000' })
+    .nullable()
+    .optional(),
+});
+
+/** `GET|PUT /_lexdr/fulfillment` (`{"intent": "OrderFlowers", "delayMs": 12000}`; `null` clears). */
+export function fulfillmentAdmin(method: string, body: Buffer, delays: FulfillmentDelays | undefined): LexReply {
+  if (method === 'GET') return { body: delays?.all() ?? {} };
+  if (method !== 'PUT') return { status: 404, body: { message: `no admin endpoint ${method} /_lexdr/fulfillment` } };
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8') || 'null');
+  } catch {
+    return { status: 400, body: { message: 'body must be JSON: {"intent": "...", "delayMs": n | null}' } };
+  }
+  const r = fulfillmentDelaySchema.safeParse(json);
+  if (!r.success) return { status: 400, body: { message: r.error.issues.map((i) => i.message).join('; ') } };
+  if (!delays) return { status: 409, body: { message: 'this region has no fulfillment code hook to delay' } };
+  delays.set(r.data.intent, r.data.delayMs ?? undefined);
+  return { body: delays.all() };
+}
