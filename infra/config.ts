@@ -6,9 +6,33 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import {
+  CLOUDFORMATION_STACK_RESOURCES,
+  DYNAMODB_ITEM_LIMIT_BYTES,
+  EXPRESS_MAX_DURATION_SECONDS,
+  HEALTH_CHECK_STACK_BASE_RESOURCES,
+  INLINE_MAP_MAX_CONCURRENCY,
+  LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY,
+  LAMBDA_UNRESERVED_MINIMUM,
+  LEX_V2_REGIONS,
+  OVERLAPPING_EXECUTIONS,
+  STATE_MACHINE_TIMEOUT_SECONDS,
+  STATE_PAYLOAD_LIMIT_BYTES,
+  STATE_SIZE_SAFETY,
+  estimatePeakStateBytes,
+  estimateSettingsBytes,
+  mapWaves,
+  probeReservedConcurrency,
+  worstExecutionSeconds,
+} from './limits';
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-export const regionSchema = z.string().regex(REGION, 'an AWS region name such as "us-east-1"');
+/**
+ * A region where Lex V2 runs ({@link LEX_V2_REGIONS}). Amazon Connect runs only in regions that have Lex V2, so the
+ * same list checks the Connect regions.
+ */
+export const regionSchema = z.string().refine((r) => (LEX_V2_REGIONS as readonly string[]).includes(r), {
+  message: `a region where Lex V2 runs: ${LEX_V2_REGIONS.join(', ')} (infra/limits.ts, from the Lex endpoints page)`,
+});
 
 /** Where a bot lives in one region: the Lex V2 IDs (and, for the legacy V1 probe, the V1 name/alias). */
 export const botRegionSchema = z.object({
@@ -47,10 +71,24 @@ export type BotConfig = z.infer<typeof botSchema>;
 export const probeMethods = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext'] as const;
 export type ProbeMethod = (typeof probeMethods)[number];
 
-export const configSchema = z
+const baseSchema = z
   .object({
-    /** The region Amazon Connect runs in; the health check, the `lexDR` table and the lookup live here. */
-    connectRegion: regionSchema.default('us-east-1'),
+    /**
+     * The region Amazon Connect runs in; the health check, the `lexDR` table and the lookup live here. With
+     * `connectRegions`, the first of them (and this key, when given, must be one of them).
+     */
+    connectRegion: regionSchema.optional(),
+    /**
+     * Every region an Amazon Connect instance of this deployment runs in (e.g. both instances of a Connect Global
+     * Resiliency pair): one health-check stack per region, probing from there, with its own `lexDR` item, lookup
+     * and alarms. @default [connectRegion]
+     */
+    connectRegions: z
+      .array(regionSchema)
+      .min(1)
+      .max(5)
+      .refine((r) => new Set(r).size === r.length, 'each region once')
+      .optional(),
     /** Bot regions in priority order: the first is the primary. */
     regions: z
       .array(regionSchema)
@@ -136,6 +174,11 @@ export const configSchema = z
       .optional(),
     /** What the contact flow says to callers it puts through to an agent (default in flows/tokens.ts). */
     apologyText: z.string().min(1).max(1000).optional(),
+    /**
+     * The account's Lambda concurrency quota in the Connect regions (Service Quotas → Lambda → Concurrent executions).
+     * The probe function's reserved concurrency must leave Lambda's 100 unreserved.
+     */
+    lambdaConcurrencyQuota: z.number().int().min(10).max(1_000_000).default(LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY),
     /** Seconds the lookup caches the lexDR item. */
     lookupCacheSeconds: z.number().int().min(0).max(60).default(5),
     /** The optional Twilio Media Streams bridge (ECS Fargate behind an ALB); deployed only when set. */
@@ -155,7 +198,9 @@ export const configSchema = z
       .strict()
       .optional(),
   })
-  .strict()
+  .strict();
+
+export const configSchema = baseSchema
   .superRefine((c, ctx) => {
     if (60 % c.cadenceSeconds !== 0) {
       ctx.addIssue({
@@ -204,7 +249,80 @@ export const configSchema = z
         });
       }
     });
+    if (c.connectRegion && c.connectRegions && !c.connectRegions.includes(c.connectRegion)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connectRegion'],
+        message: `must be one of connectRegions (${c.connectRegions.join(', ')}), or left out`,
+      });
+    }
+    checkLimits(c, ctx);
+  })
+  .transform((c) => {
+    const connectRegions = c.connectRegions ?? [c.connectRegion ?? 'us-east-1'];
+    return { ...c, connectRegion: c.connectRegion ?? connectRegions[0]!, connectRegions };
   });
+
+type Checked = z.output<typeof baseSchema>;
+
+/** The deployability limits (infra/limits.ts), each reported on the key to change with the value and the limit. */
+function checkLimits(c: Checked, ctx: z.RefinementCtx): void {
+  const sizing = { ...c, connectRegions: c.connectRegions ?? [c.connectRegion ?? 'us-east-1'] };
+  const probes = c.bots.length * c.regions.length;
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  const state = estimatePeakStateBytes(sizing);
+  const stateBudget = Math.floor(STATE_PAYLOAD_LIMIT_BYTES * STATE_SIZE_SAFETY);
+  if (state > stateBudget) {
+    issue(
+      ['bots'],
+      `${c.bots.length} bots × ${c.regions.length} regions = ${probes} probes: the workflow's state would reach about ` +
+        `${kib(state)} KiB; Step Functions allows ${kib(STATE_PAYLOAD_LIMIT_BYTES)} KiB per state (States.DataLimitExceeded), ` +
+        `lexdr keeps ${Math.round(STATE_SIZE_SAFETY * 100)} % of it (${kib(stateBudget)} KiB): configure fewer bots or regions`,
+    );
+  }
+  const worst = worstExecutionSeconds(c);
+  const timeout = Math.min(STATE_MACHINE_TIMEOUT_SECONDS, EXPRESS_MAX_DURATION_SECONDS);
+  if (worst > timeout) {
+    issue(
+      ['bots'],
+      `${probes} probes run ${INLINE_MAP_MAX_CONCURRENCY} at a time (inline Map concurrency): ${mapWaves(c)} waves of up to ` +
+        `probe.timeoutMs ${c.probe.timeoutMs} ms per cycle, so an execution can take ${worst} s when a region hangs; ` +
+        `the state machine stops at ${timeout} s: configure fewer bots or regions, or a shorter probe.timeoutMs`,
+    );
+  }
+  const reserved = probeReservedConcurrency(c);
+  const reservable = c.lambdaConcurrencyQuota - LAMBDA_UNRESERVED_MINIMUM;
+  if (reserved > reservable) {
+    issue(
+      ['lambdaConcurrencyQuota'],
+      `the probe function needs a reserved concurrency of ${reserved} (${Math.min(probes, INLINE_MAP_MAX_CONCURRENCY)} ` +
+        `probes in flight × ${OVERLAPPING_EXECUTIONS} overlapping executions); with a quota of ${c.lambdaConcurrencyQuota}, Lambda lets you ` +
+        `reserve at most ${reservable} (it keeps ${LAMBDA_UNRESERVED_MINIMUM} unreserved): raise the account's quota and this key`,
+    );
+  }
+  const settings = estimateSettingsBytes(sizing);
+  if (settings > DYNAMODB_ITEM_LIMIT_BYTES) {
+    issue(
+      ['bots'],
+      `the settings document (${kib(settings)} KiB) must fit one DynamoDB item (${kib(DYNAMODB_ITEM_LIMIT_BYTES)} KiB): ` +
+        `configure fewer bots or regions`,
+    );
+  }
+  if (c.connectInstanceArn) {
+    const resources = HEALTH_CHECK_STACK_BASE_RESOURCES + probes;
+    if (resources > CLOUDFORMATION_STACK_RESOURCES) {
+      issue(
+        ['bots'],
+        `with connectInstanceArn, the health-check stack has one Lex bot association per bot and region (${probes}); ` +
+          `about ${resources} resources in all, CloudFormation allows ${CLOUDFORMATION_STACK_RESOURCES} per stack: ` +
+          `configure fewer bots or regions`,
+      );
+    }
+  }
+}
+
+const kib = (n: number) => (n / 1024).toFixed(n < 10 * 1024 ? 1 : 0);
 
 export type LexdrConfig = z.infer<typeof configSchema>;
 export type LexdrConfigInput = z.input<typeof configSchema>;
@@ -223,14 +341,22 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/** The value received, in a line: a long array or object is summarised. */
+function shortValue(v: unknown): string {
+  const json = JSON.stringify(v);
+  if (json === undefined) return 'nothing';
+  if (json.length <= 120) return json;
+  if (Array.isArray(v)) return `${v.length} items`;
+  return `${json.slice(0, 100)}…`;
+}
+
 /** Validates raw settings; throws ConfigError naming each key, the value received and what is valid. */
 export function parseConfig(input: unknown, source = 'lexdr config'): LexdrConfig {
   const r = configSchema.safeParse(input ?? {});
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {
     const key = i.path.map(String).join('.') || '(root)';
-    const got = JSON.stringify(valueAt(input, i.path));
-    return `  ${key}: got ${got ?? 'nothing'}; ${i.message}`;
+    return `  ${key}: got ${shortValue(valueAt(input, i.path))}; ${i.message}`;
   });
   throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
 }
@@ -249,4 +375,13 @@ export function cyclesPerExecution(c: Pick<LexdrConfig, 'cadenceSeconds'>): numb
 /** NLU probe every N cycles (0 = never). */
 export function nluEveryCycles(c: Pick<LexdrConfig, 'cadenceSeconds' | 'probe'>): number {
   return c.probe.nluEveryMinutes === 0 ? 0 : Math.max(1, Math.round((c.probe.nluEveryMinutes * 60) / c.cadenceSeconds));
+}
+
+/**
+ * Reserved concurrency of the probe function (`reservedConcurrentExecutions`): the probes one execution has in flight
+ * (every bot × region, at most the Map's 40) times the executions that can overlap. `parseConfig` has checked it
+ * fits the account's quota.
+ */
+export function probeConcurrency(c: Pick<LexdrConfig, 'bots' | 'regions'>): number {
+  return probeReservedConcurrency(c);
 }
