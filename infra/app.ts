@@ -1,6 +1,6 @@
 /**
- * The lexdr CDK app: the health check in the Amazon Connect region and, for each bot deployed from code, one bot
- * stack per bot region. cdk-nag (AWS Solutions) checks every stack at synth.
+ * The lexdr CDK app: one health check per Amazon Connect region (`connectRegions`) and, for each bot deployed from
+ * code, one bot stack per bot region. cdk-nag (AWS Solutions) checks every stack at synth.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -21,7 +21,10 @@ export const BOT_DEFINITIONS: Readonly<Record<string, () => BotDefinition>> = {
 
 export interface LexdrApp {
   readonly app: App;
+  /** The health check of the first Connect region (`connectRegion`). */
   readonly healthCheck: HealthCheckStack;
+  /** One health check per Connect region, by region, in the order of `connectRegions`. */
+  readonly healthChecks: ReadonlyMap<string, HealthCheckStack>;
   /** Bot stacks by `<bot name>/<region>`. */
   readonly botStacks: ReadonlyMap<string, BotStack>;
   /** The Twilio bridge, when `twilio` is configured. */
@@ -77,13 +80,21 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
     if (!stack) throw new Error(`no bot stack for ${bot.name} in ${region}`);
     return { botId: stack.botId, botAliasId: stack.botAliasId };
   };
-  const healthCheck = new HealthCheckStack(app, `Lexdr-HealthCheck-${config.connectRegion}`, {
-    env: env(config.connectRegion),
-    crossRegionReferences: true,
-    description: `lexdr: Lex DR health check, DR table and Connect lookup for Connect in ${config.connectRegion}`,
-    config,
-    resolveBotIds,
-  });
+  const healthChecks = new Map<string, HealthCheckStack>();
+  for (const connectRegion of config.connectRegions) {
+    healthChecks.set(
+      connectRegion,
+      new HealthCheckStack(app, `Lexdr-HealthCheck-${connectRegion}`, {
+        env: env(connectRegion),
+        crossRegionReferences: true,
+        description: `lexdr: Lex DR health check, DR table and Connect lookup for Connect in ${connectRegion}`,
+        config,
+        connectRegion,
+        resolveBotIds,
+      }),
+    );
+  }
+  const healthCheck = healthChecks.get(config.connectRegion)!;
   const twilioBridge = config.twilio
     ? new TwilioBridgeStack(app, `Lexdr-TwilioBridge-${config.connectRegion}`, {
         env: env(config.connectRegion),
@@ -97,7 +108,7 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
         humanNumber: config.twilio.humanNumber,
       })
     : undefined;
-  return { app, healthCheck, botStacks, ...(twilioBridge ? { twilioBridge } : {}) };
+  return { app, healthCheck, healthChecks, botStacks, ...(twilioBridge ? { twilioBridge } : {}) };
 }
 
 if (require.main === module) {

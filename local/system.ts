@@ -5,7 +5,7 @@
  */
 import './polyfills';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { orderFlowers } from '../bot';
 import type { BotDefinition } from '../bot';
@@ -22,6 +22,7 @@ import type { ProbeResult } from '../handlers/lib/probe-core';
 import { logger } from '../handlers/lib/powertools';
 import { createProbeHandler } from '../handlers/lib/probe-handler';
 import type { Settings } from '../handlers/lib/settings';
+import { createSettingsLoader, settingsItem } from '../handlers/lib/settings';
 import { startLocalCloudWatch } from './cloudwatch';
 import type { LocalCloudWatch } from './cloudwatch';
 import { startLocalDynamo } from './dynamodb';
@@ -177,10 +178,42 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       credentials: LOCAL_CREDENTIALS,
     });
 
+    // Settings as on AWS: the settings item in the DR table, read by the handlers through the real SDK client (read
+    // once here, as a warm function would have; then re-read at most once a minute).
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: config.tableName,
+        Item: settingsItem(config.connectRegion, JSON.stringify(settings)),
+      }),
+    );
+    const settingsLoader = () =>
+      createSettingsLoader({
+        getItem: async (key) =>
+          (
+            await lookupDynamo.send(
+              new GetItemCommand({
+                TableName: config.tableName,
+                Key: { connectRegion: { S: key } },
+                ConsistentRead: true,
+              }),
+            )
+          ).Item,
+        connectRegion: config.connectRegion,
+        tableName: config.tableName,
+        now: Date.now,
+        onStale: (err) => logger.warn('settings re-read failed; using the last settings', { error: err as Error }),
+      });
+    const healthCheckSettings = settingsLoader();
+    const lookupSettings = settingsLoader();
+    await Promise.all([healthCheckSettings(), lookupSettings()]);
+
     const listeners = new Set<(e: SystemEvent) => void>();
     const emit = (e: SystemEvent) => listeners.forEach((l) => l(e));
     const latest = new Map<string, ProbeResult>();
-    const healthCheck = createHealthCheckHandler({ settings, now: o.now ?? (() => new Date()) });
+    const healthCheck = createHealthCheckHandler({
+      loadSettings: healthCheckSettings,
+      now: o.now ?? (() => new Date()),
+    });
     const probe = createProbeHandler({
       lexEndpoints: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
       credentials: LOCAL_CREDENTIALS,
@@ -212,7 +245,11 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
     });
     const executions: ExecutionRecord[] = [];
-    const lookup = createGetRegionHandler({ settings, tableName: config.tableName, dynamodb: lookupDynamo });
+    const lookup = createGetRegionHandler({
+      tableName: config.tableName,
+      dynamodb: lookupDynamo,
+      settingsFromTable: { connectRegion: config.connectRegion, regions: config.regions, loadSettings: lookupSettings },
+    });
 
     return {
       config,

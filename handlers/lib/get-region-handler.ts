@@ -5,12 +5,44 @@ import type { LookupAnswer } from './lookup-core';
 import { createLookup } from './lookup-core';
 import { logger } from './powertools';
 import type { Settings } from './settings';
+import { createSettingsLoader } from './settings';
 
-export interface GetRegionDeps {
-  settings: Settings;
+export type GetRegionDeps = {
   tableName: string;
   dynamodb?: DynamoDBClient;
   now?: () => number;
+} & (
+  | {
+      /** Fixed settings (tests). */
+      settings: Settings;
+    }
+  | {
+      /** Read the settings item of the DR table (at the first call, then at most once a minute). */
+      settingsFromTable: {
+        connectRegion: string;
+        /** Bot regions in priority order: the answer while the settings cannot be read. */
+        regions: readonly string[];
+        /** @default a `createSettingsLoader` on this handler's client (consistent reads) */
+        loadSettings?: () => Promise<Settings>;
+      };
+    }
+);
+
+/** What the lookup answers before it has ever read its settings (cold start while the table is unreadable). */
+export function withoutSettingsAnswer(connectRegion: string, regions: readonly string[], err: unknown): LookupAnswer {
+  const primary = regions[0] ?? '';
+  return {
+    lexRegion: primary,
+    primaryCode: primary,
+    connectRegion,
+    botName: '',
+    botAliasArn: '',
+    localeId: '',
+    fallbackRegion: regions[1] ?? '',
+    fallbackBotAliasArn: '',
+    status: 'default',
+    detail: `settings unreadable (${(err as Error)?.name ?? 'Error'}): primary region`,
+  };
 }
 
 export function createGetRegionHandler(deps: GetRegionDeps): (event: unknown) => Promise<LookupAnswer> {
@@ -20,16 +52,57 @@ export function createGetRegionHandler(deps: GetRegionDeps): (event: unknown) =>
       maxAttempts: 2,
       requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 800, throwOnRequestTimeout: true }),
     });
-  const lookup = createLookup({
-    settings: deps.settings,
-    now: deps.now ?? Date.now,
-    getItem: async (key) =>
-      (await client.send(new GetItemCommand({ TableName: deps.tableName, Key: { connectRegion: { S: key } } }))).Item,
-    onError: (err, context) => logger.error('lexDR read failed', { ...context, error: err as Error }),
-  });
+  const now = deps.now ?? Date.now;
+  const getItem = async (key: string, consistent = false) =>
+    (
+      await client.send(
+        new GetItemCommand({
+          TableName: deps.tableName,
+          Key: { connectRegion: { S: key } },
+          ConsistentRead: consistent,
+        }),
+      )
+    ).Item;
+  const build = (settings: Settings) =>
+    createLookup({
+      settings,
+      now,
+      getItem: (key) => getItem(key),
+      onError: (err, context) => logger.error('lexDR read failed', { ...context, error: err as Error }),
+    });
+  const answer = async (lookup: (event: unknown) => Promise<LookupAnswer>, event: unknown) => {
+    const a = await lookup(event);
+    if (a.status !== 'ok') logger.warn('lookup answered with a degraded status', { answer: a });
+    return a;
+  };
+
+  if ('settings' in deps) {
+    const lookup = build(deps.settings);
+    return (event) => answer(lookup, event);
+  }
+  const { connectRegion, regions } = deps.settingsFromTable;
+  const loadSettings =
+    deps.settingsFromTable.loadSettings ??
+    createSettingsLoader({
+      getItem: (key) => getItem(key, true),
+      connectRegion,
+      tableName: deps.tableName,
+      now,
+      onStale: (err) => logger.warn('settings re-read failed; using the last settings', { error: err as Error }),
+    });
+  // One lookup (and its cached lexDR item) per settings: rebuilt only when a deploy changed them.
+  let built: { settings: Settings; lookup: (event: unknown) => Promise<LookupAnswer> } | undefined;
   return async (event) => {
-    const answer = await lookup(event);
-    if (answer.status !== 'ok') logger.warn('lookup answered with a degraded status', { answer });
-    return answer;
+    let settings: Settings;
+    try {
+      settings = await loadSettings();
+    } catch (err) {
+      logger.error('settings unreadable', { connectRegion, error: err as Error });
+      const a = withoutSettingsAnswer(connectRegion, regions, err);
+      logger.warn('lookup answered with a degraded status', { answer: a });
+      return a;
+    }
+    if (built?.settings !== settings) built = { settings, lookup: build(settings) };
+    return answer(built.lookup, event);
   };
 }

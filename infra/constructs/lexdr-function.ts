@@ -34,6 +34,11 @@ export interface LexdrFunctionProps {
    */
   readonly serviceName?: string;
   /**
+   * Concurrency reserved for this function (taken from the account's pool, and its ceiling).
+   * @default - none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
    * How long the function's logs are kept.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -94,6 +99,9 @@ export class LexdrFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment,
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
       bundling: {
         forceDockerBundling: false,
         externalModules: ['@aws-sdk/*', '@smithy/*'],
