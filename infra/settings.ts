@@ -26,7 +26,9 @@ export function buildSettings(
   connectRegion: string = config.connectRegion,
 ): Settings {
   if (!config.connectRegions.includes(connectRegion))
-    throw new Error(`connect region ${connectRegion} is not one of connectRegions (${config.connectRegions.join(', ')})`);
+    throw new Error(
+      `connect region ${connectRegion} is not one of connectRegions (${config.connectRegions.join(', ')})`,
+    );
   return parseSettings({
     connectRegion,
     regions: config.regions,

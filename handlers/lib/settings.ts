@@ -114,10 +114,13 @@ export function readSettingsItem(
   const key = settingsItemKey(connectRegion);
   if (!raw) throw new SettingsError(`no settings item "${key}" in ${tableName} (the stack writes it on deploy)`);
   const json = raw[SETTINGS_ATTRIBUTE]?.S;
-  if (json === undefined) throw new SettingsError(`settings item "${key}" has no string attribute "${SETTINGS_ATTRIBUTE}"`);
+  if (json === undefined)
+    throw new SettingsError(`settings item "${key}" has no string attribute "${SETTINGS_ATTRIBUTE}"`);
   const settings = parseSettingsJson(json, `settings item "${key}"`);
   if (settings.connectRegion !== connectRegion)
-    throw new SettingsError(`settings item "${key}" is for Connect region ${settings.connectRegion}, not ${connectRegion}`);
+    throw new SettingsError(
+      `settings item "${key}" is for Connect region ${settings.connectRegion}, not ${connectRegion}`,
+    );
   return settings;
 }
 

@@ -117,7 +117,9 @@ export class DrTables extends Construct {
           new iam.PolicyStatement({
             actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
             resources: [this.table.tableArn],
-            conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [settingsItemKey(props.connectRegion)] } },
+            conditions: {
+              'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [settingsItemKey(props.connectRegion)] },
+            },
           }),
         ]),
       });
@@ -129,7 +131,7 @@ export class DrTables extends Construct {
       Validations.of(provider).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         reason:
-          "CDK's AwsCustomResource provider (runs only on deploy, to seed the DR item) writes its own logs through the AWS managed basic execution policy; its data access is the single dynamodb:PutItem statement on the DR table.",
+          "CDK's AwsCustomResource provider (runs only on deploy, to seed the DR item and write the settings item) writes its own logs through the AWS managed basic execution policy; its data access is dynamodb:PutItem on the DR table and PutItem/DeleteItem on the settings item only.",
       });
     }
   }
@@ -138,17 +140,19 @@ export class DrTables extends Construct {
    * Lets `grantee` read this Connect region's items and nothing else: its `lexDR` item (with `lexDR`) and its settings
    * item (with `settings`), by GetItem, through a `dynamodb:LeadingKeys` condition.
    */
-  grantReadItems(grantee: IGrantable, items: { lexDR?: boolean; settings?: boolean }): iam.Grant {
+  grantReadItems(grantee: IGrantable, items: { lexDR?: boolean; settings?: boolean; sid?: string }): void {
     const keys = [
       ...(items.lexDR ? [this.connectRegion] : []),
       ...(items.settings ? [settingsItemKey(this.connectRegion)] : []),
     ];
     if (keys.length === 0) throw new Error('grantReadItems: name at least one item');
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:GetItem'],
-      resourceArns: [this.table.tableArn],
-      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } },
-    });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        ...(items.sid ? { sid: items.sid } : {}),
+        actions: ['dynamodb:GetItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } },
+      }),
+    );
   }
 }

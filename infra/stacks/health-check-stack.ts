@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -130,7 +130,7 @@ export class HealthCheckStack extends Stack {
       environmentSizeHint: settingsEnvHint,
       serviceName: 'lexdr-health-check',
     });
-    this.tables.grantReadItems(this.healthCheck.role, { settings: true });
+    this.tables.grantReadItems(this.healthCheck.role, { settings: true, sid: 'ReadSettingsItem' });
 
     this.lookup = new LexdrFunction(this, 'Lookup', {
       entry: handler('get-region.ts'),
@@ -142,7 +142,7 @@ export class HealthCheckStack extends Stack {
       serviceName: 'lexdr-lookup',
     });
     // Each lookup reads its own Connect region's items only.
-    this.tables.grantReadItems(this.lookup.role, { lexDR: true, settings: true });
+    this.tables.grantReadItems(this.lookup.role, { lexDR: true, settings: true, sid: 'ReadDrItem' });
     // The settings item exists before a function that reads it changes.
     for (const f of [this.healthCheck, this.lookup]) f.function.node.addDependency(this.tables.settingsWriter!);
 
@@ -257,9 +257,11 @@ export class HealthCheckStack extends Stack {
     const perRegion = config.regions.map((r) => `arn:${this.partition}:lex:${r}:${this.account}:bot-alias/*`);
     this.probe.role.addToPolicy(new iam.PolicyStatement({ sid: 'ProbeLexV2Aliases', actions, resources: perRegion }));
     const policy = this.probe.role.node.findChild('DefaultPolicy');
+    const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
+    const partition = Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition;
     for (const r of config.regions) {
       Validations.of(policy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lex:${r}:<AWS::AccountId>:bot-alias/*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${partition}:lex:${r}:${account}:bot-alias/*]`,
         reason: `${sizedArns.length} bot alias ARNs (${chars} characters) would not fit the role's 10,240-character policy limit; the probe may use the Lex V2 runtime on bot aliases of ${r}, one of the configured regions, only.`,
       });
     }
