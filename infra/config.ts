@@ -71,6 +71,12 @@ export type BotConfig = z.infer<typeof botSchema>;
 export const probeMethods = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext'] as const;
 export type ProbeMethod = (typeof probeMethods)[number];
 
+const INSTANCE_ARN = /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/;
+const QUEUE_ARN = /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}\/queue\/[0-9a-f-]{36}$/;
+
+/** The region of an ARN (`arn:partition:service:region:…`). */
+export const arnRegion = (arn: string): string => arn.split(':')[3] ?? '';
+
 const baseSchema = z
   .object({
     /**
@@ -163,15 +169,25 @@ const baseSchema = z
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/)
       .optional(),
     /** Amazon Connect instance: when set, the lookup, the bots and the contact flow are wired into it. */
-    connectInstanceArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/)
-      .optional(),
+    connectInstanceArn: z.string().regex(INSTANCE_ARN).optional(),
     /** Amazon Connect queue the contact flow transfers callers to when no bot can take them (needed for the flow). */
-    agentQueueArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}\/queue\/[0-9a-f-]{36}$/)
-      .optional(),
+    agentQueueArn: z.string().regex(QUEUE_ARN).optional(),
+    /**
+     * Amazon Connect instances of the other Connect regions (e.g. the replica of a Connect Global Resiliency pair),
+     * each wired like `connectInstanceArn` by the health-check stack of its region.
+     * @default none
+     */
+    connectInstances: z
+      .array(
+        z
+          .object({
+            instanceArn: z.string().regex(INSTANCE_ARN),
+            agentQueueArn: z.string().regex(QUEUE_ARN).optional(),
+          })
+          .strict(),
+      )
+      .max(5)
+      .default([]),
     /** What the contact flow says to callers it puts through to an agent (default in flows/tokens.ts). */
     apologyText: z.string().min(1).max(1000).optional(),
     /**
@@ -256,6 +272,29 @@ export const configSchema = baseSchema
         message: `must be one of connectRegions (${c.connectRegions.join(', ')}), or left out`,
       });
     }
+    const connectRegions = c.connectRegions ?? [c.connectRegion ?? 'us-east-1'];
+    const instances = [
+      ...(c.connectInstanceArn ? [{ path: ['connectInstanceArn'], arn: c.connectInstanceArn }] : []),
+      ...c.connectInstances.map((x, i) => ({ path: ['connectInstances', i, 'instanceArn'], arn: x.instanceArn })),
+    ];
+    const seen = new Set<string>();
+    for (const { path, arn } of instances) {
+      const region = arnRegion(arn);
+      if (!connectRegions.includes(region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `is in ${region}, not one of the Connect regions (${connectRegions.join(', ')})`,
+        });
+      } else if (seen.has(region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `a second Connect instance in ${region}: one per Connect region`,
+        });
+      }
+      seen.add(region);
+    }
     checkLimits(c, ctx);
   })
   .transform((c) => {
@@ -309,7 +348,7 @@ function checkLimits(c: Checked, ctx: z.RefinementCtx): void {
         `configure fewer bots or regions`,
     );
   }
-  if (c.connectInstanceArn) {
+  if (c.connectInstanceArn || c.connectInstances.length > 0) {
     const resources = HEALTH_CHECK_STACK_BASE_RESOURCES + probes;
     if (resources > CLOUDFORMATION_STACK_RESOURCES) {
       issue(
@@ -384,4 +423,18 @@ export function nluEveryCycles(c: Pick<LexdrConfig, 'cadenceSeconds' | 'probe'>)
  */
 export function probeConcurrency(c: Pick<LexdrConfig, 'bots' | 'regions'>): number {
   return probeReservedConcurrency(c);
+}
+
+/** The Amazon Connect instance (and its agent queue) the health-check stack of `connectRegion` wires, if any. */
+export function connectInstanceFor(
+  c: Pick<LexdrConfig, 'connectInstanceArn' | 'agentQueueArn' | 'connectInstances'>,
+  connectRegion: string,
+): { instanceArn: string; agentQueueArn?: string } | undefined {
+  const all = [
+    ...(c.connectInstanceArn
+      ? [{ instanceArn: c.connectInstanceArn, ...(c.agentQueueArn ? { agentQueueArn: c.agentQueueArn } : {}) }]
+      : []),
+    ...c.connectInstances,
+  ];
+  return all.find((x) => arnRegion(x.instanceArn) === connectRegion);
 }

@@ -11,7 +11,7 @@ import { legacyFlowTokens, lexdrFlowTokens } from '../../flows/tokens';
 import type { Settings } from '../../handlers/lib/settings';
 import { SETTINGS_ENV } from '../../handlers/lib/settings';
 import type { LexdrConfig } from '../config';
-import { probeConcurrency } from '../config';
+import { connectInstanceFor, probeConcurrency } from '../config';
 import { PROBE_POLICY_ARN_BUDGET_CHARS } from '../limits';
 import type { BotIdResolver } from '../settings';
 import { buildSettings } from '../settings';
@@ -214,14 +214,15 @@ export class HealthCheckStack extends Stack {
     });
 
     // ---- Amazon Connect ----
-    if (config.connectInstanceArn) {
+    const instance = connectInstanceFor(config, connectRegion);
+    if (instance) {
       this.connect = new ConnectIntegration(this, 'Connect', {
-        instanceArn: config.connectInstanceArn,
+        instanceArn: instance.instanceArn,
         lookupFunction: this.lookup.function,
         bots: this.settings.bots.flatMap((b) =>
           config.regions.map((region) => ({ name: b.name, region, aliasArn: b.regions[region]!.botAliasArn })),
         ),
-        flows: this.contactFlows(config),
+        flows: this.contactFlows(config, instance.agentQueueArn),
       });
     }
 
@@ -268,8 +269,8 @@ export class HealthCheckStack extends Stack {
   }
 
   /** The shipped contact flows rendered with this deployment's values; none without `agentQueueArn`. */
-  private contactFlows(config: LexdrConfig): ConnectFlow[] {
-    if (!config.agentQueueArn) {
+  private contactFlows(config: LexdrConfig, agentQueueArn: string | undefined): ConnectFlow[] {
+    if (!agentQueueArn) {
       Annotations.of(this).addWarningV2(
         'lexdr:NoAgentQueue',
         'connectInstanceArn is set but agentQueueArn is not: the lookup and bots are associated with the instance, the contact flows are not created.',
@@ -278,7 +279,7 @@ export class HealthCheckStack extends Stack {
     }
     const values = {
       lookupFunctionArn: this.lookup.function.functionArn,
-      agentQueueArn: config.agentQueueArn,
+      agentQueueArn,
       ...(config.apologyText !== undefined && { apologyText: config.apologyText }),
     };
     const flows: [string, string, string, Record<string, string>][] = [

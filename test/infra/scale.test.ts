@@ -113,6 +113,51 @@ describe('two Connect regions (a Connect Global Resiliency pair)', () => {
   });
 });
 
+describe('two Connect regions, each with its Connect instance', () => {
+  const regions = ['us-east-1', 'us-west-2'];
+  const instance = (r: string, n: string) =>
+    `arn:aws:connect:${r}:${ACCOUNT}:instance/${n.repeat(8)}-2222-3333-4444-555555555555`;
+  const queue = (i: string) => `${i}/queue/66666666-7777-8888-9999-000000000000`;
+  const east = instance('us-east-1', '1');
+  const west = instance('us-west-2', '9');
+  const config = parseConfig({
+    connectRegions: regions,
+    regions,
+    bots: bots(2, regions),
+    connectInstanceArn: east,
+    agentQueueArn: queue(east),
+    connectInstances: [{ instanceArn: west, agentQueueArn: queue(west) }],
+  });
+  const built = buildApp(config, { app: offline(), account: ACCOUNT });
+
+  test.each([
+    ['us-east-1', east],
+    ['us-west-2', west],
+  ])("%s: the flow in its own instance asks its own region's lookup", (cr, arn) => {
+    const t = Template.fromStack(built.healthChecks.get(cr)!);
+    const lookupId = logicalId(t, 'AWS::Lambda::Function', 'LookupFunction');
+    const flows = Object.values(t.findResources('AWS::Connect::ContactFlow'));
+    expect(flows.length).toBeGreaterThan(0);
+    for (const f of flows) {
+      expect(f.Properties.InstanceArn).toBe(arn);
+      const arns = [...flat(f.Properties.Content).matchAll(/"LambdaFunctionARN":\s*"([^"]+)"/g)].map((m) => m[1]);
+      expect(arns.length).toBeGreaterThan(0);
+      expect(new Set(arns)).toEqual(new Set([`<${lookupId}.Arn>`]));
+    }
+    for (const a of Object.values(t.findResources('AWS::Connect::IntegrationAssociation')))
+      expect(a.Properties.InstanceId).toBe(arn);
+  });
+
+  test('an instance outside the Connect regions, or two in one region, is refused', () => {
+    expect(() => parseConfig({ connectInstanceArn: west })).toThrow(
+      /connectInstanceArn: got .*; is in us-west-2, not one of the Connect regions \(us-east-1\)/,
+    );
+    expect(() =>
+      parseConfig({ connectInstanceArn: east, connectInstances: [{ instanceArn: instance('us-east-1', '2') }] }),
+    ).toThrow(/connectInstances\.0\.instanceArn: .*a second Connect instance in us-east-1/);
+  });
+});
+
 describe('limits refused at parse time, naming the key, the value and the limit', () => {
   const regions5 = ['us-east-1', 'us-west-2', 'eu-west-2', 'eu-central-1', 'ap-southeast-2'];
   test.each([
