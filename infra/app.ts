@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { BotDefinition } from '../bot';
 import { orderFlowers } from '../bot';
 import type { BotConfig, LexdrConfig } from './config';
-import { readConfigFile } from './config';
+import { parseConfig, readConfigFile } from './config';
 import { BotStack } from './stacks/bot-stack';
 import { HealthCheckStack } from './stacks/health-check-stack';
 import { TwilioBridgeStack } from './stacks/twilio-bridge-stack';
@@ -87,6 +87,8 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
       new HealthCheckStack(app, `Lexdr-HealthCheck-${connectRegion}`, {
         env: env(connectRegion),
         crossRegionReferences: true,
+        // Its template grows with bots × regions (dashboard, alarms, settings): no indentation, a third smaller.
+        suppressTemplateIndentation: true,
         description: `lexdr: Lex DR health check, DR table and Connect lookup for Connect in ${connectRegion}`,
         config,
         connectRegion,
@@ -112,5 +114,9 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
 }
 
 if (require.main === module) {
-  buildApp(readConfigFile()).app.synth();
+  // The `lexdr` context the CDK CLI hands the app (the cdk.json of the directory `cdk` runs in), else the project's.
+  const app = new App();
+  const context: unknown = app.node.tryGetContext('lexdr');
+  const config = context === undefined ? readConfigFile() : parseConfig(context, '"lexdr" context');
+  buildApp(config, { app }).app.synth();
 }

@@ -10,7 +10,9 @@ import {
   CLOUDFORMATION_STACK_RESOURCES,
   DYNAMODB_ITEM_LIMIT_BYTES,
   EXPRESS_MAX_DURATION_SECONDS,
-  HEALTH_CHECK_STACK_BASE_RESOURCES,
+  TEMPLATE_BODY_LIMIT_BYTES,
+  estimateTemplateBytes,
+  healthCheckStackResources,
   INLINE_MAP_MAX_CONCURRENCY,
   LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY,
   LAMBDA_UNRESERVED_MINIMUM,
@@ -348,16 +350,23 @@ function checkLimits(c: Checked, ctx: z.RefinementCtx): void {
         `configure fewer bots or regions`,
     );
   }
-  if (c.connectInstanceArn || c.connectInstances.length > 0) {
-    const resources = HEALTH_CHECK_STACK_BASE_RESOURCES + probes;
-    if (resources > CLOUDFORMATION_STACK_RESOURCES) {
-      issue(
-        ['bots'],
-        `with connectInstanceArn, the health-check stack has one Lex bot association per bot and region (${probes}); ` +
-          `about ${resources} resources in all, CloudFormation allows ${CLOUDFORMATION_STACK_RESOURCES} per stack: ` +
-          `configure fewer bots or regions`,
-      );
-    }
+  const connect = Boolean(c.connectInstanceArn) || c.connectInstances.length > 0;
+  const resources = healthCheckStackResources(probes, connect);
+  if (resources > CLOUDFORMATION_STACK_RESOURCES) {
+    issue(
+      ['bots'],
+      `the health-check stack has an alarm${connect ? ' and a Connect bot association' : ''} per bot and region ` +
+        `(${probes}): about ${resources} resources, CloudFormation allows ${CLOUDFORMATION_STACK_RESOURCES} per stack: ` +
+        `configure fewer bots or regions`,
+    );
+  }
+  const template = estimateTemplateBytes(probes, connect);
+  if (template > TEMPLATE_BODY_LIMIT_BYTES) {
+    issue(
+      ['bots'],
+      `${probes} bot regions make the health-check stack's template about ${kib(template)} KiB (dashboard, alarms, ` +
+        `settings); CloudFormation takes ${kib(TEMPLATE_BODY_LIMIT_BYTES)} KiB: configure fewer bots or regions`,
+    );
   }
 }
 

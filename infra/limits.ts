@@ -86,8 +86,26 @@ export const PROBE_POLICY_ARN_BUDGET_CHARS = 6_000;
  * instance, the health-check stack has one Lex bot association per bot and region.
  */
 export const CLOUDFORMATION_STACK_RESOURCES = 500;
-/** Resources of the health-check stack besides the Connect bot associations (measured from a synthesized stack, with margin). */
-export const HEALTH_CHECK_STACK_BASE_RESOURCES = 120;
+/** Resources of the health-check stack besides those per bot and region (measured: 39, and 45 with Connect; with margin). */
+export const HEALTH_CHECK_STACK_BASE_RESOURCES = 60;
+/** Resources per bot and region: its probe alarm, and with a Connect instance its Lex bot association. */
+export function healthCheckStackResources(probes: number, connect: boolean): number {
+  return HEALTH_CHECK_STACK_BASE_RESOURCES + probes * (connect ? 2 : 1);
+}
+
+/**
+ * CloudFormation: "Template body size in an Amazon S3 object: 1 MB" (CloudFormation quotas, as above); the CDK warns
+ * from 1,000,000 bytes. The health-check stack is synthesized without indentation.
+ */
+export const TEMPLATE_BODY_LIMIT_BYTES = 1_000_000;
+/**
+ * Template bytes of the health-check stack, measured (50 bots × 3 regions with distinct IDs, environment-agnostic):
+ * about 51 KB plus 4.4 KB per bot and region (its dashboard lines, alarm and settings entry), 70 KB and 4.9 KB with
+ * a Connect instance (its bot association and flows). Rounded up; a test compares it with a synthesized stack.
+ */
+export function estimateTemplateBytes(probes: number, connect: boolean): number {
+  return connect ? 72_000 + probes * 5_000 : 54_000 + probes * 4_550;
+}
 
 /**
  * Executions of the health-check state machine that can run at once: the schedule starts one a minute and each runs

@@ -6,7 +6,12 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '../../infra/app';
 import { parseConfig, probeConcurrency } from '../../infra/config';
 import type { LexdrConfigInput } from '../../infra/config';
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, STATE_MACHINE_TIMEOUT_SECONDS } from '../../infra/limits';
+import {
+  LAMBDA_ENVIRONMENT_LIMIT_BYTES,
+  STATE_MACHINE_TIMEOUT_SECONDS,
+  estimateTemplateBytes,
+  healthCheckStackResources,
+} from '../../infra/limits';
 import { flat, logicalId, resources, statement } from './template-helpers';
 
 const offline = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -57,6 +62,16 @@ describe('50 bots × 3 regions', () => {
   test('150 alias ARNs would pass the role policy limit: the probe may use bot aliases of the 3 regions only', () => {
     const s = statement(template, 'ProbeRole', 'ProbeLexV2Aliases');
     expect(resources(s)).toEqual(regions.map((r) => `arn:aws:lex:${r}:${ACCOUNT}:bot-alias/*`));
+  });
+
+  test('the template-size and resource-count estimates the config reader checks match the synthesized stack', () => {
+    const body = JSON.stringify(app.synth().getStackByName(healthCheck.stackName).template);
+    const estimate = estimateTemplateBytes(150, false);
+    expect(body.length).toBeLessThanOrEqual(estimate);
+    expect(body.length).toBeGreaterThan(0.8 * estimate);
+    const count = Object.keys(template.toJSON().Resources).length;
+    expect(count).toBeLessThanOrEqual(healthCheckStackResources(150, false));
+    expect(count).toBeGreaterThan(150);
   });
 
   test('has no unacknowledged AwsSolutions finding', () => {
