@@ -33,8 +33,11 @@ export const LEX_V2_REGIONS = [
  */
 export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
 
-/** The share of {@link STATE_PAYLOAD_LIMIT_BYTES} the estimated peak state may use: the rest is margin for the estimate's error. */
-export const STATE_SIZE_SAFETY = 0.75;
+/**
+ * The share of {@link STATE_PAYLOAD_LIMIT_BYTES} the estimated peak state may use. The estimate is already a worst
+ * case (every probe failed with a long detail, every latency distinct), so the margin is small.
+ */
+export const STATE_SIZE_SAFETY = 0.95;
 
 /**
  * Lambda: "Environment variables: 4 KB" in total, keys and values (Lambda quotas,
@@ -134,7 +137,7 @@ const bytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v), 'utf8
 const longest = <T>(xs: readonly T[], len: (x: T) => number): T => xs.reduce((a, b) => (len(b) > len(a) ? b : a));
 
 /** Bound on a probe result's `detail` (an error's name and message) assumed by the estimate. */
-export const PROBE_DETAIL_BYTES = 200;
+export const PROBE_DETAIL_BYTES = 120;
 
 /** Longest values a bot's IDs take: 10-character bot and alias IDs, a GovCloud-length region. */
 function sample(c: SizingInput) {
@@ -160,7 +163,7 @@ export function probeRequestBytes(c: SizingInput): number {
     timeoutMs: c.probe.timeoutMs,
     latencyBudgetMs: c.probe.latencyBudgetMs,
     drillFail: false,
-    v1: { botName: bot.name, botAlias: 'X'.repeat(20) },
+    ...(c.probe.method.startsWith('v1-') ? { v1: { botName: bot.name, botAlias: 'X'.repeat(20) } } : {}),
   });
 }
 
@@ -178,29 +181,35 @@ export function probeResultBytes(c: SizingInput): number {
   });
 }
 
-/** JSON size of one CloudWatch metric datum per bot and region, holding one value per cycle of an execution. */
+/**
+ * JSON size of a bot region's metric data in one copy: its probe success datum (values 0 and 1) and its probe
+ * latency datum holding a distinct value per cycle of an execution.
+ */
 export function metricDatumBytes(c: SizingInput): number {
   const { bot, region, connectRegion } = sample(c);
   const cycles = Math.max(1, Math.floor(60 / c.cadenceSeconds));
-  return bytes({
-    MetricName: 'ProbeLatency',
+  const datum = (MetricName: string, Unit: string, values: number) => ({
+    MetricName,
     Dimensions: [
       { Name: 'ConnectRegion', Value: connectRegion },
       { Name: 'Bot', Value: bot.name },
       { Name: 'Region', Value: region },
     ],
-    Unit: 'Milliseconds',
-    Values: Array.from({ length: cycles }, () => c.probe.timeoutMs),
-    Counts: Array.from({ length: cycles }, () => 1),
+    Unit,
+    Values: Array.from({ length: values }, () => c.probe.timeoutMs),
+    Counts: Array.from({ length: values }, () => cycles),
   });
+  return bytes(datum('ProbeSuccess', 'None', 2)) + bytes(datum('ProbeLatency', 'Milliseconds', cycles));
 }
 
 /**
- * What the workflow's state holds per bot and region at its peak (the decision): the cycle's probe requests (the
- * Map's items), its probe results, and the execution's metric data (probe success and latency). When the ASL's
- * state changes shape, change this; the scale benchmark measures the real peak beside the estimate.
+ * What the workflow's state holds per bot and region at its peak (the decision of an execution's last cycle): the
+ * cycle's probe requests (the Map's items), its probe results, and the probe success and latency metric data twice
+ * (the execution's `metricData` and the previous decision's `metricDataIfNotSaved`). When the ASL's state changes
+ * shape, change this; the scale benchmark measures the real peak beside the estimate, and fails when the estimate is
+ * below it.
  */
-export const STATE_SHAPE = { requestsPerProbe: 1, resultsPerProbe: 1, metricDataPerProbe: 2 } as const;
+export const STATE_SHAPE = { requestsPerProbe: 1, resultsPerProbe: 1, metricDataCopies: 2 } as const;
 /** The rest of the state: execution, cycle, the lexDR item with per-region counters, the decision (upper bound). */
 export const STATE_BASE_BYTES = 8 * 1024;
 /** Per bot region: its counters in the lexDR item, its verdict and its decision metrics. */
@@ -208,14 +217,14 @@ export const STATE_PER_REGION_BYTES = 600;
 
 /**
  * Upper bound of the largest state the workflow carries, from the sizes of one probe request, one probe result and
- * one metric datum ({@link STATE_SHAPE}).
+ * one bot region's metric data ({@link STATE_SHAPE}).
  */
 export function estimatePeakStateBytes(c: SizingInput): number {
   const probes = c.bots.length * c.regions.length;
   const perProbe =
     STATE_SHAPE.requestsPerProbe * probeRequestBytes(c) +
     STATE_SHAPE.resultsPerProbe * probeResultBytes(c) +
-    STATE_SHAPE.metricDataPerProbe * metricDatumBytes(c);
+    STATE_SHAPE.metricDataCopies * metricDatumBytes(c);
   return STATE_BASE_BYTES + c.regions.length * STATE_PER_REGION_BYTES + probes * perProbe;
 }
 
