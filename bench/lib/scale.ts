@@ -87,7 +87,12 @@ export function largestDeployableBots(max = 100): number {
 
 const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v ?? null), 'utf8');
 
-async function runMethod(config: LexdrConfig, method: ScaleRun['method'], repeats: number): Promise<ScaleRun> {
+/** Timed single-cycle executions, then the largest state of a full-minute execution healthy and with every region down. */
+export async function measureScale(
+  config: LexdrConfig,
+  method: ScaleRun['method'],
+  repeats: number,
+): Promise<ScaleRun> {
   const sys = await startLocalSystem({
     config: { ...config, probe: { ...config.probe, method } },
     waitMs: 0,
@@ -192,7 +197,7 @@ export async function benchScale(
     runs: [],
   };
   for (const method of ['liveness', 'nlu'] as const) {
-    const r = await runMethod(config, method, repeats);
+    const r = await measureScale(config, method, repeats);
     out.runs.push(r);
     log(
       `  scale: ${bots} × ${out.regions} ${method}: median ${median(r.cycleMs).toFixed(0)} ms, ` +
