@@ -404,6 +404,11 @@ export function parseConfig(input: unknown, source = 'lexdr config'): LexdrConfi
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {
     const key = i.path.map(String).join('.') || '(root)';
+    if (i.code === 'invalid_key') {
+      // A record key (a region in `ids`): say which key and why, not only "Invalid key in record".
+      const inner = (i as { issues?: { message: string }[] }).issues?.map((x) => x.message).join('; ') ?? i.message;
+      return `  ${key}: the key "${String(i.path[i.path.length - 1])}" is not valid: ${inner}`;
+    }
     return `  ${key}: got ${shortValue(valueAt(input, i.path))}; ${i.message}`;
   });
   throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);

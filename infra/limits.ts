@@ -89,7 +89,7 @@ export const PROBE_POLICY_ARN_BUDGET_CHARS = 6_000;
  * instance, the health-check stack has one Lex bot association per bot and region.
  */
 export const CLOUDFORMATION_STACK_RESOURCES = 500;
-/** Resources of the health-check stack besides those per bot and region (measured: 39, and 45 with Connect; with margin). */
+/** Resources of the health-check stack besides those per bot and region (measured: 39, and 43 with Connect; with margin). */
 export const HEALTH_CHECK_STACK_BASE_RESOURCES = 60;
 /** Resources per bot and region: its probe alarm, and with a Connect instance its Lex bot association. */
 export function healthCheckStackResources(probes: number, connect: boolean): number {

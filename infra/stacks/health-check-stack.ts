@@ -12,7 +12,7 @@ import type { Settings } from '../../handlers/lib/settings';
 import { SETTINGS_ENV } from '../../handlers/lib/settings';
 import type { LexdrConfig } from '../config';
 import { connectInstanceFor, probeConcurrency } from '../config';
-import { PROBE_POLICY_ARN_BUDGET_CHARS } from '../limits';
+import { IAM_ROLE_POLICY_LIMIT_CHARS, PROBE_POLICY_ARN_BUDGET_CHARS } from '../limits';
 import type { BotIdResolver } from '../settings';
 import { buildSettings } from '../settings';
 import type { ConnectFlow } from '../constructs/connect-integration';
@@ -263,7 +263,7 @@ export class HealthCheckStack extends Stack {
     for (const r of config.regions) {
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:${partition}:lex:${r}:${account}:bot-alias/*]`,
-        reason: `${sizedArns.length} bot alias ARNs (${chars} characters) would not fit the role's 10,240-character policy limit; the probe may use the Lex V2 runtime on bot aliases of ${r}, one of the configured regions, only.`,
+        reason: `${sizedArns.length} bot alias ARNs (${chars} characters) would not fit the role's ${IAM_ROLE_POLICY_LIMIT_CHARS}-character policy limit; the probe may use the Lex V2 runtime on bot aliases of ${r}, one of the configured regions, only.`,
       });
     }
   }

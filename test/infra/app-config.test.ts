@@ -12,6 +12,18 @@ describe('config errors name the key, the value received and what is valid', () 
     [{ regions: ['us-east-1', 'Mars'] }, /regions\.1: got "Mars"; a region where Lex V2 runs: us-east-1, us-west-2/],
     [{ regions: ['us-east-1', 'us-wst-2'] }, /regions\.1: got "us-wst-2"; a region where Lex V2 runs/],
     [{ connectRegions: ['us-east-1', 'us-wst-2'] }, /connectRegions\.1: got "us-wst-2"; a region where Lex V2 runs/],
+    [
+      {
+        bots: [
+          {
+            name: 'A',
+            source: 'global-resiliency',
+            ids: { 'us-wst-2': { botId: 'ABCDEFGHIJ', botAliasId: 'ABCDEFGHIJ' } },
+          },
+        ],
+      },
+      /bots\.0\.ids\.us-wst-2: the key "us-wst-2" is not valid: a region where Lex V2 runs/,
+    ],
     [{ connectRegion: 'eu-west-2', connectRegions: ['us-east-1'] }, /connectRegion: got "eu-west-2"; must be one of/],
     [{ probe: { timeoutMs: 10000 } }, /probe\.timeoutMs: got 10000; must be shorter than one cycle/],
     [{ failThreshold: 0 }, /failThreshold: got 0;/],
