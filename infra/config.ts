@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
+  ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES,
   CLOUDFORMATION_STACK_RESOURCES,
+  SETTINGS_REQUEST_FACTOR,
   DYNAMODB_ITEM_LIMIT_BYTES,
   EXPRESS_MAX_DURATION_SECONDS,
   TEMPLATE_BODY_LIMIT_BYTES,
@@ -343,11 +345,13 @@ function checkLimits(c: Checked, ctx: z.RefinementCtx): void {
     );
   }
   const settings = estimateSettingsBytes(sizing);
-  if (settings > DYNAMODB_ITEM_LIMIT_BYTES) {
+  const request = settings * SETTINGS_REQUEST_FACTOR;
+  if (settings > DYNAMODB_ITEM_LIMIT_BYTES || request > ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES) {
     issue(
       ['bots'],
-      `the settings document (${kib(settings)} KiB) must fit one DynamoDB item (${kib(DYNAMODB_ITEM_LIMIT_BYTES)} KiB): ` +
-        `configure fewer bots or regions`,
+      `the settings document (${kib(settings)} KiB) must fit one DynamoDB item (${kib(DYNAMODB_ITEM_LIMIT_BYTES)} KiB) ` +
+        `and the deploy-time request that writes it (about ${kib(request)} KiB) Lambda's asynchronous payload ` +
+        `(${kib(ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES)} KiB): configure fewer bots or regions`,
     );
   }
   const connect = Boolean(c.connectInstanceArn) || c.connectInstances.length > 0;

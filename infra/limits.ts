@@ -76,6 +76,16 @@ export const LAMBDA_UNRESERVED_MINIMUM = 100;
 export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
 
 /**
+ * Lambda: "Invocation payload (request and response): … 256 KB for asynchronous invocations" (Lambda quotas, as
+ * above). CloudFormation invokes a custom resource's function asynchronously, and an update request carries the new
+ * and the old properties; the settings writer's properties hold the settings twice (its create and update calls),
+ * as a JSON string inside a JSON string.
+ */
+export const ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
+/** Bytes of the settings writer's update request per byte of settings: 2 calls × (new + old) × 1.5 for escaping. */
+export const SETTINGS_REQUEST_FACTOR = 6;
+
+/**
  * IAM: "Role policy size: 10,240 characters" for all inline policies of a role together (IAM quotas,
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). The probe role lists each bot alias
  * ARN while they fit this share of it; beyond, it allows the bot aliases of each configured region.

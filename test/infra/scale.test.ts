@@ -7,7 +7,10 @@ import { buildApp } from '../../infra/app';
 import { parseConfig, probeConcurrency } from '../../infra/config';
 import type { LexdrConfigInput } from '../../infra/config';
 import {
+  ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES,
   LAMBDA_ENVIRONMENT_LIMIT_BYTES,
+  SETTINGS_REQUEST_FACTOR,
+  estimateSettingsBytes,
   STATE_MACHINE_TIMEOUT_SECONDS,
   estimateTemplateBytes,
   healthCheckStackResources,
@@ -51,6 +54,10 @@ describe('50 bots × 3 regions', () => {
     const call = flat(writer.Properties.Create);
     for (const b of ['Bot000', 'Bot049']) expect(call).toContain(`\\"name\\":\\"${b}\\"`);
     expect(call.match(/bot-alias\//g)).toHaveLength(150);
+    // An update request carries the new and the old properties: within the estimate the config reader checks.
+    const request = 2 * JSON.stringify(writer.Properties).length;
+    expect(request).toBeLessThanOrEqual(estimateSettingsBytes(config) * SETTINGS_REQUEST_FACTOR);
+    expect(request).toBeLessThan(ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES);
   });
 
   test('the probe has reserved concurrency 40 in flight × 3 executions', () => {
