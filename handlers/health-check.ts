@@ -1,12 +1,17 @@
 /** Health-check Lambda entry: plans each cycle's probes and decides what they mean. */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createHealthCheckHandler } from './lib/health-check-handler';
 import { logger } from './lib/powertools';
 import { SETTINGS_ENV, createSettingsLoader, requireEnv } from './lib/settings';
 
 const tableName = requireEnv(SETTINGS_ENV.table);
 const connectRegion = requireEnv(SETTINGS_ENV.connectRegion);
-const dynamodb = new DynamoDBClient({});
+// Bounded reads: a hanging table must not hold the function until its timeout (the SDK waits forever otherwise).
+const dynamodb = new DynamoDBClient({
+  maxAttempts: 3,
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true }),
+});
 
 export const handler = createHealthCheckHandler({
   loadSettings: createSettingsLoader({
