@@ -1,5 +1,11 @@
 /** Lookup Lambda entry: Amazon Connect asks "which Lex region now?" on every call. */
 import { createGetRegionHandler } from './lib/get-region-handler';
-import { requireEnv, settingsFromEnv } from './lib/settings';
+import { SETTINGS_ENV, requireEnv } from './lib/settings';
 
-export const handler = createGetRegionHandler({ settings: settingsFromEnv(), tableName: requireEnv('TABLE_NAME') });
+export const handler = createGetRegionHandler({
+  tableName: requireEnv(SETTINGS_ENV.table),
+  settingsFromTable: {
+    connectRegion: requireEnv(SETTINGS_ENV.connectRegion),
+    regions: requireEnv(SETTINGS_ENV.regions).split(','),
+  },
+});

@@ -1,13 +1,13 @@
 /**
- * The lexdr CDK app: the health check in the Amazon Connect region and, for each bot deployed from code, one bot
- * stack per bot region. cdk-nag (AWS Solutions) checks every stack at synth.
+ * The lexdr CDK app: one health check per Amazon Connect region (`connectRegions`) and, for each bot deployed from
+ * code, one bot stack per bot region. cdk-nag (AWS Solutions) checks every stack at synth.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { BotDefinition } from '../bot';
 import { orderFlowers } from '../bot';
 import type { BotConfig, LexdrConfig } from './config';
-import { ConfigError, readConfigFile } from './config';
+import { ConfigError, parseConfig, readConfigFile } from './config';
 import { boundProviderLogs } from './constructs/custom-resource-logs';
 import { BotStack } from './stacks/bot-stack';
 import { HealthCheckStack } from './stacks/health-check-stack';
@@ -22,7 +22,10 @@ export const BOT_DEFINITIONS: Readonly<Record<string, () => BotDefinition>> = {
 
 export interface LexdrApp {
   readonly app: App;
+  /** The health check of the first Connect region (`connectRegion`). */
   readonly healthCheck: HealthCheckStack;
+  /** One health check per Connect region, by region, in the order of `connectRegions`. */
+  readonly healthChecks: ReadonlyMap<string, HealthCheckStack>;
   /** Bot stacks by `<bot name>/<region>`. */
   readonly botStacks: ReadonlyMap<string, BotStack>;
   /** The Twilio bridge, when `twilio` is configured. */
@@ -78,13 +81,23 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
     if (!stack) throw new Error(`no bot stack for ${bot.name} in ${region}`);
     return { botId: stack.botId, botAliasId: stack.botAliasId };
   };
-  const healthCheck = new HealthCheckStack(app, `Lexdr-HealthCheck-${config.connectRegion}`, {
-    env: env(config.connectRegion),
-    crossRegionReferences: true,
-    description: `lexdr: Lex DR health check, DR table and Connect lookup for Connect in ${config.connectRegion}`,
-    config,
-    resolveBotIds,
-  });
+  const healthChecks = new Map<string, HealthCheckStack>();
+  for (const connectRegion of config.connectRegions) {
+    healthChecks.set(
+      connectRegion,
+      new HealthCheckStack(app, `Lexdr-HealthCheck-${connectRegion}`, {
+        env: env(connectRegion),
+        crossRegionReferences: true,
+        // Its template grows with bots × regions (dashboard, alarms, settings): no indentation, a third smaller.
+        suppressTemplateIndentation: true,
+        description: `lexdr: Lex DR health check, DR table and Connect lookup for Connect in ${connectRegion}`,
+        config,
+        connectRegion,
+        resolveBotIds,
+      }),
+    );
+  }
+  const healthCheck = healthChecks.get(config.connectRegion)!;
   const twilioBridge = config.twilio
     ? new TwilioBridgeStack(app, `Lexdr-TwilioBridge-${config.connectRegion}`, {
         env: env(config.connectRegion),
@@ -98,18 +111,25 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
         humanNumber: config.twilio.humanNumber,
       })
     : undefined;
-  for (const stack of [healthCheck, ...botStacks.values(), ...(twilioBridge ? [twilioBridge] : [])])
+  for (const stack of [...healthChecks.values(), ...botStacks.values(), ...(twilioBridge ? [twilioBridge] : [])])
     boundProviderLogs(stack);
-  return { app, healthCheck, botStacks, ...(twilioBridge ? { twilioBridge } : {}) };
+  return { app, healthCheck, healthChecks, botStacks, ...(twilioBridge ? { twilioBridge } : {}) };
+}
+
+/** The `lexdr` context the CDK CLI hands the app (the cdk.json of the directory `cdk` runs in), else the project's. */
+function readAppConfig(app: App): LexdrConfig {
+  const context: unknown = app.node.tryGetContext('lexdr');
+  return context === undefined ? readConfigFile() : parseConfig(context, '"lexdr" context');
 }
 
 /**
  * `cdk synth`'s entry: a problem with the configuration is printed as one message and exits 1, not inside a stack
  * trace (set LEXDR_DEBUG=1 for the trace of an error that is not a ConfigError).
  */
-export function synthMain(read: () => LexdrConfig = readConfigFile, log: (s: string) => void = console.error): number {
+export function synthMain(read?: () => LexdrConfig, log: (s: string) => void = console.error): number {
   try {
-    buildApp(read()).app.synth();
+    const app = new App();
+    buildApp(read ? read() : readAppConfig(app), { app }).app.synth();
     return 0;
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

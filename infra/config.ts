@@ -7,9 +7,37 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PROBE_METHODS } from '../handlers/lib/settings';
+import {
+  ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES,
+  CLOUDFORMATION_STACK_RESOURCES,
+  SETTINGS_REQUEST_FACTOR,
+  DYNAMODB_ITEM_LIMIT_BYTES,
+  EXPRESS_MAX_DURATION_SECONDS,
+  TEMPLATE_BODY_LIMIT_BYTES,
+  estimateTemplateBytes,
+  healthCheckStackResources,
+  INLINE_MAP_MAX_CONCURRENCY,
+  LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY,
+  LAMBDA_UNRESERVED_MINIMUM,
+  LEX_V2_REGIONS,
+  OVERLAPPING_EXECUTIONS,
+  STATE_MACHINE_TIMEOUT_SECONDS,
+  STATE_PAYLOAD_LIMIT_BYTES,
+  STATE_SIZE_SAFETY,
+  estimatePeakStateBytes,
+  estimateSettingsBytes,
+  mapWaves,
+  probeReservedConcurrency,
+  worstExecutionSeconds,
+} from './limits';
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-export const regionSchema = z.string().regex(REGION, 'an AWS region name such as "us-east-1"');
+/**
+ * A region where Lex V2 runs ({@link LEX_V2_REGIONS}). Amazon Connect runs only in regions that have Lex V2, so the
+ * same list checks the Connect regions.
+ */
+export const regionSchema = z.string().refine((r) => (LEX_V2_REGIONS as readonly string[]).includes(r), {
+  message: `a region where Lex V2 runs: ${LEX_V2_REGIONS.join(', ')} (infra/limits.ts, from the Lex endpoints page)`,
+});
 
 /** Where a bot lives in one region: the Lex V2 IDs (and, for the legacy V1 probe, the V1 name/alias). */
 export const botRegionSchema = z.object({
@@ -49,10 +77,30 @@ export type BotConfig = z.infer<typeof botSchema>;
 export const probeMethods = PROBE_METHODS;
 export type ProbeMethod = (typeof probeMethods)[number];
 
-export const configSchema = z
+const INSTANCE_ARN = /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/;
+const QUEUE_ARN = /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}\/queue\/[0-9a-f-]{36}$/;
+
+/** The region of an ARN (`arn:partition:service:region:…`). */
+export const arnRegion = (arn: string): string => arn.split(':')[3] ?? '';
+
+const baseSchema = z
   .object({
-    /** The region Amazon Connect runs in; the health check, the `lexDR` table and the lookup live here. */
-    connectRegion: regionSchema.default('us-east-1'),
+    /**
+     * The region Amazon Connect runs in; the health check, the `lexDR` table and the lookup live here. With
+     * `connectRegions`, the first of them (and this key, when given, must be one of them).
+     */
+    connectRegion: regionSchema.optional(),
+    /**
+     * Every region an Amazon Connect instance of this deployment runs in (e.g. both instances of a Connect Global
+     * Resiliency pair): one health-check stack per region, probing from there, with its own `lexDR` item, lookup
+     * and alarms. @default [connectRegion]
+     */
+    connectRegions: z
+      .array(regionSchema)
+      .min(1)
+      .max(5)
+      .refine((r) => new Set(r).size === r.length, 'each region once')
+      .optional(),
     /** Bot regions in priority order: the first is the primary. */
     regions: z
       .array(regionSchema)
@@ -95,9 +143,9 @@ export const configSchema = z
         /** Optionally, the slot Lex must elicit next after the utterance. */
         expectedSlot: z.string().min(1).max(100).optional().default('FlowerType'),
         /** Hard per-call timeout of a probe's Lex call. */
-        timeoutMs: z.number().int().min(200).max(10000).default(2500),
+        timeoutMs: z.number().int().min(200).max(10000).default(1500),
         /** A probe slower than this counts as failed (`slow`). */
-        latencyBudgetMs: z.number().int().min(50).max(10000).default(1500),
+        latencyBudgetMs: z.number().int().min(50).max(10000).default(1200),
       })
       .strict()
       .default({
@@ -106,11 +154,11 @@ export const configSchema = z
         utterance: 'I would like to order some flowers',
         expectedIntent: 'OrderFlowers',
         expectedSlot: 'FlowerType',
-        timeoutMs: 2500,
-        latencyBudgetMs: 1500,
+        timeoutMs: 1500,
+        latencyBudgetMs: 1200,
       }),
     /** Seconds between health-check cycles (a loop inside each execution). */
-    cadenceSeconds: z.number().int().min(5).max(60).default(10),
+    cadenceSeconds: z.number().int().min(5).max(60).default(6),
     /** Consecutive failed probes of the active region before leaving it. */
     failThreshold: z.number().int().min(1).max(20).default(2),
     /**
@@ -134,19 +182,34 @@ export const configSchema = z
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/)
       .optional(),
     /** Amazon Connect instance: when set, the lookup, the bots and the contact flow are wired into it. */
-    connectInstanceArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/)
-      .optional(),
+    connectInstanceArn: z.string().regex(INSTANCE_ARN).optional(),
     /** Amazon Connect queue the contact flow transfers callers to when no bot can take them (needed for the flow). */
-    agentQueueArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}\/queue\/[0-9a-f-]{36}$/)
-      .optional(),
+    agentQueueArn: z.string().regex(QUEUE_ARN).optional(),
+    /**
+     * Amazon Connect instances of the other Connect regions (e.g. the replica of a Connect Global Resiliency pair),
+     * each wired like `connectInstanceArn` by the health-check stack of its region.
+     * @default none
+     */
+    connectInstances: z
+      .array(
+        z
+          .object({
+            instanceArn: z.string().regex(INSTANCE_ARN),
+            agentQueueArn: z.string().regex(QUEUE_ARN).optional(),
+          })
+          .strict(),
+      )
+      .max(5)
+      .default([]),
     /** What the contact flow says to callers it puts through to an agent (default in flows/tokens.ts). */
     apologyText: z.string().min(1).max(1000).optional(),
+    /**
+     * The account's Lambda concurrency quota in the Connect regions (Service Quotas → Lambda → Concurrent executions).
+     * The probe function's reserved concurrency must leave Lambda's 100 unreserved.
+     */
+    lambdaConcurrencyQuota: z.number().int().min(10).max(1_000_000).default(LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY),
     /** Seconds the lookup caches the lexDR item. */
-    lookupCacheSeconds: z.number().int().min(0).max(60).default(5),
+    lookupCacheSeconds: z.number().int().min(0).max(60).default(1),
     /** The optional Twilio Media Streams bridge (ECS Fargate behind an ALB); deployed only when set. */
     twilio: z
       .object({
@@ -164,7 +227,9 @@ export const configSchema = z
       .strict()
       .optional(),
   })
-  .strict()
+  .strict();
+
+export const configSchema = baseSchema
   .superRefine((c, ctx) => {
     if (60 % c.cadenceSeconds !== 0) {
       ctx.addIssue({
@@ -213,7 +278,112 @@ export const configSchema = z
         });
       }
     });
+    if (c.connectRegion && c.connectRegions && !c.connectRegions.includes(c.connectRegion)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connectRegion'],
+        message: `must be one of connectRegions (${c.connectRegions.join(', ')}), or left out`,
+      });
+    }
+    const connectRegions = c.connectRegions ?? [c.connectRegion ?? 'us-east-1'];
+    const instances = [
+      ...(c.connectInstanceArn ? [{ path: ['connectInstanceArn'], arn: c.connectInstanceArn }] : []),
+      ...c.connectInstances.map((x, i) => ({ path: ['connectInstances', i, 'instanceArn'], arn: x.instanceArn })),
+    ];
+    const seen = new Set<string>();
+    for (const { path, arn } of instances) {
+      const region = arnRegion(arn);
+      if (!connectRegions.includes(region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `is in ${region}, not one of the Connect regions (${connectRegions.join(', ')})`,
+        });
+      } else if (seen.has(region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `a second Connect instance in ${region}: one per Connect region`,
+        });
+      }
+      seen.add(region);
+    }
+    checkLimits(c, ctx);
+  })
+  .transform((c) => {
+    const connectRegions = c.connectRegions ?? [c.connectRegion ?? 'us-east-1'];
+    return { ...c, connectRegion: c.connectRegion ?? connectRegions[0]!, connectRegions };
   });
+
+type Checked = z.output<typeof baseSchema>;
+
+/** The deployability limits (infra/limits.ts), each reported on the key to change with the value and the limit. */
+function checkLimits(c: Checked, ctx: z.RefinementCtx): void {
+  const sizing = { ...c, connectRegions: c.connectRegions ?? [c.connectRegion ?? 'us-east-1'] };
+  const probes = c.bots.length * c.regions.length;
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  const state = estimatePeakStateBytes(sizing);
+  const stateBudget = Math.floor(STATE_PAYLOAD_LIMIT_BYTES * STATE_SIZE_SAFETY);
+  if (state > stateBudget) {
+    issue(
+      ['bots'],
+      `${c.bots.length} bots × ${c.regions.length} regions = ${probes} probes: the workflow's state would reach about ` +
+        `${kib(state)} KiB; Step Functions allows ${kib(STATE_PAYLOAD_LIMIT_BYTES)} KiB per state (States.DataLimitExceeded), ` +
+        `lexdr keeps ${Math.round(STATE_SIZE_SAFETY * 100)} % of it (${kib(stateBudget)} KiB): configure fewer bots or regions`,
+    );
+  }
+  const worst = worstExecutionSeconds(c);
+  const timeout = Math.min(STATE_MACHINE_TIMEOUT_SECONDS, EXPRESS_MAX_DURATION_SECONDS);
+  if (worst > timeout) {
+    issue(
+      ['bots'],
+      `${probes} probes run ${INLINE_MAP_MAX_CONCURRENCY} at a time (inline Map concurrency): ${mapWaves(c)} waves of up to ` +
+        `probe.timeoutMs ${c.probe.timeoutMs} ms per cycle, so an execution can take ${worst} s when a region hangs; ` +
+        `the state machine stops at ${timeout} s: configure fewer bots or regions, or a shorter probe.timeoutMs`,
+    );
+  }
+  const reserved = probeReservedConcurrency(c);
+  const reservable = c.lambdaConcurrencyQuota - LAMBDA_UNRESERVED_MINIMUM;
+  if (reserved > reservable) {
+    issue(
+      ['lambdaConcurrencyQuota'],
+      `the probe function needs a reserved concurrency of ${reserved} (${Math.min(probes, INLINE_MAP_MAX_CONCURRENCY)} ` +
+        `probes in flight × ${OVERLAPPING_EXECUTIONS} overlapping executions); with a quota of ${c.lambdaConcurrencyQuota}, Lambda lets you ` +
+        `reserve at most ${reservable} (it keeps ${LAMBDA_UNRESERVED_MINIMUM} unreserved): raise the account's quota and this key`,
+    );
+  }
+  const settings = estimateSettingsBytes(sizing);
+  const request = settings * SETTINGS_REQUEST_FACTOR;
+  if (settings > DYNAMODB_ITEM_LIMIT_BYTES || request > ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES) {
+    issue(
+      ['bots'],
+      `the settings document (${kib(settings)} KiB) must fit one DynamoDB item (${kib(DYNAMODB_ITEM_LIMIT_BYTES)} KiB) ` +
+        `and the deploy-time request that writes it (about ${kib(request)} KiB) Lambda's asynchronous payload ` +
+        `(${kib(ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES)} KiB): configure fewer bots or regions`,
+    );
+  }
+  const connect = Boolean(c.connectInstanceArn) || c.connectInstances.length > 0;
+  const resources = healthCheckStackResources(probes, connect);
+  if (resources > CLOUDFORMATION_STACK_RESOURCES) {
+    issue(
+      ['bots'],
+      `the health-check stack has an alarm${connect ? ' and a Connect bot association' : ''} per bot and region ` +
+        `(${probes}): about ${resources} resources, CloudFormation allows ${CLOUDFORMATION_STACK_RESOURCES} per stack: ` +
+        `configure fewer bots or regions`,
+    );
+  }
+  const template = estimateTemplateBytes(probes, connect);
+  if (template > TEMPLATE_BODY_LIMIT_BYTES) {
+    issue(
+      ['bots'],
+      `${probes} bot regions make the health-check stack's template about ${kib(template)} KiB (dashboard, alarms, ` +
+        `settings); CloudFormation takes ${kib(TEMPLATE_BODY_LIMIT_BYTES)} KiB: configure fewer bots or regions`,
+    );
+  }
+}
+
+const kib = (n: number) => (n / 1024).toFixed(n < 10 * 1024 ? 1 : 0);
 
 export type LexdrConfig = z.infer<typeof configSchema>;
 export type LexdrConfigInput = z.input<typeof configSchema>;
@@ -232,14 +402,27 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/** The value received, in a line: a long array or object is summarised. */
+function shortValue(v: unknown): string {
+  const json = JSON.stringify(v);
+  if (json === undefined) return 'nothing';
+  if (json.length <= 120) return json;
+  if (Array.isArray(v)) return `${v.length} items`;
+  return `${json.slice(0, 100)}…`;
+}
+
 /** Validates raw settings; throws ConfigError naming each key, the value received and what is valid. */
 export function parseConfig(input: unknown, source = 'lexdr config'): LexdrConfig {
   const r = configSchema.safeParse(input ?? {});
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {
     const key = i.path.map(String).join('.') || '(root)';
-    const got = JSON.stringify(valueAt(input, i.path));
-    return `  ${key}: got ${got ?? 'nothing'}; ${i.message}`;
+    if (i.code === 'invalid_key') {
+      // A record key (a region in `ids`): say which key and why, not only "Invalid key in record".
+      const inner = (i as { issues?: { message: string }[] }).issues?.map((x) => x.message).join('; ') ?? i.message;
+      return `  ${key}: the key "${String(i.path[i.path.length - 1])}" is not valid: ${inner}`;
+    }
+    return `  ${key}: got ${shortValue(valueAt(input, i.path))}; ${i.message}`;
   });
   throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
 }
@@ -258,4 +441,27 @@ export function cyclesPerExecution(c: Pick<LexdrConfig, 'cadenceSeconds'>): numb
 /** NLU probe every N cycles (0 = never). */
 export function nluEveryCycles(c: Pick<LexdrConfig, 'cadenceSeconds' | 'probe'>): number {
   return c.probe.nluEveryMinutes === 0 ? 0 : Math.max(1, Math.round((c.probe.nluEveryMinutes * 60) / c.cadenceSeconds));
+}
+
+/**
+ * Reserved concurrency of the probe function (`reservedConcurrentExecutions`): the probes one execution has in flight
+ * (every bot × region, at most the Map's 40) times the executions that can overlap. `parseConfig` has checked it
+ * fits the account's quota.
+ */
+export function probeConcurrency(c: Pick<LexdrConfig, 'bots' | 'regions'>): number {
+  return probeReservedConcurrency(c);
+}
+
+/** The Amazon Connect instance (and its agent queue) the health-check stack of `connectRegion` wires, if any. */
+export function connectInstanceFor(
+  c: Pick<LexdrConfig, 'connectInstanceArn' | 'agentQueueArn' | 'connectInstances'>,
+  connectRegion: string,
+): { instanceArn: string; agentQueueArn?: string } | undefined {
+  const all = [
+    ...(c.connectInstanceArn
+      ? [{ instanceArn: c.connectInstanceArn, ...(c.agentQueueArn ? { agentQueueArn: c.agentQueueArn } : {}) }]
+      : []),
+    ...c.connectInstances,
+  ];
+  return all.find((x) => arnRegion(x.instanceArn) === connectRegion);
 }

@@ -1,6 +1,7 @@
 /**
- * From the validated config and each bot's per-region IDs to the handlers' settings (LEXDR_SETTINGS).
- * The stack and the local runtime both build settings here, so the handlers see the same shape everywhere.
+ * From the validated config and each bot's per-region IDs to the handlers' settings for one Connect region (the
+ * settings item of its DR table, handlers/lib/settings.ts). The stack and the local runtime both build settings
+ * here, so the handlers see the same shape everywhere.
  */
 import type { BotConfig, BotRegion, LexdrConfig } from './config';
 import { cyclesPerExecution, nluEveryCycles } from './config';
@@ -22,9 +23,14 @@ export function buildSettings(
   resolve: BotIdResolver,
   account: string,
   partition = 'aws',
+  connectRegion: string = config.connectRegion,
 ): Settings {
+  if (!config.connectRegions.includes(connectRegion))
+    throw new Error(
+      `connect region ${connectRegion} is not one of connectRegions (${config.connectRegions.join(', ')})`,
+    );
   return parseSettings({
-    connectRegion: config.connectRegion,
+    connectRegion,
     regions: config.regions,
     bots: config.bots.map((bot) => ({
       name: bot.name,

@@ -5,7 +5,7 @@
  */
 import './polyfills';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { orderFlowers } from '../bot';
 import type { BotDefinition } from '../bot';
@@ -22,6 +22,7 @@ import type { ProbeResult } from '../handlers/lib/probe-core';
 import { logger } from '../handlers/lib/powertools';
 import { createProbeHandler } from '../handlers/lib/probe-handler';
 import type { Settings } from '../handlers/lib/settings';
+import { createSettingsLoader, settingsItem } from '../handlers/lib/settings';
 import { startLocalCloudWatch } from './cloudwatch';
 import type { LocalCloudWatch } from './cloudwatch';
 import { roleClient, startLocalDynamo } from './dynamodb';
@@ -200,6 +201,42 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       ...roleClient('workflow'),
     });
 
+    // Settings as on AWS: the settings item in the DR table, read by the handlers through the real SDK client (read
+    // once here, as a warm function would have; then re-read at most once a minute).
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: config.tableName,
+        Item: settingsItem(config.connectRegion, JSON.stringify(settings)),
+      }),
+    );
+    // The settings as the functions read them (their own clients are the lookup's and the workflow's roles).
+    const settingsDynamo = new DynamoDBClient({
+      endpoint: dynamo.url,
+      region: config.connectRegion,
+      credentials: LOCAL_CREDENTIALS,
+      ...roleClient('lookup'),
+    });
+    const settingsLoader = () =>
+      createSettingsLoader({
+        getItem: async (key) =>
+          (
+            await settingsDynamo.send(
+              new GetItemCommand({
+                TableName: config.tableName,
+                Key: { connectRegion: { S: key } },
+                ConsistentRead: true,
+              }),
+            )
+          ).Item,
+        connectRegion: config.connectRegion,
+        tableName: config.tableName,
+        now: Date.now,
+        onStale: (err) => logger.warn('settings re-read failed; using the last settings', { error: err as Error }),
+      });
+    const healthCheckSettings = settingsLoader();
+    const lookupSettings = settingsLoader();
+    await Promise.all([healthCheckSettings(), lookupSettings()]);
+
     const listeners = new Set<(e: SystemEvent) => void>();
     const emit = (e: SystemEvent) => listeners.forEach((l) => l(e));
     const latest = new Map<string, ProbeResult>();
@@ -209,7 +246,10 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     const simulated = (): number => simNow! + (Date.now() - wallAtStart);
     /** The decision's time: the clock given, else the round's planned time on a simulated clock, else the wall clock. */
     let decideAt: Date | undefined;
-    const healthCheck = createHealthCheckHandler({ settings, now: o.now ?? (() => decideAt ?? new Date()) });
+    const healthCheck = createHealthCheckHandler({
+      loadSettings: healthCheckSettings,
+      now: o.now ?? (() => decideAt ?? new Date()),
+    });
     const probeFn = faultyLambda(
       createProbeHandler({
         lexEndpoints: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
@@ -259,7 +299,6 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     const executions: ExecutionRecord[] = [];
     // The lookup's own client, configured as on AWS (tight timeouts), pointed at the local table.
     const lookup = createGetRegionHandler({
-      settings,
       tableName: config.tableName,
       clientConfig: {
         endpoint: dynamo.url,
@@ -267,6 +306,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
         credentials: LOCAL_CREDENTIALS,
         ...roleClient('lookup'),
       },
+      settingsFromTable: { connectRegion: config.connectRegion, regions: config.regions, loadSettings: lookupSettings },
     });
 
     return {
@@ -349,6 +389,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       async close() {
         cwClient.destroy();
         workflowDynamo.destroy();
+        settingsDynamo.destroy();
         await Promise.all(started.map((s) => s.close()));
       },
     };

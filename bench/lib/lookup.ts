@@ -13,6 +13,7 @@ import { buildSync } from 'esbuild';
 import { readConfigFile } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
 import { createGetRegionHandler } from '../../handlers/lib/get-region-handler';
+import { SETTINGS_ENV } from '../../handlers/lib/settings';
 import { startLocalDynamo } from '../../local/dynamodb';
 import { LOCAL_CREDENTIALS } from '../../local/http';
 import { localBotIds } from '../../local/lex';
@@ -95,8 +96,10 @@ export async function benchLookup(calls = 20_000, log: (s: string) => void = con
       const env = {
         ...process.env,
         NODE_PATH: join(ROOT, 'node_modules'),
-        LEXDR_SETTINGS: JSON.stringify(settings),
-        TABLE_NAME: config.tableName,
+        // The lookup's environment as the stack sets it (its settings are an item of the table).
+        [SETTINGS_ENV.table]: config.tableName,
+        [SETTINGS_ENV.connectRegion]: config.connectRegion,
+        [SETTINGS_ENV.regions]: config.regions.join(','),
         AWS_REGION: config.connectRegion,
         POWERTOOLS_LOG_LEVEL: 'SILENT',
       };

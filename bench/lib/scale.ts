@@ -1,28 +1,57 @@
-/** One health-check cycle for many bots × regions through the real ASL (Map state, MaxConcurrency 40). */
-import type { LexdrConfigInput } from '../../infra/config';
-import { startLocalSystem } from '../../local/system';
+/**
+ * Health-check cycles for many bots × regions through the real ASL (Map state, MaxConcurrency 40) and the real
+ * handlers, measuring the cycle time and the largest state the workflow carries — checked against Step Functions'
+ * 256 KiB limit as AWS would, since the local interpreter does not enforce it — beside the config reader's estimate
+ * and the cost model's monthly cost.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConfigError, parseConfig } from '../../infra/config';
+import type { LexdrConfig, LexdrConfigInput } from '../../infra/config';
+import { estimateMonthlyCost } from '../../infra/cost';
+import { STATE_PAYLOAD_LIMIT_BYTES, estimatePeakStateBytes } from '../../infra/limits';
+import { createHealthCheckHandler } from '../../handlers/lib/health-check-handler';
+import { createProbeHandler } from '../../handlers/lib/probe-handler';
+import { LOCAL_CREDENTIALS } from '../../local/http';
+import { FN, startLocalSystem } from '../../local/system';
+import { WorkflowRunner } from '../../local/workflow-runner';
 import { median } from './stats';
+
+export const SCALE_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-2'] as const;
+
+export interface ScaleRun {
+  method: 'liveness' | 'nlu';
+  /** Wall time of one single-cycle execution, per repeat. */
+  cycleMs: number[];
+  /**
+   * Largest payload that crossed a state of the workflow (a Lambda task's input or output), in bytes, over the timed
+   * single-cycle executions and one full-minute execution (every cycle of it).
+   */
+  peakStateBytes: number;
+  /** The same, for a full-minute execution while every region is down (every probe fails, with its detail). */
+  peakFailingStateBytes: number;
+  /** Every execution succeeded, every probe passed while healthy, no payload over 256 KiB. */
+  allPassed: boolean;
+}
 
 export interface ScaleFigures {
   bots: number;
   regions: number;
   probes: number;
-  liveness: number[];
-  nlu: number[];
-  allPassed: boolean;
+  /** The config reader's upper bound of the peak state. */
+  estimatedStateBytes: number;
+  monthlyUsd: number;
+  monthlyAfterFreeTierUsd: number;
+  runs: ScaleRun[];
 }
 
 /** A 10-character Lex-style ID, unique per bot and region. */
 const id = (prefix: string, bot: number, region: number) =>
   `${prefix}${String(bot).padStart(3, '0')}R${region}`.padEnd(10, 'X').slice(0, 10).toUpperCase();
 
-export async function benchScale(
-  bots = 50,
-  repeats = 5,
-  log: (s: string) => void = console.log,
-): Promise<ScaleFigures> {
-  const regions = ['us-east-1', 'us-west-2', 'eu-west-2'];
-  const config = (method: 'liveness' | 'nlu'): LexdrConfigInput => ({
+export function scaleConfig(bots: number, method: 'liveness' | 'nlu' = 'liveness'): LexdrConfigInput {
+  const regions = [...SCALE_REGIONS];
+  return {
     connectRegion: 'us-east-1',
     regions,
     bots: Array.from({ length: bots }, (_, i) => ({
@@ -31,32 +60,149 @@ export async function benchScale(
       ids: Object.fromEntries(regions.map((r, ri) => [r, { botId: id('BOT', i, ri), botAliasId: id('ALS', i, ri) }])),
     })),
     probe: { method, nluEveryMinutes: 0 },
+  };
+}
+
+/** The most bots (× the three regions) the config reader accepts. */
+export function largestDeployableBots(max = 100): number {
+  let lo = 1;
+  let hi = max;
+  const ok = (n: number) => {
+    try {
+      parseConfig(scaleConfig(n));
+      return true;
+    } catch (e) {
+      if (e instanceof ConfigError) return false;
+      throw e;
+    }
+  };
+  if (!ok(lo)) return 0;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (ok(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v ?? null), 'utf8');
+
+/** Timed single-cycle executions, then the largest state of a full-minute execution healthy and with every region down. */
+export async function measureScale(
+  config: LexdrConfig,
+  method: ScaleRun['method'],
+  repeats: number,
+): Promise<ScaleRun> {
+  const sys = await startLocalSystem({
+    config: { ...config, probe: { ...config.probe, method } },
+    waitMs: 0,
+    retryMs: 0,
   });
+  const run: ScaleRun = { method, cycleMs: [], peakStateBytes: 0, peakFailingStateBytes: 0, allPassed: true };
+  let peak = 0;
+  // A runner of its own on the system's parts, whose Lambda tasks weigh every payload that crosses a state.
+  const dynamodb = new DynamoDBClient({
+    endpoint: sys.dynamo.url,
+    region: config.connectRegion,
+    maxAttempts: 1,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const cloudwatch = new CloudWatchClient({
+    endpoint: sys.cloudwatch.url,
+    region: config.connectRegion,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const weigh =
+    (fn: (e: unknown) => Promise<unknown>) =>
+    async (event: unknown): Promise<unknown> => {
+      const out = await fn(event);
+      peak = Math.max(peak, size(event), size(out));
+      return out;
+    };
+  const probe = createProbeHandler({
+    lexEndpoints: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.url])),
+    credentials: LOCAL_CREDENTIALS,
+  });
+  let probes = 0;
+  let failedProbes = 0;
+  const countedProbe = async (e: unknown) => {
+    const r = await probe(e);
+    probes += 1;
+    if (!r.ok) failedProbes += 1;
+    return r;
+  };
+  const runner = new WorkflowRunner({
+    substitutions: {
+      HealthCheckFunctionArn: FN.healthCheck,
+      ProbeFunctionArn: FN.probe,
+      TableName: config.tableName,
+      HistoryTableName: config.historyTableName,
+      MetricNamespace: config.metricNamespace,
+    },
+    lambdas: {
+      [FN.probe]: weigh(countedProbe),
+      [FN.healthCheck]: weigh(createHealthCheckHandler({ settings: sys.settings, now: () => new Date() })),
+    },
+    dynamodb,
+    cloudwatch,
+    region: config.connectRegion,
+    waitMs: 0,
+    retryMs: 0,
+  });
+  try {
+    await runner.run({ cycles: 1 }); // warm-up
+    for (let i = 0; i < repeats; i += 1) {
+      probes = 0;
+      failedProbes = 0;
+      const t = performance.now();
+      const r = await runner.run({ cycles: 1 });
+      run.cycleMs.push(performance.now() - t);
+      const expected = config.bots.length * config.regions.length;
+      if (r.status !== 'SUCCEEDED' || probes !== expected || failedProbes > 0) run.allPassed = false;
+    }
+    // The state peaks in an execution's last cycle: its metric data holds a value per cycle.
+    const full = await runner.run({});
+    if (full.status !== 'SUCCEEDED' || failedProbes > 0) run.allPassed = false;
+    run.peakStateBytes = peak;
+    // The largest state: every probe fails (and carries its error's detail).
+    peak = 0;
+    for (const l of Object.values(sys.lex)) l.setFault({ mode: 'down' });
+    const failing = await runner.run({});
+    if (failing.status !== 'SUCCEEDED') run.allPassed = false;
+    run.peakFailingStateBytes = peak;
+    if (Math.max(run.peakStateBytes, run.peakFailingStateBytes) > STATE_PAYLOAD_LIMIT_BYTES) run.allPassed = false;
+    return run;
+  } finally {
+    dynamodb.destroy();
+    cloudwatch.destroy();
+    await sys.close();
+  }
+}
+
+/** One-cycle executions of `bots` × 3 regions, liveness and NLU. */
+export async function benchScale(
+  bots = 50,
+  repeats = 5,
+  log: (s: string) => void = console.log,
+): Promise<ScaleFigures> {
+  const config = parseConfig(scaleConfig(bots));
+  const cost = estimateMonthlyCost(config);
   const out: ScaleFigures = {
     bots,
-    regions: regions.length,
-    probes: bots * regions.length,
-    liveness: [],
-    nlu: [],
-    allPassed: true,
+    regions: config.regions.length,
+    probes: bots * config.regions.length,
+    estimatedStateBytes: estimatePeakStateBytes(config),
+    monthlyUsd: cost.totalUsd,
+    monthlyAfterFreeTierUsd: cost.totalAfterFreeTierUsd,
+    runs: [],
   };
   for (const method of ['liveness', 'nlu'] as const) {
-    const sys = await startLocalSystem({ config: config(method), waitMs: 0, retryMs: 0 });
-    try {
-      await sys.runExecution({ cycles: 1 }); // warm-up
-      for (let i = 0; i < repeats; i += 1) {
-        const t = performance.now();
-        const r = await sys.runExecution({ cycles: 1 });
-        const ms = performance.now() - t;
-        out[method].push(ms);
-        const probes = sys.lastProbes();
-        if (r.status !== 'SUCCEEDED' || probes.length !== out.probes || probes.some((p) => !p.ok))
-          out.allPassed = false;
-      }
-      log(`  scale: ${method} cycle of ${out.probes} probes, median ${median(out[method]).toFixed(0)} ms`);
-    } finally {
-      await sys.close();
-    }
+    const r = await measureScale(config, method, repeats);
+    out.runs.push(r);
+    log(
+      `  scale: ${bots} × ${out.regions} ${method}: median ${median(r.cycleMs).toFixed(0)} ms, ` +
+        `peak state ${(r.peakStateBytes / 1024).toFixed(1)} KiB, ${(r.peakFailingStateBytes / 1024).toFixed(1)} KiB all down (estimate ${(out.estimatedStateBytes / 1024).toFixed(1)} KiB)`,
+    );
   }
   return out;
 }

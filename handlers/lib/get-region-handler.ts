@@ -6,15 +6,52 @@ import type { LookupAnswer } from './lookup-core';
 import { createLookup } from './lookup-core';
 import { logger } from './powertools';
 import type { Settings } from './settings';
+import { createSettingsLoader } from './settings';
 
-export interface GetRegionDeps {
-  settings: Settings;
+export type GetRegionDeps = {
   tableName: string;
   /** Merged over the lookup's client configuration (the local system points it at its table). */
   clientConfig?: DynamoDBClientConfig;
   /** A client of the caller's instead (benchmarks, tests). */
   dynamodb?: DynamoDBClient;
   now?: () => number;
+} & (
+  | {
+      /** Fixed settings (tests). */
+      settings: Settings;
+    }
+  | {
+      /** Read the settings item of the DR table (at the first call, then at most once a minute). */
+      settingsFromTable: {
+        connectRegion: string;
+        /** Bot regions in priority order: the answer while the settings cannot be read. */
+        regions: readonly string[];
+        /** @default a `createSettingsLoader` on this handler's client (consistent reads) */
+        loadSettings?: () => Promise<Settings>;
+      };
+    }
+);
+
+/** The lookup has never read its settings (a cold start while the table is unreadable). */
+export class SettingsUnavailableError extends Error {
+  override name = 'SettingsUnavailableError';
+}
+
+/** What the lookup would answer before it has ever read its settings (cold start while the table is unreadable). */
+export function withoutSettingsAnswer(connectRegion: string, regions: readonly string[], err: unknown): LookupAnswer {
+  const primary = regions[0] ?? '';
+  return {
+    lexRegion: primary,
+    primaryCode: primary,
+    connectRegion,
+    botName: '',
+    botAliasArn: '',
+    localeId: '',
+    fallbackRegion: regions[1] ?? '',
+    fallbackBotAliasArn: '',
+    status: 'default',
+    detail: `settings unreadable (${(err as Error)?.name ?? 'Error'}): primary region`,
+  };
 }
 
 /**
@@ -35,21 +72,64 @@ export function createGetRegionHandler(deps: GetRegionDeps): (event: unknown) =>
       }),
       ...deps.clientConfig,
     });
-  const lookup = createLookup({
-    settings: deps.settings,
-    now: deps.now ?? Date.now,
-    getItem: async (key) =>
-      (
-        await client.send(
-          new GetItemCommand({ TableName: deps.tableName, Key: { connectRegion: { S: key } }, ConsistentRead: true }),
-        )
-      ).Item,
-    readTimeoutMs: READ_TIMEOUT_MS,
-    onError: (err, context) => logger.error('lexDR read failed', { ...context, error: err as Error }),
-  });
+  const now = deps.now ?? Date.now;
+  const getItem = async (key: string, consistent = false) =>
+    (
+      await client.send(
+        new GetItemCommand({
+          TableName: deps.tableName,
+          Key: { connectRegion: { S: key } },
+          ConsistentRead: consistent,
+        }),
+      )
+    ).Item;
+  const build = (settings: Settings) =>
+    createLookup({
+      settings,
+      now,
+      getItem: (key) => getItem(key, true),
+      readTimeoutMs: READ_TIMEOUT_MS,
+      onError: (err, context) => logger.error('lexDR read failed', { ...context, error: err as Error }),
+    });
+  const answer = async (lookup: (event: unknown) => Promise<LookupAnswer>, event: unknown) => {
+    const a = await lookup(event);
+    if (a.status !== 'ok') logger.warn('lookup answered with a degraded status', { answer: a });
+    return a;
+  };
+
+  if ('settings' in deps) {
+    const lookup = build(deps.settings);
+    return (event) => answer(lookup, event);
+  }
+  const { connectRegion, regions } = deps.settingsFromTable;
+  const loadSettings =
+    deps.settingsFromTable.loadSettings ??
+    createSettingsLoader({
+      getItem: (key) => getItem(key, true),
+      connectRegion,
+      tableName: deps.tableName,
+      now,
+      onStale: (err) => logger.warn('settings re-read failed; using the last settings', { error: err as Error }),
+    });
+  // One lookup (and its cached lexDR item) per settings: rebuilt only when a deploy changed them.
+  let built: { settings: Settings; lookup: (event: unknown) => Promise<LookupAnswer> } | undefined;
   return async (event) => {
-    const answer = await lookup(event);
-    if (answer.status !== 'ok') logger.warn('lookup answered with a degraded status', { answer });
-    return answer;
+    let settings: Settings;
+    try {
+      settings = await loadSettings();
+    } catch (err) {
+      // Without its settings the lookup knows no alias ARN to answer: it fails, and the contact flow's error branch
+      // connects the caller to the bots by their deployed aliases (primary, then secondary).
+      logger.error('settings unreadable: the flow falls back to its deployed aliases', {
+        connectRegion,
+        answerWouldBe: withoutSettingsAnswer(connectRegion, regions, err).lexRegion,
+        error: err as Error,
+      });
+      throw new SettingsUnavailableError(
+        `lexdr settings for ${connectRegion} unreadable (${(err as Error)?.name ?? 'Error'}); the flow uses its deployed aliases`,
+      );
+    }
+    if (built?.settings !== settings) built = { settings, lookup: build(settings) };
+    return answer(built.lookup, event);
   };
 }

@@ -16,22 +16,32 @@ const eventSchema = z.discriminatedUnion('action', [
 ]);
 export type HealthCheckEvent = z.infer<typeof eventSchema>;
 
-export interface HealthCheckDeps {
-  settings: Settings;
+export type HealthCheckDeps = {
   now: () => Date;
-}
+} & (
+  | {
+      /** Fixed settings (tests). */
+      settings: Settings;
+    }
+  | {
+      /** The settings item of the DR table, read at cold start and cached (`createSettingsLoader`). */
+      loadSettings: () => Promise<Settings>;
+    }
+);
 
 export function createHealthCheckHandler(deps: HealthCheckDeps) {
+  const settingsOf = 'settings' in deps ? async () => deps.settings : deps.loadSettings;
   return async (event: unknown): Promise<CycleState> => {
+    const settings = await settingsOf();
     const parsed = eventSchema.safeParse(event);
     if (!parsed.success)
       throw new InvalidInputError(`invalid health-check event: ${describeIssues(parsed.error.issues, event)}`);
     if (parsed.data.action === 'plan') {
-      const state = planFirstCycle(deps.settings, parsed.data.input, parsed.data.execution);
+      const state = planFirstCycle(settings, parsed.data.input, parsed.data.execution);
       if (state.drill) logger.info('drill started', { execution: state.execution.id, drill: state.drill });
       return state;
     }
-    const next = decideCycle(deps.settings, parseCycleState(parsed.data.state), deps.now());
+    const next = decideCycle(settings, parseCycleState(parsed.data.state), deps.now());
     const d = next.decision!;
     if (d.change) logger.info('region change', { change: d.change });
     else if (d.to === d.from && next.cycle.attempt > 0) logger.info('confirming a failure', { cycle: next.cycle });

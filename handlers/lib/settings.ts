@@ -1,7 +1,14 @@
 /**
- * What the handlers know of the deployment: built once from the validated config (infra/config.ts) and the
- * bots' per-region IDs, passed as the LEXDR_SETTINGS environment variable, and read once at handler load.
+ * What the handlers know of the deployment: built once per Connect region from the validated config
+ * (infra/config.ts) and the bots' per-region IDs, and kept as one item of the DR table (`<connectRegion>#settings`)
+ * that the stack writes at deploy time (and the local system at start). The health-check and lookup functions read
+ * it once at cold start and re-read it at most once a minute; their environment holds only the table, the Connect
+ * region and the bot regions — a few hundred bytes whatever the number of bots. (Lambda environment variables are
+ * limited to 4 KB; an SSM parameter to 8 KB even in the Advanced tier, and there is no local SSM; the DR table
+ * exists in both places and takes items up to 400 KB.) The probe function needs no settings: the Map hands each
+ * invocation its request.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { SettingsError, describeIssues } from './errors';
 
@@ -60,17 +67,113 @@ export function parseSettings(input: unknown): Settings {
   return r.data;
 }
 
-/** Reads LEXDR_SETTINGS (JSON) from an environment. */
+/** Reads LEXDR_SETTINGS (JSON) from an environment (the Twilio bridge's container, which has no 4 KB limit). */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   const raw = env.LEXDR_SETTINGS;
   if (!raw) throw new SettingsError('LEXDR_SETTINGS is not set (the stack sets it; locally `npm start` does)');
+  return parseSettingsJson(raw, 'LEXDR_SETTINGS');
+}
+
+function parseSettingsJson(raw: string, source: string): Settings {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (e) {
-    throw new SettingsError(`LEXDR_SETTINGS is not JSON: ${(e as Error).message}`);
+    throw new SettingsError(`${source} is not JSON: ${(e as Error).message}`);
   }
   return parseSettings(json);
+}
+
+// ---------- the settings item of the DR table ----------
+
+/** Environment variables of the functions that read the settings item (names shared by the stack and handlers). */
+export const SETTINGS_ENV = {
+  /** The DR table. */
+  table: 'TABLE_NAME',
+  /** The Connect region whose `lexDR` item and settings item the function reads. */
+  connectRegion: 'LEXDR_CONNECT_REGION',
+  /** Bot regions in priority order, comma-separated: what the lookup answers when it cannot read the settings. */
+  regions: 'LEXDR_REGIONS',
+} as const;
+
+/** Attribute of the settings item holding the settings as JSON. */
+export const SETTINGS_ATTRIBUTE = 'settings';
+
+/** Partition key (`connectRegion`) of a Connect region's settings item, beside its `lexDR` item keyed by the region. */
+export function settingsItemKey(connectRegion: string): string {
+  return `${connectRegion}#settings`;
+}
+
+/** The settings item as DynamoDB attributes (`settingsJson` may hold CloudFormation tokens at synth time). */
+export function settingsItem(connectRegion: string, settingsJson: string): Record<string, AttributeValue> {
+  return { connectRegion: { S: settingsItemKey(connectRegion) }, [SETTINGS_ATTRIBUTE]: { S: settingsJson } };
+}
+
+/** Reads the settings out of a settings item; throws SettingsError saying what is missing or wrong. */
+export function readSettingsItem(
+  raw: Record<string, AttributeValue> | undefined,
+  connectRegion: string,
+  tableName = 'the DR table',
+): Settings {
+  const key = settingsItemKey(connectRegion);
+  if (!raw) throw new SettingsError(`no settings item "${key}" in ${tableName} (the stack writes it on deploy)`);
+  const json = raw[SETTINGS_ATTRIBUTE]?.S;
+  if (json === undefined)
+    throw new SettingsError(`settings item "${key}" has no string attribute "${SETTINGS_ATTRIBUTE}"`);
+  const settings = parseSettingsJson(json, `settings item "${key}"`);
+  if (settings.connectRegion !== connectRegion)
+    throw new SettingsError(
+      `settings item "${key}" is for Connect region ${settings.connectRegion}, not ${connectRegion}`,
+    );
+  return settings;
+}
+
+export interface SettingsLoaderDeps {
+  /** GetItem of the DR table by `connectRegion` (consistent read). */
+  getItem(key: string): Promise<Record<string, AttributeValue> | undefined>;
+  connectRegion: string;
+  tableName?: string;
+  now(): number;
+  /** Re-read the item when the last read is older than this (a deploy that adds a bot reaches warm functions). @default 60 000 */
+  maxAgeMs?: number;
+  /** Called when a re-read fails and the last settings stay in use. */
+  onStale?(err: unknown): void;
+}
+
+/**
+ * Settings read from the DR table once and cached: re-read at most once per `maxAgeMs`, a failed re-read keeps
+ * the last settings (and is retried after `maxAgeMs`), concurrent callers share one read. Only a first read that
+ * fails throws.
+ */
+export function createSettingsLoader(deps: SettingsLoaderDeps): () => Promise<Settings> {
+  const maxAgeMs = deps.maxAgeMs ?? 60_000;
+  let last: { settings: Settings; json: string; at: number } | undefined;
+  let inflight: Promise<Settings> | undefined;
+  const read = async (): Promise<Settings> => {
+    const settings = readSettingsItem(
+      await deps.getItem(settingsItemKey(deps.connectRegion)),
+      deps.connectRegion,
+      deps.tableName,
+    );
+    const json = JSON.stringify(settings);
+    // Unchanged settings keep their identity, so what a caller built from them stays valid.
+    last = { settings: last?.json === json ? last.settings : settings, json, at: deps.now() };
+    return last.settings;
+  };
+  return async () => {
+    if (last && deps.now() - last.at < maxAgeMs) return last.settings;
+    inflight ??= read()
+      .catch((err: unknown) => {
+        if (!last) throw err;
+        deps.onStale?.(err);
+        last = { ...last, at: deps.now() };
+        return last.settings;
+      })
+      .finally(() => {
+        inflight = undefined;
+      });
+    return inflight;
+  };
 }
 
 /** Reads a required environment variable or fails at load with its name. */

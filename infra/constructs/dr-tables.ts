@@ -1,10 +1,12 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { settingsItem, settingsItemKey } from '../../handlers/lib/settings';
 
 /** Construct ID of the singleton function CDK creates for every AwsCustomResource in a stack. */
 const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
@@ -19,6 +21,12 @@ export interface DrTablesProps {
   readonly connectRegion: string;
   /** The primary bot region: the seed item's `lexRegion`, so the first call works before the first health check. */
   readonly primaryRegion: string;
+  /**
+   * The handlers' settings for this Connect region as JSON (may hold tokens), written on every deploy as the item
+   * `<connectRegion>#settings` (handlers/lib/settings.ts) that the health-check and lookup functions read.
+   * @default - no settings item
+   */
+  readonly settingsJson?: string;
   /**
    * Customer managed key for both tables.
    * @default - AWS managed key (`aws/dynamodb`)
@@ -35,9 +43,13 @@ export class DrTables extends Construct {
   public readonly table: dynamodb.Table;
   public readonly historyTable: dynamodb.Table;
   public readonly seed: cr.AwsCustomResource;
+  /** Writes the settings item on create and update (and deletes it with the stack); set with `settingsJson`. */
+  public readonly settingsWriter?: cr.AwsCustomResource;
+  private readonly connectRegion: string;
 
   constructor(scope: Construct, id: string, props: DrTablesProps) {
     super(scope, id);
+    this.connectRegion = props.connectRegion;
     const common = {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -86,13 +98,67 @@ export class DrTables extends Construct {
     });
     this.seed.node.addDependency(this.table);
     if (props.encryptionKey) props.encryptionKey.grantEncryptDecrypt(this.seed);
+
+    if (props.settingsJson !== undefined) {
+      const putSettings: cr.AwsSdkCall = {
+        service: 'DynamoDB',
+        action: 'putItem',
+        parameters: { TableName: this.table.tableName, Item: settingsItem(props.connectRegion, props.settingsJson) },
+        physicalResourceId: cr.PhysicalResourceId.of(`settings-${props.connectRegion}`),
+      };
+      this.settingsWriter = new cr.AwsCustomResource(this, 'Settings', {
+        resourceType: 'Custom::LexdrSettings',
+        onCreate: putSettings,
+        onUpdate: putSettings,
+        onDelete: {
+          service: 'DynamoDB',
+          action: 'deleteItem',
+          parameters: {
+            TableName: this.table.tableName,
+            Key: { connectRegion: { S: settingsItemKey(props.connectRegion) } },
+          },
+        },
+        installLatestAwsSdk: false,
+        policy: cr.AwsCustomResourcePolicy.fromStatements([
+          new iam.PolicyStatement({
+            actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+            resources: [this.table.tableArn],
+            conditions: {
+              'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [settingsItemKey(props.connectRegion)] },
+            },
+          }),
+        ]),
+      });
+      this.settingsWriter.node.addDependency(this.table);
+      if (props.encryptionKey) props.encryptionKey.grantEncryptDecrypt(this.settingsWriter);
+    }
     const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
     if (provider) {
       Validations.of(provider).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         reason:
-          "CDK's AwsCustomResource provider (runs only on deploy, to seed the DR item) writes its own logs through the AWS managed basic execution policy; its data access is the single dynamodb:PutItem statement on the DR table.",
+          "CDK's AwsCustomResource provider (runs only on deploy, to seed the DR item and write the settings item) writes its own logs through the AWS managed basic execution policy; its data access is dynamodb:PutItem on the DR table and PutItem/DeleteItem on the settings item only.",
       });
     }
+  }
+
+  /**
+   * Lets `grantee` read this Connect region's items and nothing else: its `lexDR` item (with `lexDR`) and its settings
+   * item (with `settings`), by GetItem, through a `dynamodb:LeadingKeys` condition.
+   */
+  grantReadItems(grantee: IGrantable, items: { lexDR?: boolean; settings?: boolean; sid?: string }): void {
+    const keys = [
+      ...(items.lexDR ? [this.connectRegion] : []),
+      ...(items.settings ? [settingsItemKey(this.connectRegion)] : []),
+    ];
+    if (keys.length === 0) throw new Error('grantReadItems: name at least one item');
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        ...(items.sid ? { sid: items.sid } : {}),
+        actions: ['dynamodb:GetItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } },
+      }),
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,6 +7,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../stacks/sizing';
+
+const PROJECT_ROOT = join(__dirname, '..', '..');
 
 /** Properties of a {@link LexdrFunction}. */
 export interface LexdrFunctionProps {
@@ -33,6 +36,11 @@ export interface LexdrFunctionProps {
    * @default 'lexdr'
    */
   readonly serviceName?: string;
+  /**
+   * Concurrency reserved for this function (taken from the account's pool, and its ceiling).
+   * @default - none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
   /**
    * How long the function's logs are kept.
    * @default logs.RetentionDays.ONE_MONTH
@@ -84,6 +92,9 @@ export class LexdrFunction extends Construct {
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: props.entry,
+      // The project's own lock file and root, so `cdk synth` works from any directory.
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       handler: 'handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -94,6 +105,9 @@ export class LexdrFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment,
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
       bundling: {
         forceDockerBundling: false,
         externalModules: ['@aws-sdk/*', '@smithy/*'],

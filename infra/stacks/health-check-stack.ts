@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,7 +9,10 @@ import type { Construct } from 'constructs';
 import { LEGACY_FLOWER_DR_FLOW_FILE, LEXDR_FLOW_FILE, loadFlowTemplate, renderFlow } from '../../flows/template';
 import { legacyFlowTokens, lexdrFlowTokens } from '../../flows/tokens';
 import type { Settings } from '../../handlers/lib/settings';
+import { SETTINGS_ENV } from '../../handlers/lib/settings';
 import type { LexdrConfig } from '../config';
+import { connectInstanceFor, probeConcurrency } from '../config';
+import { IAM_ROLE_POLICY_LIMIT_CHARS, PROBE_POLICY_ARN_BUDGET_CHARS } from '../limits';
 import type { BotIdResolver } from '../settings';
 import { buildSettings } from '../settings';
 import type { ConnectFlow } from '../constructs/connect-integration';
@@ -27,6 +30,12 @@ const ROOT = join(__dirname, '..', '..');
 export interface HealthCheckStackProps extends StackProps {
   /** The validated lexdr config (`readConfigFile()`). */
   readonly config: LexdrConfig;
+  /**
+   * The Connect region this stack serves (one of `config.connectRegions`): its `lexDR` item, lookup, alarms and
+   * dashboard, probing from here.
+   * @default config.connectRegion
+   */
+  readonly connectRegion?: string;
   /**
    * Resolves the IDs of bots deployed from code (`source: 'code'`), e.g. the bot stacks' `botId` / `botAliasId`.
    * @default - throws for bots deployed from code
@@ -61,24 +70,27 @@ export class HealthCheckStack extends Stack {
   constructor(scope: Construct, id: string, props: HealthCheckStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const connectRegion = props.connectRegion ?? config.connectRegion;
     const resolve: BotIdResolver =
       props.resolveBotIds ??
       ((bot) => {
         throw new Error(`bot "${bot.name}" has source "code" but no bot stack resolves its IDs`);
       });
-    this.settings = buildSettings(config, resolve, this.account, this.partition);
-    const sizing = buildSettings(config, () => SIZING_IDS, '123456789012', 'aws-iso-b');
-    const settingsEnv = { LEXDR_SETTINGS: this.toJsonString(this.settings) };
-    const settingsHint = { LEXDR_SETTINGS: JSON.stringify(sizing) };
+    this.settings = buildSettings(config, resolve, this.account, this.partition, connectRegion);
+    const sizing = buildSettings(config, () => SIZING_IDS, '123456789012', 'aws-iso-b', connectRegion);
 
     // ---- tables ----
     this.tables = new DrTables(this, 'Tables', {
       tableName: config.tableName,
       historyTableName: config.historyTableName,
-      connectRegion: config.connectRegion,
+      connectRegion,
       primaryRegion: config.regions[0]!,
+      settingsJson: this.toJsonString(this.settings),
     });
     const { table, historyTable } = this.tables;
+    // The functions' environment says where the settings are, not what they are (handlers/lib/settings.ts).
+    const settingsEnv = { [SETTINGS_ENV.table]: table.tableName, [SETTINGS_ENV.connectRegion]: connectRegion };
+    const settingsEnvHint = { [SETTINGS_ENV.table]: config.tableName, [SETTINGS_ENV.connectRegion]: connectRegion };
 
     // ---- functions ----
     const handler = (file: string) => join(ROOT, 'handlers', file);
@@ -88,22 +100,10 @@ export class HealthCheckStack extends Stack {
       memorySize: PROBE_FUNCTION.memoryMb,
       timeout: Duration.seconds(PROBE_FUNCTION.timeoutSeconds),
       serviceName: 'lexdr-probe',
+      // A surge of calls that takes the account's concurrency must not throttle the health check into blindness.
+      reservedConcurrentExecutions: probeConcurrency(config),
     });
-    const aliasArns = this.settings.bots.flatMap((b) => config.regions.map((r) => b.regions[r]!.botAliasArn));
-    this.probe.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ProbeLexV2Aliases',
-        actions: [
-          'lex:PutSession',
-          'lex:GetSession',
-          'lex:DeleteSession',
-          'lex:RecognizeText',
-          // The `stream` probe: the callers' API.
-          ...(config.probe.method === 'stream' ? ['lex:StartConversation'] : []),
-        ],
-        resources: aliasArns,
-      }),
-    );
+    this.probeLexV2Policy(config, sizing);
     if (config.probe.method === 'v1-putsession' || config.probe.method === 'v1-posttext') {
       const v1Arns = config.bots.flatMap((b) =>
         b.v1
@@ -127,22 +127,24 @@ export class HealthCheckStack extends Stack {
       memorySize: HEALTH_CHECK_FUNCTION.memoryMb,
       timeout: Duration.seconds(HEALTH_CHECK_FUNCTION.timeoutSeconds),
       environment: settingsEnv,
-      environmentSizeHint: settingsHint,
+      environmentSizeHint: settingsEnvHint,
       serviceName: 'lexdr-health-check',
     });
+    this.tables.grantReadItems(this.healthCheck.role, { settings: true, sid: 'ReadSettingsItem' });
 
     this.lookup = new LexdrFunction(this, 'Lookup', {
       entry: handler('get-region.ts'),
       description: 'lexdr: answers Amazon Connect with the Lex region to use now',
       memorySize: LOOKUP_FUNCTION.memoryMb,
       timeout: Duration.seconds(LOOKUP_FUNCTION.timeoutSeconds),
-      environment: { ...settingsEnv, TABLE_NAME: table.tableName },
-      environmentSizeHint: { ...settingsHint, TABLE_NAME: config.tableName },
+      environment: { ...settingsEnv, [SETTINGS_ENV.regions]: config.regions.join(',') },
+      environmentSizeHint: { ...settingsEnvHint, [SETTINGS_ENV.regions]: config.regions.join(',') },
       serviceName: 'lexdr-lookup',
     });
-    this.lookup.role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'ReadDrItem', actions: ['dynamodb:GetItem'], resources: [table.tableArn] }),
-    );
+    // Each lookup reads its own Connect region's items only.
+    this.tables.grantReadItems(this.lookup.role, { lexDR: true, settings: true, sid: 'ReadDrItem' });
+    // The settings item exists before a function that reads it changes.
+    for (const f of [this.healthCheck, this.lookup]) f.function.node.addDependency(this.tables.settingsWriter!);
 
     // ---- workflow ----
     this.workflow = new HealthCheckWorkflow(this, 'Workflow', {
@@ -185,7 +187,7 @@ export class HealthCheckStack extends Stack {
     this.alarms = new DrAlarms(this, 'Alarms', {
       topic: this.alarmTopic,
       metricNamespace: config.metricNamespace,
-      connectRegion: config.connectRegion,
+      connectRegion,
       regions: config.regions,
       bots: config.bots.map((b) => b.name),
       stateMachine: this.workflow.stateMachine,
@@ -196,7 +198,7 @@ export class HealthCheckStack extends Stack {
     // ---- dashboard ----
     this.dashboard = new DrDashboard(this, 'Dashboard', {
       metricNamespace: config.metricNamespace,
-      connectRegion: config.connectRegion,
+      connectRegion,
       regions: config.regions,
       bots: this.settings.bots.flatMap((b) =>
         config.regions.map((region) => ({
@@ -212,14 +214,15 @@ export class HealthCheckStack extends Stack {
     });
 
     // ---- Amazon Connect ----
-    if (config.connectInstanceArn) {
+    const instance = connectInstanceFor(config, connectRegion);
+    if (instance) {
       this.connect = new ConnectIntegration(this, 'Connect', {
-        instanceArn: config.connectInstanceArn,
+        instanceArn: instance.instanceArn,
         lookupFunction: this.lookup.function,
         bots: this.settings.bots.flatMap((b) =>
           config.regions.map((region) => ({ name: b.name, region, aliasArn: b.regions[region]!.botAliasArn })),
         ),
-        flows: this.contactFlows(config),
+        flows: this.contactFlows(config, instance.agentQueueArn),
       });
     }
 
@@ -239,9 +242,42 @@ export class HealthCheckStack extends Stack {
     out('AlarmTopicArn', this.alarmTopic.topicArn, 'SNS topic of the alarms');
   }
 
+  /**
+   * The probe role may call the Lex V2 runtime on each configured bot alias; when the ARNs would not fit the role's
+   * policy size (IAM: 10,240 characters), on the bot aliases of each configured region.
+   */
+  private probeLexV2Policy(config: LexdrConfig, sizing: Settings): void {
+    const actions = [
+      'lex:PutSession',
+      'lex:GetSession',
+      'lex:DeleteSession',
+      'lex:RecognizeText',
+      // The `stream` probe: the callers' API.
+      ...(config.probe.method === 'stream' ? ['lex:StartConversation'] : []),
+    ];
+    const sizedArns = sizing.bots.flatMap((b) => config.regions.map((r) => b.regions[r]!.botAliasArn));
+    const chars = sizedArns.reduce((n, a) => n + a.length + 3, 0);
+    if (chars <= PROBE_POLICY_ARN_BUDGET_CHARS) {
+      const aliasArns = this.settings.bots.flatMap((b) => config.regions.map((r) => b.regions[r]!.botAliasArn));
+      this.probe.role.addToPolicy(new iam.PolicyStatement({ sid: 'ProbeLexV2Aliases', actions, resources: aliasArns }));
+      return;
+    }
+    const perRegion = config.regions.map((r) => `arn:${this.partition}:lex:${r}:${this.account}:bot-alias/*`);
+    this.probe.role.addToPolicy(new iam.PolicyStatement({ sid: 'ProbeLexV2Aliases', actions, resources: perRegion }));
+    const policy = this.probe.role.node.findChild('DefaultPolicy');
+    const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
+    const partition = Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition;
+    for (const r of config.regions) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:${partition}:lex:${r}:${account}:bot-alias/*]`,
+        reason: `${sizedArns.length} bot alias ARNs (${chars} characters) would not fit the role's ${IAM_ROLE_POLICY_LIMIT_CHARS}-character policy limit; the probe may use the Lex V2 runtime on bot aliases of ${r}, one of the configured regions, only.`,
+      });
+    }
+  }
+
   /** The shipped contact flows rendered with this deployment's values; none without `agentQueueArn`. */
-  private contactFlows(config: LexdrConfig): ConnectFlow[] {
-    if (!config.agentQueueArn) {
+  private contactFlows(config: LexdrConfig, agentQueueArn: string | undefined): ConnectFlow[] {
+    if (!agentQueueArn) {
       Annotations.of(this).addWarningV2(
         'lexdr:NoAgentQueue',
         'connectInstanceArn is set but agentQueueArn is not: the lookup and bots are associated with the instance, the contact flows are not created.',
@@ -250,7 +286,7 @@ export class HealthCheckStack extends Stack {
     }
     const values = {
       lookupFunctionArn: this.lookup.function.functionArn,
-      agentQueueArn: config.agentQueueArn,
+      agentQueueArn,
       ...(config.apologyText !== undefined && { apologyText: config.apologyText }),
     };
     const flows: [string, string, string, Record<string, string>][] = [

@@ -15,5 +15,5 @@ export const PROBE_FUNCTION = { memoryMb: 128, timeoutSeconds: 8 } as const;
  */
 export const LOOKUP_FUNCTION = { memoryMb: 512, timeoutSeconds: 3 } as const;
 
-/** Lambda's limit on the total size of a function's environment variables (keys and values). */
-export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+/** Lambda's limit on the total size of a function's environment variables (keys and values); see infra/limits.ts. */
+export { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../limits';

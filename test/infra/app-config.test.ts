@@ -9,7 +9,22 @@ describe('config errors name the key, the value received and what is valid', () 
     [{ cadenceSeconds: 7 }, /cadenceSeconds: got 7; must divide 60 evenly/],
     [{ cadenceSeconds: 2 }, /cadenceSeconds: got 2;.*(>=|at least|too small).*5/i],
     [{ regions: ['us-east-1'] }, /regions: got \["us-east-1"\]; at least two regions/],
-    [{ regions: ['us-east-1', 'Mars'] }, /regions\.1: got "Mars"; an AWS region name/],
+    [{ regions: ['us-east-1', 'Mars'] }, /regions\.1: got "Mars"; a region where Lex V2 runs: us-east-1, us-west-2/],
+    [{ regions: ['us-east-1', 'us-wst-2'] }, /regions\.1: got "us-wst-2"; a region where Lex V2 runs/],
+    [{ connectRegions: ['us-east-1', 'us-wst-2'] }, /connectRegions\.1: got "us-wst-2"; a region where Lex V2 runs/],
+    [
+      {
+        bots: [
+          {
+            name: 'A',
+            source: 'global-resiliency',
+            ids: { 'us-wst-2': { botId: 'ABCDEFGHIJ', botAliasId: 'ABCDEFGHIJ' } },
+          },
+        ],
+      },
+      /bots\.0\.ids\.us-wst-2: the key "us-wst-2" is not valid: a region where Lex V2 runs/,
+    ],
+    [{ connectRegion: 'eu-west-2', connectRegions: ['us-east-1'] }, /connectRegion: got "eu-west-2"; must be one of/],
     [{ probe: { timeoutMs: 10000 } }, /probe\.timeoutMs: got 10000; must be shorter than one cycle/],
     [{ failThreshold: 0 }, /failThreshold: got 0;/],
     [{ connectInstanceArn: 'arn:aws:connect:::nope' }, /connectInstanceArn: got "arn:aws:connect:::nope"/],
@@ -29,14 +44,12 @@ describe('app', () => {
     );
   });
 
-  test('settings over Lambda’s 4 KB environment limit fail at synth with the size', () => {
+  test('settings no longer ride in the environment: 6 bots × 6 regions (once over 4 KB) synthesizes', () => {
     const regions = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-central-1', 'ap-southeast-2'];
     const ids = Object.fromEntries(regions.map((r) => [r, { botId: 'AAAAAAAAAA', botAliasId: 'BBBBBBBBBB' }]));
     const bots = Array.from({ length: 6 }, (_, i) => ({ name: `Bot${i}`, source: 'existing', ids }));
     const config = parseConfig({ regions, bots });
-    expect(() => buildApp(config, { app: offline(), nag: false, account: '111111111111' })).toThrow(
-      /environment variables would take \d+ bytes; Lambda allows 4096\. The largest is LEXDR_SETTINGS/,
-    );
+    expect(() => buildApp(config, { app: offline(), nag: false, account: '111111111111' }).app.synth()).not.toThrow();
   });
 });
 

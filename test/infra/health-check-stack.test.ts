@@ -72,14 +72,37 @@ describe('DR tables', () => {
     }
   });
 
-  test('the seed may only PutItem on the DR table', () => {
+  test('the deploy-time writer may only PutItem on the DR table, and Put/DeleteItem on the settings item', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter(
       (p) => JSON.stringify(p).includes('dynamodb:PutItem') && JSON.stringify(p.Properties.Roles).includes('AWS679f'),
     );
-    expect(policies).toHaveLength(1);
-    expect(policies[0]!.Properties.PolicyDocument.Statement).toEqual([
+    expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
       { Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } },
+      {
+        Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['us-east-1#settings'] } },
+      },
     ]);
+  });
+
+  test('the settings item holds every bot region, is written on create and update, deleted with the stack', () => {
+    const writers = Object.values(template.findResources('Custom::LexdrSettings'));
+    expect(writers).toHaveLength(1);
+    for (const key of ['Create', 'Update']) {
+      const call = flat(writers[0]!.Properties[key]);
+      expect(call).toContain('"action":"putItem"');
+      expect(call).toContain('"connectRegion":{"S":"us-east-1#settings"}');
+      expect(call).not.toContain('ConditionExpression');
+      expect(call).toContain('\\"connectRegion\\":\\"us-east-1\\"');
+      expect(call).toContain('\\"regions\\":[\\"us-east-1\\",\\"us-west-2\\"]');
+      expect(call).toContain('\\"cyclesPerExecution\\":6');
+      expect(call).toMatch(/\\"botAliasArn\\":\\"arn:aws:lex:us-west-2:111111111111:bot-alias\/<ExportsReader/);
+    }
+    const del = flat(writers[0]!.Properties.Delete);
+    expect(del).toContain('"action":"deleteItem"');
+    expect(del).toContain('"Key":{"connectRegion":{"S":"us-east-1#settings"}}');
   });
 });
 
@@ -111,16 +134,32 @@ describe('functions', () => {
       expect(groups[logicalId(template, 'AWS::Logs::LogGroup', `${p}Logs`)].Properties.RetentionInDays).toBe(30);
   });
 
-  test('health check and lookup get LEXDR_SETTINGS with every bot region; the lookup gets TABLE_NAME', () => {
+  test('health check and lookup get where their settings are (table, Connect region), not the settings', () => {
     const env = (p: string) => template.toJSON().Resources[fnId(`${p}Function`)].Properties.Environment.Variables;
-    for (const p of ['HealthCheck', 'Lookup']) {
-      const settings = flat(env(p).LEXDR_SETTINGS);
-      expect(settings).toContain('"connectRegion":"us-east-1"');
-      expect(settings).toContain('"regions":["us-east-1","us-west-2"]');
-      expect(settings).toContain('"cyclesPerExecution":6');
-      expect(settings).toMatch(/"botAliasArn":"arn:aws:lex:us-west-2:111111111111:bot-alias\/<ExportsReader/);
-    }
-    expect(env('Lookup').TABLE_NAME).toEqual({ Ref: tableId });
+    expect(env('HealthCheck')).toEqual({
+      POWERTOOLS_SERVICE_NAME: 'lexdr-health-check',
+      TABLE_NAME: { Ref: tableId },
+      LEXDR_CONNECT_REGION: 'us-east-1',
+    });
+    expect(env('Lookup')).toEqual({
+      POWERTOOLS_SERVICE_NAME: 'lexdr-lookup',
+      TABLE_NAME: { Ref: tableId },
+      LEXDR_CONNECT_REGION: 'us-east-1',
+      LEXDR_REGIONS: 'us-east-1,us-west-2',
+    });
+    expect(env('Probe')).toEqual({ POWERTOOLS_SERVICE_NAME: 'lexdr-probe' });
+  });
+
+  test('the functions that read the settings item are updated after it is written', () => {
+    const writer = logicalId(template, 'Custom::LexdrSettings', 'TablesSettings');
+    for (const p of ['HealthCheck', 'Lookup'])
+      expect(template.toJSON().Resources[fnId(`${p}Function`)].DependsOn).toContain(writer);
+  });
+
+  test('the probe function has reserved concurrency for its probes in flight × 3 overlapping executions', () => {
+    expect(template.toJSON().Resources[fnId('ProbeFunction')].Properties.ReservedConcurrentExecutions).toBe(2 * 3);
+    for (const p of ['HealthCheck', 'Lookup'])
+      expect(template.toJSON().Resources[fnId(`${p}Function`)].Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   test('the probe may call the Lex V2 session and text APIs on exactly each bot alias, and nothing else', () => {
@@ -139,11 +178,21 @@ describe('functions', () => {
     expect(statementsOf(template, 'ProbeRole').some((x) => x.Sid === 'ProbeLexV1Aliases')).toBe(false);
   });
 
-  test('the lookup may only GetItem on the DR table (plus its own logs)', () => {
+  test("the lookup may only GetItem its own Connect region's lexDR and settings items (plus its own logs)", () => {
     const s = statement(template, 'LookupRole', 'ReadDrItem');
     expect(actions(s)).toEqual(['dynamodb:GetItem']);
     expect(resources(s)).toEqual([`<${tableId}.Arn>`]);
+    expect(s.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['us-east-1', 'us-east-1#settings'] },
+    });
     expect(statementsOf(template, 'LookupRole').map((x) => x.Sid)).toEqual(['WriteOwnLogs', 'ReadDrItem']);
+  });
+
+  test('the health check may only GetItem its settings item', () => {
+    const s = statement(template, 'HealthCheckRole', 'ReadSettingsItem');
+    expect(actions(s)).toEqual(['dynamodb:GetItem']);
+    expect(resources(s)).toEqual([`<${tableId}.Arn>`]);
+    expect(s.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['us-east-1#settings'] } });
   });
 
   test('each function writes only its own log group', () => {
@@ -152,7 +201,7 @@ describe('functions', () => {
       expect(actions(s)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       expect(resources(s)).toEqual([`<${logicalId(template, 'AWS::Logs::LogGroup', `${p}Logs`)}.Arn>`]);
     }
-    expect(statementsOf(template, 'HealthCheckRole').map((x) => x.Sid)).toEqual(['WriteOwnLogs']);
+    expect(statementsOf(template, 'HealthCheckRole').map((x) => x.Sid)).toEqual(['WriteOwnLogs', 'ReadSettingsItem']);
   });
 });
 

@@ -1,0 +1,284 @@
+/**
+ * The AWS limits a lexdr deployment must fit, each with its source, and the estimates the config reader
+ * (`infra/config.ts`) checks against them at parse time — so a configuration that AWS would refuse (or that would
+ * fail at run time with an uncatchable `States.DataLimitExceeded`) is refused with the key, the value and the limit,
+ * never by a throw from deep inside a construct or by a failed deployment.
+ */
+
+/**
+ * Regions where the Amazon Lex V2 runtime (`runtime-v2-lex.<region>.amazonaws.com`) is available, from "Amazon Lex
+ * endpoints and quotas" → V2 service endpoints → Runtime endpoints
+ * (https://docs.aws.amazon.com/general/latest/gr/lex.html, read 2026-12). To add a region Lex V2 reaches later,
+ * append it here.
+ */
+export const LEX_V2_REGIONS = [
+  'us-east-1',
+  'us-west-2',
+  'af-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ca-central-1',
+  'eu-central-1',
+  'eu-west-1',
+  'eu-west-2',
+  'us-gov-west-1',
+] as const;
+
+/**
+ * Step Functions: "Maximum input or output size for a task, state, or execution: 256 KiB of data as a UTF-8
+ * encoded string" (Step Functions service quotas, https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+ * Exceeding it fails the execution with `States.DataLimitExceeded`, which no `States.ALL` catches.
+ */
+export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * The share of {@link STATE_PAYLOAD_LIMIT_BYTES} the estimated peak state may use. The estimate is already a worst
+ * case (every probe failed with a long detail, every latency distinct), so the margin is small.
+ */
+export const STATE_SIZE_SAFETY = 0.95;
+
+/**
+ * Lambda: "Environment variables: 4 KB" in total, keys and values (Lambda quotas,
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * Step Functions Map state, inline mode: "up to 40 concurrent iterations" (Map state, inline mode,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html). lexdr's ASL sets `MaxConcurrency` 40.
+ */
+export const INLINE_MAP_MAX_CONCURRENCY = 40;
+
+/** Express workflows: "Maximum execution duration: 5 minutes" (Step Functions service quotas, as above). */
+export const EXPRESS_MAX_DURATION_SECONDS = 300;
+
+/**
+ * The health-check state machine's own `TimeoutSeconds` (statemachine/health-check.asl.json; a test checks the two
+ * agree). An execution that runs longer is cut off before it publishes its metrics.
+ */
+export const STATE_MACHINE_TIMEOUT_SECONDS = 240;
+
+/**
+ * Lambda: "Concurrent executions: 1,000" per account and region by default, a soft quota; "Lambda reserves 100 units
+ * of concurrency for functions that don't reserve any" (Lambda quotas and "Configuring reserved concurrency",
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). New accounts can start lower.
+ */
+export const LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY = 1000;
+export const LAMBDA_UNRESERVED_MINIMUM = 100;
+
+/**
+ * DynamoDB: "The maximum item size in DynamoDB is 400 KB" (DynamoDB quotas,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html) — the settings document is
+ * one item of the DR table.
+ */
+export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
+
+/**
+ * Lambda: "Invocation payload (request and response): … 256 KB for asynchronous invocations" (Lambda quotas, as
+ * above). CloudFormation invokes a custom resource's function asynchronously, and an update request carries the new
+ * and the old properties; the settings writer's properties hold the settings twice (its create and update calls),
+ * as a JSON string inside a JSON string.
+ */
+export const ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
+/** Bytes of the settings writer's update request per byte of settings: 2 calls × (new + old) × 1.5 for escaping. */
+export const SETTINGS_REQUEST_FACTOR = 6;
+
+/**
+ * IAM: "Role policy size: 10,240 characters" for all inline policies of a role together (IAM quotas,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). The probe role lists each bot alias
+ * ARN while they fit this share of it; beyond, it allows the bot aliases of each configured region.
+ */
+export const IAM_ROLE_POLICY_LIMIT_CHARS = 10_240;
+export const PROBE_POLICY_ARN_BUDGET_CHARS = 6_000;
+
+/**
+ * CloudFormation: "Resources: 500" per stack (CloudFormation quotas,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html). With a Connect
+ * instance, the health-check stack has one Lex bot association per bot and region.
+ */
+export const CLOUDFORMATION_STACK_RESOURCES = 500;
+/** Resources of the health-check stack besides those per bot and region (measured: 39, and 43 with Connect; with margin). */
+export const HEALTH_CHECK_STACK_BASE_RESOURCES = 60;
+/** Resources per bot and region: its probe alarm, and with a Connect instance its Lex bot association. */
+export function healthCheckStackResources(probes: number, connect: boolean): number {
+  return HEALTH_CHECK_STACK_BASE_RESOURCES + probes * (connect ? 2 : 1);
+}
+
+/**
+ * CloudFormation: "Template body size in an Amazon S3 object: 1 MB" (CloudFormation quotas, as above); the CDK warns
+ * from 1,000,000 bytes. The health-check stack is synthesized without indentation.
+ */
+export const TEMPLATE_BODY_LIMIT_BYTES = 1_000_000;
+/**
+ * Template bytes of the health-check stack, measured (50 bots × 3 regions with distinct IDs, environment-agnostic):
+ * about 51 KB plus 4.4 KB per bot and region (its dashboard lines, alarm and settings entry), 70 KB and 4.9 KB with
+ * a Connect instance (its bot association and flows). Rounded up; a test compares it with a synthesized stack.
+ */
+export function estimateTemplateBytes(probes: number, connect: boolean): number {
+  return connect ? 72_000 + probes * 5_000 : 54_000 + probes * 4_550;
+}
+
+/**
+ * Executions of the health-check state machine that can run at once: the schedule starts one a minute and each runs
+ * about a minute (two overlap at the boundary; Express is at-least-once, so a start can be delivered twice), plus a
+ * drill started by hand.
+ */
+export const OVERLAPPING_EXECUTIONS = 3;
+
+/** What the estimates need of the config. */
+export interface SizingInput {
+  readonly bots: readonly { readonly name: string; readonly localeId: string }[];
+  readonly regions: readonly string[];
+  readonly connectRegions: readonly string[];
+  readonly cadenceSeconds: number;
+  readonly probe: {
+    readonly method: string;
+    readonly utterance: string;
+    readonly expectedIntent: string;
+    readonly expectedSlot?: string | undefined;
+    readonly timeoutMs: number;
+    readonly latencyBudgetMs: number;
+  };
+}
+
+const bytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v), 'utf8');
+const longest = <T>(xs: readonly T[], len: (x: T) => number): T => xs.reduce((a, b) => (len(b) > len(a) ? b : a));
+
+/** Bound on a probe result's `detail` (an error's name and message) assumed by the estimate. */
+export const PROBE_DETAIL_BYTES = 120;
+
+/** Longest values a bot's IDs take: 10-character bot and alias IDs, a GovCloud-length region. */
+function sample(c: SizingInput) {
+  const bot = longest(c.bots, (b) => b.name.length + b.localeId.length);
+  const region = longest(c.regions, (r) => r.length);
+  const connectRegion = longest(c.connectRegions, (r) => r.length);
+  return { bot, region, connectRegion };
+}
+
+/** JSON size of one probe request as the Map hands it to the probe function (the longest bot and region). */
+export function probeRequestBytes(c: SizingInput): number {
+  const { bot, region } = sample(c);
+  return bytes({
+    bot: bot.name,
+    region,
+    botId: 'X'.repeat(10),
+    botAliasId: 'X'.repeat(10),
+    localeId: bot.localeId,
+    method: c.probe.method,
+    utterance: c.probe.utterance,
+    expectedIntent: c.probe.expectedIntent,
+    ...(c.probe.expectedSlot ? { expectedSlot: c.probe.expectedSlot } : {}),
+    timeoutMs: c.probe.timeoutMs,
+    latencyBudgetMs: c.probe.latencyBudgetMs,
+    drillFail: false,
+    ...(c.probe.method.startsWith('v1-') ? { v1: { botName: bot.name, botAlias: 'X'.repeat(20) } } : {}),
+  });
+}
+
+/** JSON size of one probe result, failed with a detail of {@link PROBE_DETAIL_BYTES}. */
+export function probeResultBytes(c: SizingInput): number {
+  const { bot, region } = sample(c);
+  return bytes({
+    bot: bot.name,
+    region,
+    method: c.probe.method,
+    ok: false,
+    reason: 'server-error',
+    latencyMs: c.probe.timeoutMs,
+    detail: 'x'.repeat(PROBE_DETAIL_BYTES),
+  });
+}
+
+/**
+ * JSON size of a bot region's metric data in one copy: its probe success datum (values 0 and 1) and its probe
+ * latency datum holding a distinct value per cycle of an execution.
+ */
+export function metricDatumBytes(c: SizingInput): number {
+  const { bot, region, connectRegion } = sample(c);
+  const cycles = Math.max(1, Math.floor(60 / c.cadenceSeconds));
+  const datum = (MetricName: string, Unit: string, values: number) => ({
+    MetricName,
+    Dimensions: [
+      { Name: 'ConnectRegion', Value: connectRegion },
+      { Name: 'Bot', Value: bot.name },
+      { Name: 'Region', Value: region },
+    ],
+    Unit,
+    Values: Array.from({ length: values }, () => c.probe.timeoutMs),
+    Counts: Array.from({ length: values }, () => cycles),
+  });
+  return bytes(datum('ProbeSuccess', 'None', 2)) + bytes(datum('ProbeLatency', 'Milliseconds', cycles));
+}
+
+/**
+ * What the workflow's state holds per bot and region at its peak (the decision of an execution's last cycle): the
+ * cycle's probe requests (the Map's items), its probe results, and the probe success and latency metric data twice
+ * (the execution's `metricData` and the previous decision's `metricDataIfNotSaved`). When the ASL's state changes
+ * shape, change this; the scale benchmark measures the real peak beside the estimate, and fails when the estimate is
+ * below it.
+ */
+export const STATE_SHAPE = { requestsPerProbe: 1, resultsPerProbe: 1, metricDataCopies: 2 } as const;
+/** The rest of the state: execution, cycle, the lexDR item with per-region counters, the decision (upper bound). */
+export const STATE_BASE_BYTES = 8 * 1024;
+/** Per bot region: its counters in the lexDR item, its verdict and its decision metrics. */
+export const STATE_PER_REGION_BYTES = 600;
+
+/**
+ * Upper bound of the largest state the workflow carries, from the sizes of one probe request, one probe result and
+ * one bot region's metric data ({@link STATE_SHAPE}).
+ */
+export function estimatePeakStateBytes(c: SizingInput): number {
+  const probes = c.bots.length * c.regions.length;
+  const perProbe =
+    STATE_SHAPE.requestsPerProbe * probeRequestBytes(c) +
+    STATE_SHAPE.resultsPerProbe * probeResultBytes(c) +
+    STATE_SHAPE.metricDataCopies * metricDatumBytes(c);
+  return STATE_BASE_BYTES + c.regions.length * STATE_PER_REGION_BYTES + probes * perProbe;
+}
+
+/** Probe invocations one execution has in flight at once: every probe of a cycle, at most the Map's concurrency. */
+export function probesInFlightPerCycle(c: Pick<SizingInput, 'bots' | 'regions'>): number {
+  return Math.min(c.bots.length * c.regions.length, INLINE_MAP_MAX_CONCURRENCY);
+}
+
+/**
+ * Reserved concurrency of the probe function: the probes in flight per cycle times the executions that can overlap,
+ * so a surge of calls that takes the account's concurrency cannot throttle the health check into blindness.
+ */
+export function probeReservedConcurrency(c: Pick<SizingInput, 'bots' | 'regions'>): number {
+  return probesInFlightPerCycle(c) * OVERLAPPING_EXECUTIONS;
+}
+
+/** Map waves in one cycle: the probes run {@link INLINE_MAP_MAX_CONCURRENCY} at a time. */
+export function mapWaves(c: Pick<SizingInput, 'bots' | 'regions'>): number {
+  return Math.ceil((c.bots.length * c.regions.length) / INLINE_MAP_MAX_CONCURRENCY);
+}
+
+/** Seconds a cycle needs for its planning, table read and write (measured ≪ 1 s; bounded generously). */
+export const CYCLE_OVERHEAD_SECONDS = 2;
+
+/**
+ * Worst-case duration of one execution: each of its cycles waits out its cadence, or, when a region hangs so that
+ * every probe takes its full timeout, runs the Map's waves back to back, whichever is longer.
+ */
+export function worstExecutionSeconds(c: Pick<SizingInput, 'bots' | 'regions' | 'cadenceSeconds' | 'probe'>): number {
+  const cycles = Math.max(1, Math.floor(60 / c.cadenceSeconds));
+  const cycle = Math.max(c.cadenceSeconds, (mapWaves(c) * c.probe.timeoutMs) / 1000 + CYCLE_OVERHEAD_SECONDS);
+  return Math.ceil(cycles * cycle);
+}
+
+/** JSON size of the settings document (one DR-table item) for a config, with the longest ID and ARN values. */
+export function estimateSettingsBytes(c: SizingInput): number {
+  const { bot, region } = sample(c);
+  const perRegion = bytes({
+    [region]: {
+      botId: 'X'.repeat(10),
+      botAliasId: 'X'.repeat(10),
+      botAliasArn: `arn:aws-iso-b:lex:${region}:123456789012:bot-alias/${'X'.repeat(10)}/${'X'.repeat(10)}`,
+    },
+  });
+  const perBot = bytes({ name: bot.name, localeId: bot.localeId, v1: { botName: bot.name, botAlias: 'X'.repeat(20) } });
+  return 2048 + c.bots.length * (perBot + c.regions.length * perRegion);
+}
