@@ -15,9 +15,9 @@
  *   the context's `StartTime` with the wall clock; the runner passes the given start under another context key
  *   and points the definition's references at it).
  * - **Express's 5-minute cap**: an execution still running after it ends `TIMED_OUT` (`States.Timeout`).
- * - **Lambda's 6 MB** synchronous payload: a larger request or response fails the task with
- *   `Lambda.RequestTooLargeException` / `Lambda.ResponseTooLargeException` (in practice the 256 KB state limit
- *   is reached first, as on AWS).
+ * - **Lambda's 6 MB** synchronous payload (6,291,556 bytes): a larger request fails the task with
+ *   `Lambda.RequestEntityTooLargeException` (the 256 KB state limit is reached first, as on AWS); a larger
+ *   response with the function error `Function.ResponseSizeTooLarge` (an ordinary, catchable task error).
  * - Execution ARNs are Express ARNs (`arn:aws:states:R:A:express:<machine>:<name>:<id>`), as `$$.Execution.Id`
  *   is on AWS.
  */
@@ -39,7 +39,7 @@ export type LambdaHandler = (event: unknown) => Promise<unknown>;
 /** Step Functions' limit on a state's input, output and an execution's input: 256 KB of UTF-8 JSON. */
 export const MAX_STATE_BYTES = 256 * 1024;
 /** Lambda's limit on a synchronous invocation's request and response payloads. */
-export const MAX_LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+export const MAX_LAMBDA_PAYLOAD_BYTES = 6_291_556; // "6 MB": the figure in Lambda's own error message
 /** An Express execution runs for at most five minutes. */
 export const EXPRESS_MAX_MS = 5 * 60_000;
 /** The context key the given start time travels under (see the file comment). */
@@ -256,9 +256,10 @@ export class WorkflowRunner {
       return async (input) => {
         const { Payload } = input as { Payload: unknown };
         if (jsonBytes(Payload) > MAX_LAMBDA_PAYLOAD_BYTES)
-          throw Object.assign(new Error(`request payload over ${MAX_LAMBDA_PAYLOAD_BYTES} bytes`), {
-            name: 'Lambda.RequestTooLargeException',
-          });
+          throw Object.assign(
+            new Error(`Request must be smaller than ${MAX_LAMBDA_PAYLOAD_BYTES} bytes for the Invoke operation`),
+            { name: 'Lambda.RequestEntityTooLargeException' },
+          );
         let out: unknown;
         try {
           // A JSON round trip, as Lambda does: no shared references between states.
@@ -271,9 +272,12 @@ export class WorkflowRunner {
           throw failure;
         }
         if (jsonBytes(out) > MAX_LAMBDA_PAYLOAD_BYTES)
-          throw Object.assign(new Error(`response payload over ${MAX_LAMBDA_PAYLOAD_BYTES} bytes`), {
-            name: 'Lambda.ResponseTooLargeException',
-          });
+          throw Object.assign(
+            new Error(
+              `Response payload size exceeded maximum allowed payload size (${MAX_LAMBDA_PAYLOAD_BYTES} bytes).`,
+            ),
+            { name: 'Function.ResponseSizeTooLarge' },
+          );
         return { Payload: JSON.parse(JSON.stringify(out ?? null)), StatusCode: 200, ExecutedVersion: '$LATEST' };
       };
     }
@@ -348,8 +352,7 @@ export class WorkflowRunner {
       });
       return true;
     };
-    const dead = (): DataLimitExceededError =>
-      new DataLimitExceededError(terminal?.cause ?? 'the execution has ended');
+    const dead = (): DataLimitExceededError => new DataLimitExceededError(terminal?.cause ?? 'the execution has ended');
 
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [stateName, f] of Object.entries(this.bound)) {
