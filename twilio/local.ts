@@ -4,7 +4,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { LOCAL_CREDENTIALS } from '../local/http';
 import type { LocalSystem } from '../local/system';
 import type { Bridge } from './bridge';
 import { startBridge } from './bridge';
@@ -55,7 +54,7 @@ export async function startLocalBridge(sys: LocalSystem, o: { host: string; port
   const dynamodb = new DynamoDBClient({
     endpoint: sys.dynamo.url,
     region: sys.config.connectRegion,
-    credentials: LOCAL_CREDENTIALS,
+    credentials: sys.credentials,
     maxAttempts: 2,
   });
   const base = `http://${o.host}:${o.port}`;
@@ -70,7 +69,7 @@ export async function startLocalBridge(sys: LocalSystem, o: { host: string; port
     }),
     {
       dynamodb,
-      credentials: LOCAL_CREDENTIALS,
+      credentials: sys.credentials,
       callControl,
       logger: new Logger({
         serviceName: 'lexdr-twilio',

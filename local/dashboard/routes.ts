@@ -101,7 +101,13 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
     while (points.length > 0 && points[0]!.t < t - 10 * 60_000) points.shift();
   });
 
-  const html = () => readFileSync(join(HERE, 'index.html'), 'utf8');
+  // The page carries the per-start token; only pages served from this very host can read it.
+  const token = sys.guard.token;
+  const html = () =>
+    readFileSync(join(HERE, 'index.html'), 'utf8').replace(
+      '<meta charset="utf-8" />',
+      `<meta charset="utf-8" />${token ? `\n    <meta name="lexdr-token" content="${token}" />` : ''}`,
+    );
   const css = () => readFileSync(join(HERE, 'style.css'), 'utf8');
 
   async function state() {
