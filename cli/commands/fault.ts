@@ -4,6 +4,7 @@ import type { CliContext } from '../lib/context';
 import { withTarget } from '../lib/context';
 import { TargetNotFoundError, UsageError } from '../lib/errors';
 import type { GlobalOptions } from '../lib/target';
+import { TOKEN_HEADER } from '../../local/http';
 
 export const FAULT_MODES = ['none', 'down', 'throttled', 'notfound', 'hang', 'slow', 'wrongintent'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
@@ -53,23 +54,27 @@ export function register(program: Command, ctx: CliContext): void {
       if (g.aws) throw new UsageError('fault injection works on the local system only; on AWS run `lexdr drill`');
       await withTarget(ctx, { ...g, local: true }, {}, async (t) => {
         const fault = parseFault(region, mode, t.regions ?? [], opts.latency);
-        const url = t.local?.lex[region];
-        if (!url) throw new UsageError(`the local system has no Lex endpoint for ${region}`);
+        const lexUrl = t.local?.lex[region];
+        if (!lexUrl) throw new UsageError(`the local system has no Lex endpoint for ${region}`);
+        // Through the control server, with the per-start token; an endpoints file without one: the region itself.
+        const control = t.local?.control;
+        const url = control ? `${control}/dashboard/api/fault/${region}` : `${lexUrl}/_lexdr/fault`;
+        const token = t.local?.token;
         let res: Response;
         try {
-          res = await fetch(`${url}/_lexdr/fault`, {
+          res = await fetch(url, {
             method: 'PUT',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...(token ? { [TOKEN_HEADER]: token } : {}) },
             body: JSON.stringify(fault),
           });
         } catch (err) {
           throw new TargetNotFoundError(
-            `the local Lex region ${region} at ${url} is not reachable (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): is \`npm start\` running?`,
+            `the local system at ${url} is not reachable (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): is \`npm start\` running?`,
           );
         }
         const body = (await res.json().catch(() => ({}))) as { mode?: string; message?: string; latencyMs?: number };
         if (res.status === 400) throw new UsageError(body.message ?? 'the local region refused the fault');
-        if (!res.ok) throw new Error(`PUT ${url}/_lexdr/fault: HTTP ${res.status} ${body.message ?? ''}`);
+        if (!res.ok) throw new Error(`PUT ${url}: HTTP ${res.status} ${body.message ?? ''}`);
         ctx.io.out(
           fault.mode === 'none'
             ? `${region}: fault cleared; Lex answers normally.`
