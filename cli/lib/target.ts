@@ -14,6 +14,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { readConfigFile } from '../../infra/config';
+import { HEALTH_CHECK_OUTPUTS } from '../../infra/stack-outputs';
+import type { CliOutput } from '../../infra/stack-outputs';
 import type { LexdrConfig } from '../../infra/config';
 import type { LocalEndpoints } from '../../local/system';
 import { TOKEN_HEADER } from '../../local/http';
@@ -80,7 +82,9 @@ export function sfnExecutions(sfn: SFNClient, stateMachineArn: string | undefine
   return {
     nextName: () => `lexdr-cli-${io.now().toISOString().replace(/[:.]/g, '-')}`,
     async start(input, name) {
-      const r = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn(), name, input: JSON.stringify(input) }));
+      const r = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: arn(), name, input: JSON.stringify(input) }),
+      );
       return { executionArn: r.executionArn!, name };
     },
     async run(input, name, signal) {
@@ -240,9 +244,9 @@ export async function localRequest<T>(
   return json as T;
 }
 
-function outputOf(outputs: { OutputKey?: string; OutputValue?: string }[], ...keys: string[]): string | undefined {
-  const wanted = keys.map((k) => k.toLowerCase());
-  return outputs.find((x) => x.OutputKey && wanted.includes(x.OutputKey.toLowerCase()))?.OutputValue;
+/** The value of a stack output the CLI reads (the names: infra/stack-outputs.ts, checked against the stack). */
+function outputOf(outputs: { OutputKey?: string; OutputValue?: string }[], key: CliOutput): string | undefined {
+  return outputs.find((x) => x.OutputKey === key)?.OutputValue;
 }
 
 async function awsTarget(g: GlobalOptions, io: Io, o: ResolveOptions): Promise<Target> {
@@ -266,12 +270,13 @@ async function awsTarget(g: GlobalOptions, io: Io, o: ResolveOptions): Promise<T
     try {
       const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
       const outputs = out.Stacks?.[0]?.Outputs ?? [];
-      stateMachineArn ??= outputOf(outputs, 'StateMachineArn', 'HealthCheckStateMachineArn');
-      table ??= outputOf(outputs, 'TableName', 'DrTableName');
-      historyTable ??= outputOf(outputs, 'HistoryTableName');
-      metricNamespace ??= outputOf(outputs, 'MetricNamespace');
-      connectRegion ??= outputOf(outputs, 'ConnectRegion');
-      regionsText ??= outputOf(outputs, 'Regions');
+      const O = HEALTH_CHECK_OUTPUTS;
+      stateMachineArn ??= outputOf(outputs, O.stateMachineArn);
+      table ??= outputOf(outputs, O.tableName);
+      historyTable ??= outputOf(outputs, O.historyTableName);
+      metricNamespace ??= outputOf(outputs, O.metricNamespace);
+      connectRegion ??= outputOf(outputs, O.connectRegion);
+      regionsText ??= outputOf(outputs, O.regions);
     } catch (err) {
       const e = err as { name?: string; message?: string };
       if (e.name === 'ValidationError' && /does not exist/.test(e.message ?? ''))
@@ -282,7 +287,10 @@ async function awsTarget(g: GlobalOptions, io: Io, o: ResolveOptions): Promise<T
     } finally {
       cfn.destroy();
     }
-    if (!table) throw new TargetNotFoundError(`stack ${stack} in ${region} has no TableName output: pass --table`);
+    if (!table)
+      throw new TargetNotFoundError(
+        `stack ${stack} in ${region} has no ${HEALTH_CHECK_OUTPUTS.tableName} output: pass --table`,
+      );
     if (o.needsStateMachine && !stateMachineArn)
       throw new TargetNotFoundError(
         `stack ${stack} in ${region} has no StateMachineArn output: pass --state-machine-arn`,
