@@ -201,7 +201,7 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
         return true;
       }
       const name = `cli-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-      const executionArn = `${sys.runner.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const executionArn = sys.runner.executionArnFor(name);
       const tracked: TrackedExecution = {
         executionArn,
         name,
@@ -209,7 +209,7 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
         startDate: new Date().toISOString(),
         done: Promise.resolve(),
       };
-      tracked.done = sys.runExecution(parsed.data, { name }).then((r) => {
+      tracked.done = sys.runExecution(parsed.data, { name, executionArn }).then((r) => {
         tracked.record = r;
       });
       executions.set(name, tracked);
