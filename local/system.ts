@@ -32,7 +32,7 @@ import type { LocalStepFunctions } from './stepfunctions';
 import type { LocalDynamo } from './dynamodb';
 import { localBotIds, startLocalLexRegion } from './lex';
 import type { LocalBot, LocalLexRegion, LocalLexRegionOptions } from './lex';
-import { WorkflowRunner } from './workflow-runner';
+import { WorkflowRunner, realSleep } from './workflow-runner';
 import type { ExecutionRecord, RunOptions } from './workflow-runner';
 
 export const LOCAL_ACCOUNT = '000000000000';
@@ -258,6 +258,8 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       dynamodb: workflowDynamo,
       cloudwatch: cwClient,
       region: config.connectRegion,
+      // Timestamp Waits read the same clock as the health check.
+      ...(o.now ? { clock: { now: o.now, sleep: realSleep } } : {}),
       ...(o.waitMs !== undefined ? { waitMs: o.waitMs } : {}),
       ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
     });

@@ -190,7 +190,8 @@ function localTimestampWaits(states: Record<string, AnyState>): string[] {
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-function realSleep(ms: number, signal: AbortSignal): Promise<void> {
+/** A sleep on real timers that an abort ends early (rejecting). */
+export function realSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new Error('aborted'));
     const t = setTimeout(resolve, Math.max(0, ms));
