@@ -9,14 +9,14 @@
  *   locally in place of StartExecution / DescribeExecution.
  */
 import { readFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describeIssues } from '../../handlers/lib/errors';
 import { executionInputSchema } from '../../handlers/lib/health-core';
 import type { ControlServer } from '../control-server';
 import { localStatus } from '../control-server';
-import { readBody, sendJson } from '../http';
+import { isLoopbackHost, readBody, sendJson } from '../http';
 import { faultSchema } from '../lex';
 import type { LocalSystem } from '../system';
 import type { ExecutionRecord } from '../workflow-runner';
@@ -101,13 +101,16 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
     while (points.length > 0 && points[0]!.t < t - 10 * 60_000) points.shift();
   });
 
-  // The page carries the per-start token; only pages served from this very host can read it.
+  // The page carries the per-start token (only pages served from this very host can read it), and only to a
+  // browser on this machine: with a non-loopback --host, other machines get a read-only page.
   const token = sys.guard.token;
-  const html = () =>
-    readFileSync(join(HERE, 'index.html'), 'utf8').replace(
+  const html = (req: IncomingMessage) => {
+    const local = isLoopbackHost((req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''));
+    return readFileSync(join(HERE, 'index.html'), 'utf8').replace(
       '<meta charset="utf-8" />',
-      `<meta charset="utf-8" />${token ? `\n    <meta name="lexdr-token" content="${token}" />` : ''}`,
+      `<meta charset="utf-8" />${token && local ? `\n    <meta name="lexdr-token" content="${token}" />` : ''}`,
     );
+  };
   const css = () => readFileSync(join(HERE, 'style.css'), 'utf8');
 
   async function state() {
@@ -156,7 +159,7 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
     const path = url.pathname;
     const method = req.method ?? 'GET';
     if (method === 'GET' && (path === '/' || path === '/dashboard' || path === '/index.html')) {
-      send(res, 'text/html; charset=utf-8', html());
+      send(res, 'text/html; charset=utf-8', html(req));
       return true;
     }
     if (method === 'GET' && path === '/dashboard/app.js') {

@@ -4,6 +4,7 @@
  * and the server serves the next one. Real servers, real sockets.
  */
 import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ControlServer } from '../../local/control-server';
 import { startControlServer } from '../../local/control-server';
@@ -227,6 +228,39 @@ describe('--host', () => {
   it('refuses a non-loopback host unless the token is in force', async () => {
     await expect(startLocalSystem({ config: FAST, host: '0.0.0.0' })).rejects.toThrow(/not a loopback address.*token/);
   });
+
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
+  (lan ? it : it.skip)(
+    'with a non-loopback host, the page carries the token only to a browser on this machine',
+    async () => {
+      const s = await startLocalSystem({ config: FAST, host: '0.0.0.0', token: TOKEN, waitMs: 0, retryMs: 0 });
+      const c = await startControlServer(s, { host: '0.0.0.0' });
+      const m = mountDashboard(c, s);
+      try {
+        const port = new URL(c.url).port;
+        const here = await send(`http://127.0.0.1:${port}`, 'GET', '/');
+        expect(here.text).toContain(TOKEN);
+        const there = await send(`http://${lan}:${port}`, 'GET', '/');
+        expect(there.status).toBe(200);
+        expect(there.text).not.toContain(TOKEN);
+        const write = await send(
+          `http://${lan}:${port}`,
+          'PUT',
+          '/dashboard/api/fault/us-east-1',
+          {},
+          { mode: 'down' },
+        );
+        expect(write.status).toBe(403);
+        expect(s.lex['us-east-1']!.fault().mode).toBe('none');
+      } finally {
+        m.close();
+        await c.close();
+        await s.close();
+      }
+    },
+  );
 
   it('with the token, binds the control plane to the host and keeps Lex and CloudWatch on loopback', async () => {
     const s = await startLocalSystem({ config: FAST, host: '0.0.0.0', token: TOKEN, waitMs: 0, retryMs: 0 });
