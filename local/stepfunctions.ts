@@ -82,7 +82,7 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
   const { runner } = o;
   const createdAt = Date.now() / 1000;
   const running = new Set<Promise<unknown>>();
-  const definition = JSON.stringify(runner.definition);
+  const definition = runner.deployedDefinition;
 
   function checkStateMachine(arn: string): void {
     if (!ARN_LIKE.test(arn)) throw new StepFunctionsApiError('InvalidArn', `Invalid Arn: '${arn}'`);
@@ -153,7 +153,7 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
         definition,
         roleArn: runner.stateMachineArn.replace(
           /:states:([a-z0-9-]+):(\d{12}):stateMachine:.*/,
-          '::iam::$2:role/lexdr-local',
+          ':iam::$2:role/lexdr-local',
         ),
         type: 'EXPRESS',
         creationDate: createdAt,

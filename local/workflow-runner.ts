@@ -209,6 +209,9 @@ export interface RunOptions {
 }
 
 export class WorkflowRunner {
+  /** The definition as deployed (tokens substituted): what DescribeStateMachine shows. */
+  readonly deployedDefinition: string;
+  /** The definition the interpreter runs (the rewrites of the file comment applied). */
   readonly definition: StateMachineDefinition;
   readonly stateMachineArn: string;
   readonly stateMachineName: string;
@@ -228,9 +231,8 @@ export class WorkflowRunner {
     this.stateMachineName = name;
     this.stateMachineArn = `arn:aws:states:${o.region}:${account}:stateMachine:${name}`;
     this.clock = o.clock ?? { now: () => new Date(), sleep: realSleep };
-    this.definition = JSON.parse(
-      givenStartTime(substitute(readFileSync(ASL_PATH, 'utf8'), o.substitutions)),
-    ) as StateMachineDefinition;
+    this.deployedDefinition = substitute(readFileSync(ASL_PATH, 'utf8'), o.substitutions);
+    this.definition = JSON.parse(givenStartTime(this.deployedDefinition)) as StateMachineDefinition;
     const top = (this.definition as unknown as { States: Record<string, AnyState> }).States;
     this.timestampWaits = localTimestampWaits(top);
     for (const [stateName, s] of allStates(top)) {

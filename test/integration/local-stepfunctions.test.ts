@@ -3,6 +3,7 @@
  * against it with host prefixes off: the official JS `SFNClient` and a raw request as another language's SDK
  * sends it. It answers for an Express state machine as AWS does (DescribeExecution → InvalidArn).
  */
+import { execFile, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import {
   DescribeExecutionCommand,
@@ -84,7 +85,12 @@ describe('the local Step Functions API', () => {
     const r = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: sys.runner.stateMachineArn }));
     expect(r.type).toBe('EXPRESS');
     expect(r.status).toBe('ACTIVE');
-    expect(JSON.parse(r.definition!)).toMatchObject({ StartAt: 'Plan first cycle' });
+    // The definition as deployed, not the interpreter's rewrite of it.
+    const def = JSON.parse(r.definition!) as { StartAt: string; States: Record<string, { Type: string }> };
+    expect(def.StartAt).toBe('Plan first cycle');
+    expect(def.States['Wait for the next cycle']!.Type).toBe('Wait');
+    expect(r.definition).toContain('$$.Execution.StartTime');
+    expect(r.roleArn).toBe('arn:aws:iam::000000000000:role/lexdr-local');
   });
 
   it('StartSyncExecution through SFNClient runs a drill to its end: status, output, and lexDR moved', async () => {
@@ -118,6 +124,43 @@ describe('the local Step Functions API', () => {
     expect(typeof r.json.startDate).toBe('number');
     expect(JSON.parse(r.json.input as string)).toEqual(JSON.parse(drill('us-west-2')));
   });
+
+  // botocore, when this machine's Python has it: another language's SDK, as its users would configure it.
+  const botocore = spawnSync('python3', ['-c', 'import botocore'], { stdio: 'ignore' }).status === 0;
+  (botocore ? it : it.skip)(
+    "Python's botocore (inject_host_prefix=False) starts a drill and reads Express's refusal",
+    async () => {
+      const script = `
+import json, sys, boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+sfn = boto3.client('stepfunctions', endpoint_url=sys.argv[1], region_name='us-east-1',
+    aws_access_key_id=sys.argv[3], aws_secret_access_key='local',
+    config=Config(inject_host_prefix=False, retries={'max_attempts': 1}))
+r = sfn.start_sync_execution(stateMachineArn=sys.argv[2], input=json.dumps({'cycles': 1}))
+try:
+    sfn.describe_execution(executionArn=r['executionArn'])
+    code = None
+except ClientError as e:
+    code = e.response['Error']['Code']
+print(json.dumps({'status': r['status'], 'output': r.get('output'), 'describe': code}))
+`;
+      // Asynchronous: the endpoint runs in this process.
+      const run = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+        execFile(
+          'python3',
+          ['-c', script, sys.stepfunctions.url, sys.runner.stateMachineArn, TOKEN],
+          { timeout: 20_000 },
+          (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve({ stdout, stderr })),
+        ),
+      );
+      expect(run.stderr).toBe('');
+      const out = JSON.parse(run.stdout) as { status: string; output: string | null; describe: string | null };
+      expect(out.status).toBe('SUCCEEDED');
+      expect(typeof out.output).toBe('string');
+      expect(out.describe).toBe('InvalidArn');
+    },
+  );
 
   it('StartSyncExecution of an execution that fails: FAILED with the error and cause', async () => {
     const r = await sfn.send(
