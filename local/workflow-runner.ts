@@ -258,15 +258,16 @@ export class WorkflowRunner {
       if (!handler) throw new Error(`state "${stateName}": no local Lambda for FunctionName ${fn}`);
       return async (input) => {
         const { Payload } = input as { Payload: unknown };
-        if (jsonBytes(Payload) > MAX_LAMBDA_PAYLOAD_BYTES)
+        // One serialisation per direction: the size check and Lambda's JSON round trip (no shared references).
+        const request = JSON.stringify(Payload ?? null);
+        if (Buffer.byteLength(request, 'utf8') > MAX_LAMBDA_PAYLOAD_BYTES)
           throw Object.assign(
             new Error(`Request must be smaller than ${MAX_LAMBDA_PAYLOAD_BYTES} bytes for the Invoke operation`),
             { name: 'Lambda.RequestEntityTooLargeException' },
           );
         let out: unknown;
         try {
-          // A JSON round trip, as Lambda does: no shared references between states.
-          out = await handler(JSON.parse(JSON.stringify(Payload)));
+          out = await handler(JSON.parse(request));
         } catch (err) {
           // Step Functions reports a function error by its errorType, which Node Lambdas set from error.name.
           const e = err as Error;
@@ -274,14 +275,15 @@ export class WorkflowRunner {
           failure.name = e?.name && e.name !== 'Error' ? e.name : 'Error';
           throw failure;
         }
-        if (jsonBytes(out) > MAX_LAMBDA_PAYLOAD_BYTES)
+        const response = JSON.stringify(out ?? null);
+        if (Buffer.byteLength(response, 'utf8') > MAX_LAMBDA_PAYLOAD_BYTES)
           throw Object.assign(
             new Error(
               `Response payload size exceeded maximum allowed payload size (${MAX_LAMBDA_PAYLOAD_BYTES} bytes).`,
             ),
             { name: 'Function.ResponseSizeTooLarge' },
           );
-        return { Payload: JSON.parse(JSON.stringify(out ?? null)), StatusCode: 200, ExecutedVersion: '$LATEST' };
+        return { Payload: JSON.parse(response), StatusCode: 200, ExecutedVersion: '$LATEST' };
       };
     }
     const dynamo: Record<string, (p: never) => unknown> = {
