@@ -1,10 +1,12 @@
 /**
  * The local system's HTTP front door: the lookup Lambda over HTTP (POST a Connect event, get its answer),
- * status for the CLI, and a server-sent event stream of cycles and executions.
+ * status for the CLI, and a server-sent event stream of cycles and executions. Every request must name a
+ * loopback (or the configured) Host; every mutating one must come from no foreign Origin and carry the
+ * per-start token (`x-lexdr-token`) when one is in force.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listen, readBody, sendBodyError, sendJson } from './http';
+import { closeServer, isMutating, listen, readBody, refusal, sendBodyError, sendJson, sendRefusal } from './http';
 import { CONTROL_PLANE_TARGETS, DYNAMO_FAULT_MODES, FUNCTION_TARGETS, LAMBDA_FAULT_MODES } from './fault-modes';
 import type { DynamoFaultMode, FunctionTarget } from './fault-modes';
 import { lambdaFaultSchema } from './lambda-faults';
@@ -89,7 +91,15 @@ export async function startControlServer(
         : { type: 'execution', name: e.record.name, status: e.record.status, error: e.record.error };
     for (const res of sse) res.write(`event: ${e.type}\ndata: ${JSON.stringify(data)}\n\n`);
   });
+  // Every request: a loopback (or the configured) Host; every mutating one: no foreign Origin and the token.
+  // The lookup is a read (Connect's POST): it needs no token.
+  const guard = {
+    ...sys.guard,
+    needsToken: (req: IncomingMessage) => isMutating(req) && !/^\/lookup\/?(\?|$)/.test(req.url ?? ''),
+  };
   const server = createServer(async (req, res) => {
+    const denied = refusal(req, guard);
+    if (denied) return sendRefusal(req, res, denied);
     const url = new URL(req.url ?? '/', 'http://local');
     try {
       for (const r of routes) if (await r(req, res, url)) return;

@@ -2,12 +2,15 @@
  * A local DynamoDB (dynalite, in-process) with lexdr's two tables, and a fault front that answers throttling
  * errors exactly as DynamoDB does (HTTP 400, `__type` in the body and `x-amzn-errortype`) for all or a share of
  * the requests, so the state machine's Retry/Catch on DynamoDB errors can be tested over the protocol.
+ * Given a `path`, dynalite keeps its tables in a LevelDB there (`npm start` uses `.lexdr/dynamodb/`): `lexDR`,
+ * its counters and pin, and the history survive a restart. Without one (the tests) it is in memory.
  */
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { DYNAMO_FAULT_MODES } from './fault-modes';
 import type { DynamoFaultMode } from './fault-modes';
-import { LOCAL_CREDENTIALS, closeServer, listen } from './http';
+import { LOCAL_CREDENTIALS, closeServer, guardServer, listen } from './http';
+import type { GuardPolicy } from './http';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -233,14 +236,26 @@ export async function startLocalDynamo(o: {
   port?: number;
   host?: string;
   region?: string;
+  /** Directory of the LevelDB that keeps the tables across restarts. @default in memory */
+  path?: string;
+  /** Host/Origin/token checks before dynalite. @default loopback Host only, no token */
+  guard?: GuardPolicy;
+  /** Credentials of the returned client (the token as access key when one is in force). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(o.path !== undefined ? { path: o.path } : {}),
+  });
   const front = faultFront(server);
+  guardServer(server, o.guard ?? {});
   const url = await listen(server, o.port ?? 0, o.host ?? '127.0.0.1');
   const client = new DynamoDBClient({
     endpoint: url,
     region: o.region ?? 'us-east-1',
-    credentials: LOCAL_CREDENTIALS,
+    credentials: o.credentials ?? LOCAL_CREDENTIALS,
     ...roleClient('admin'),
   });
   await createTables(client, o.tableName, o.historyTableName);

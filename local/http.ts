@@ -1,5 +1,6 @@
 /** Small HTTP helpers shared by the local servers. */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 
 /** A request the server refuses before handling it: 400 (bad encoding), 413 (too large), 415 (unknown encoding). */
@@ -120,3 +121,107 @@ export function closeServer(server: Server): Promise<void> {
 
 /** The local servers do not check signatures; SDK clients still need some credentials to sign with. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
+
+// ---------- Who may drive the local system: Host, Origin and the per-start token ----------
+
+/** The header the CLI and the dashboard page send the per-start token in (SDK clients use it as access key). */
+export const TOKEN_HEADER = 'x-lexdr-token';
+/** Host names that only this machine can reach. */
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '::1'];
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return LOOPBACK_HOSTS.includes(h) || /^127(\.\d{1,3}){3}$/.test(h) || h.endsWith('.localhost');
+}
+
+export interface GuardPolicy {
+  /** The per-start token; when set, the requests `needsToken` selects must carry it. @default no token */
+  token?: string;
+  /**
+   * Whether a `Host` header name is accepted (DNS rebinding sends a foreign one).
+   * @default loopback names only
+   */
+  allowHost?: (hostname: string) => boolean;
+  /** Which requests must carry the token. @default every request that is not GET, HEAD or OPTIONS */
+  needsToken?: (req: IncomingMessage) => boolean;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const isMutating = (req: IncomingMessage): boolean => !SAFE_METHODS.has(req.method ?? 'GET');
+
+/** The token a request carries: the `x-lexdr-token` header, or the access key ID of its SigV4 signature. */
+export function requestToken(req: IncomingMessage): string | undefined {
+  const header = req.headers[TOKEN_HEADER];
+  if (typeof header === 'string' && header) return header;
+  const auth = req.headers.authorization;
+  const m = typeof auth === 'string' ? /Credential=([^/,\s]+)\//.exec(auth) : null;
+  return m?.[1];
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function hostnameOf(hostHeader: string | undefined): string | undefined {
+  if (!hostHeader) return undefined;
+  try {
+    return new URL(`http://${hostHeader}`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Refusal {
+  status: 403;
+  type: 'AccessDeniedException' | 'UnrecognizedClientException';
+  message: string;
+}
+
+/**
+ * Why a request may not reach a local server, or undefined when it may: a `Host` that is not this machine's
+ * (DNS rebinding), a mutating request from a page of another origin (`Origin`, `Sec-Fetch-Site`), or a missing
+ * or wrong token.
+ */
+export function refusal(req: IncomingMessage, p: GuardPolicy): Refusal | undefined {
+  const allowHost = p.allowHost ?? isLoopbackHost;
+  const hostname = hostnameOf(req.headers.host);
+  if (hostname === undefined || !allowHost(hostname))
+    return { status: 403, type: 'AccessDeniedException', message: `Host "${req.headers.host ?? ''}" is not allowed` };
+  if (isMutating(req)) {
+    const origin = req.headers.origin;
+    // Only the server's own pages may post: the origin must be this very host and port.
+    if (origin !== undefined && origin.toLowerCase() !== `http://${(req.headers.host ?? '').toLowerCase()}`)
+      return { status: 403, type: 'AccessDeniedException', message: `Origin "${origin}" is not allowed` };
+    if (req.headers['sec-fetch-site'] === 'cross-site')
+      return { status: 403, type: 'AccessDeniedException', message: 'cross-site requests are not allowed' };
+  }
+  if (p.token !== undefined && (p.needsToken ?? isMutating)(req)) {
+    const t = requestToken(req);
+    if (t === undefined || !sameSecret(t, p.token))
+      return {
+        status: 403,
+        type: 'UnrecognizedClientException',
+        message: `missing or wrong token: send the token of .lexdr/local.json in ${TOKEN_HEADER} (or as the access key ID)`,
+      };
+  }
+  return undefined;
+}
+
+/** Answers a refusal the way AWS JSON protocols answer errors (`__type`, `x-amzn-errortype`), readable by all. */
+export function sendRefusal(req: IncomingMessage, res: ServerResponse, r: Refusal): void {
+  req.resume();
+  sendJson(res, r.status, { __type: r.type, message: r.message }, { 'x-amzn-errortype': r.type });
+}
+
+/** Puts the guard before every request listener a server already has (servers we do not own, e.g. dynalite). */
+export function guardServer(server: Server, p: GuardPolicy): void {
+  const inner = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const r = refusal(req, p);
+    if (r) return sendRefusal(req, res, r);
+    for (const l of inner) l(req, res);
+  });
+}

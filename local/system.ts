@@ -29,12 +29,15 @@ import { roleClient, startLocalDynamo } from './dynamodb';
 import { faultyLambda } from './lambda-faults';
 import type { FaultyLambda, FunctionTarget } from './lambda-faults';
 import { HEALTH_CHECK_FUNCTION, PROBE_FUNCTION } from '../infra/stacks/sizing';
-import { LOCAL_CREDENTIALS } from './http';
+import { LOCAL_CREDENTIALS, isLoopbackHost } from './http';
+import type { GuardPolicy } from './http';
+import { startLocalStepFunctions } from './stepfunctions';
+import type { LocalStepFunctions } from './stepfunctions';
 import type { LocalDynamo } from './dynamodb';
 import { localBotIds, startLocalLexRegion } from './lex';
 import type { LocalBot, LocalLexRegion, LocalLexRegionOptions } from './lex';
-import { WorkflowRunner } from './workflow-runner';
-import type { ExecutionRecord } from './workflow-runner';
+import { WorkflowRunner, realSleep } from './workflow-runner';
+import type { ExecutionRecord, RunOptions } from './workflow-runner';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const FN = {
@@ -52,7 +55,11 @@ export interface LocalEndpoints {
   metricNamespace: string;
   connectRegion: string;
   regions: string[];
+  /** The local Step Functions endpoint (AWS JSON 1.0; SDK clients disable host prefixes). */
+  stepfunctions: string;
   stateMachineArn: string;
+  /** The per-start token (npm start): the CLI and the dashboard send it; SDK clients use it as access key. */
+  token?: string;
   lex: Record<string, string>;
   bots: {
     name: string;
@@ -69,8 +76,25 @@ export interface LocalEndpoints {
 export interface LocalSystemOptions {
   /** Settings as in cdk.json's `lexdr` context (validated); default: the project's cdk.json. */
   config?: LexdrConfig | LexdrConfigInput;
+  /**
+   * Address of the control plane's servers (DynamoDB, Step Functions; the control server is started by the
+   * caller). A non-loopback host needs `token`; the Lex regions and CloudWatch, which cannot check it, stay on
+   * 127.0.0.1 then. @default 127.0.0.1
+   */
   host?: string;
-  ports?: { dynamodb?: number; cloudwatch?: number; lex?: Record<string, number> };
+  ports?: { dynamodb?: number; cloudwatch?: number; stepfunctions?: number; lex?: Record<string, number> };
+  /**
+   * The per-start token: every request to DynamoDB and Step Functions (and every mutating request to the
+   * control server) must carry it, as `x-lexdr-token` or as the SigV4 access key ID. @default none (tests)
+   */
+  token?: string;
+  /** Directory where DynamoDB keeps its tables across restarts. @default in memory (tests) */
+  dataDir?: string;
+  /**
+   * At-least-once delivery, as Express executions have it: a share of the executions is delivered twice —
+   * the same ARN, input and start — the second starting while the first runs. @default every execution once
+   */
+  atLeastOnce?: { rate: number; random?: () => number };
   /** Wait states / retries take this many ms instead of their real duration (tests). */
   waitMs?: number;
   retryMs?: number;
@@ -105,14 +129,19 @@ export interface LocalSystem {
   /** The real lookup Lambda handler against the local DynamoDB. */
   lookup: (event: unknown) => Promise<LookupAnswer>;
   /** Runs one health-check execution (what the 1-minute schedule starts). */
-  runExecution(
-    input?: unknown,
-    o?: { name?: string; signal?: AbortSignal; startedAt?: Date },
-  ): Promise<ExecutionRecord>;
+  runExecution(input?: unknown, o?: RunOptions): Promise<ExecutionRecord>;
   /** Moves the simulated clock on (a system started with `simulatedClock`). */
   advance(ms: number): void;
   /** Now, on the system's clock. */
   clock(): Date;
+  /** The local Step Functions endpoint. */
+  stepfunctions: LocalStepFunctions;
+  /** The Host/Origin/token policy of the control plane (the control server applies it too). */
+  guard: GuardPolicy;
+  /** Executions delivered a second time (at-least-once). */
+  redeliveries(): number;
+  /** Credentials for SDK clients of the local servers (the token as access key ID when one is in force). */
+  credentials: { accessKeyId: string; secretAccessKey: string };
   /** Recent executions, newest last. */
   executions: ExecutionRecord[];
   /** The latest probe result per bot and region. */
@@ -144,6 +173,21 @@ function definitionFor(name: string, defs: Record<string, BotDefinition> | undef
 export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<LocalSystem> {
   const config = o.config ? parseConfig(o.config) : readConfigFile();
   const host = o.host ?? '127.0.0.1';
+  const exposed = !isLoopbackHost(host);
+  if (exposed && o.token === undefined)
+    throw new Error(
+      `host ${host} is not a loopback address: the local system listens there only with a token in force`,
+    );
+  if (o.atLeastOnce && !(o.atLeastOnce.rate >= 0 && o.atLeastOnce.rate <= 1))
+    throw new RangeError(`atLeastOnce.rate ${o.atLeastOnce.rate}: must be 0–1`);
+  // Servers that cannot check the token stay on this machine.
+  const innerHost = exposed ? '127.0.0.1' : host;
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const guard: GuardPolicy = {
+    ...(o.token !== undefined ? { token: o.token } : {}),
+    allowHost: (h) => isLoopbackHost(h) || wildcard || h.toLowerCase() === host.toLowerCase(),
+  };
+  const credentials = o.token !== undefined ? { accessKeyId: o.token, secretAccessKey: 'local' } : LOCAL_CREDENTIALS;
   const idsFor = (botName: string, region: string) => {
     const bot = config.bots.find((b) => b.name === botName)!;
     return configuredIds(bot, region) ?? localBotIds(region, botName);
@@ -169,7 +213,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       lex[region] = await startLocalLexRegion({
         region,
         bots,
-        host,
+        host: innerHost,
         port: o.ports?.lex?.[region] ?? 0,
         fulfill,
         ...o.lexOptions,
@@ -182,9 +226,12 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       host,
       port: o.ports?.dynamodb ?? 0,
       region: config.connectRegion,
+      guard: { ...guard, needsToken: () => true },
+      credentials,
+      ...(o.dataDir !== undefined ? { path: o.dataDir } : {}),
     });
     started.push(dynamo);
-    const cloudwatch = await startLocalCloudWatch({ host, port: o.ports?.cloudwatch ?? 0 });
+    const cloudwatch = await startLocalCloudWatch({ host: innerHost, port: o.ports?.cloudwatch ?? 0 });
     started.push(cloudwatch);
     const cwClient = new CloudWatchClient({
       endpoint: cloudwatch.url,
@@ -197,7 +244,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       endpoint: dynamo.url,
       region: config.connectRegion,
       maxAttempts: 1,
-      credentials: LOCAL_CREDENTIALS,
+      credentials,
       ...roleClient('workflow'),
     });
 
@@ -213,7 +260,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     const settingsDynamo = new DynamoDBClient({
       endpoint: dynamo.url,
       region: config.connectRegion,
-      credentials: LOCAL_CREDENTIALS,
+      credentials,
       ...roleClient('lookup'),
     });
     const settingsLoader = () =>
@@ -293,17 +340,55 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       dynamodb: workflowDynamo,
       cloudwatch: cwClient,
       region: config.connectRegion,
+      // Timestamp Waits read the same clock as the health check.
+      ...(o.now ? { clock: { now: o.now, sleep: realSleep } } : {}),
       ...(o.waitMs !== undefined ? { waitMs: o.waitMs } : {}),
       ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
     });
     const executions: ExecutionRecord[] = [];
+    let redeliveries = 0;
+    const deliver = async (input: unknown, ro: RunOptions): Promise<ExecutionRecord> => {
+      const record = await runner.run(input, ro);
+      executions.push(record);
+      if (executions.length > 100) executions.shift();
+      emit({ type: 'execution', record });
+      return record;
+    };
+    async function runExecution(input: unknown = {}, ro: RunOptions = {}): Promise<ExecutionRecord> {
+      const name = ro.name ?? `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+      const startedAt = ro.startedAt ?? o.now?.() ?? (simNow !== undefined ? new Date(simulated()) : new Date());
+      const one: RunOptions = { ...ro, name, startedAt };
+      if (simNow !== undefined) {
+        // The simulated clock moves on by the cycles this execution runs (a redelivery does not move it twice).
+        const ran = (input as { cycles?: unknown })?.cycles;
+        simNow += (typeof ran === 'number' ? ran : settings.cyclesPerExecution) * settings.cadenceSeconds * 1000;
+      }
+      const twice = o.atLeastOnce !== undefined && (o.atLeastOnce.random ?? Math.random)() < o.atLeastOnce.rate;
+      if (!twice) return deliver(input, one);
+      // The same execution twice, overlapping: the second starts once the first is under way.
+      const executionArn = ro.executionArn ?? runner.executionArnFor(name);
+      const first = deliver(input, { ...one, executionArn });
+      await new Promise((resolve) => setImmediate(resolve));
+      redeliveries += 1;
+      const second = deliver(JSON.parse(JSON.stringify(input)), { ...one, executionArn });
+      const [a] = await Promise.all([first, second]);
+      return a;
+    }
+    const stepfunctions = await startLocalStepFunctions({
+      runner,
+      run: runExecution,
+      host,
+      port: o.ports?.stepfunctions ?? 0,
+      guard: { ...guard, needsToken: () => true },
+    });
+    started.push(stepfunctions);
     // The lookup's own client, configured as on AWS (tight timeouts), pointed at the local table.
     const lookup = createGetRegionHandler({
       tableName: config.tableName,
       clientConfig: {
         endpoint: dynamo.url,
         region: config.connectRegion,
-        credentials: LOCAL_CREDENTIALS,
+        credentials,
         ...roleClient('lookup'),
       },
       settingsFromTable: { connectRegion: config.connectRegion, regions: config.regions, loadSettings: lookupSettings },
@@ -319,23 +404,16 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       functions,
       lookup,
       executions,
-      async runExecution(input = {}, ro = {}) {
-        const startedAt = ro.startedAt ?? o.now?.() ?? (simNow !== undefined ? new Date(simulated()) : undefined);
-        const record = await runner.run(input, { ...ro, ...(startedAt ? { startedAt } : {}) });
-        if (simNow !== undefined) {
-          const ran = (input as { cycles?: unknown })?.cycles;
-          simNow += (typeof ran === 'number' ? ran : settings.cyclesPerExecution) * settings.cadenceSeconds * 1000;
-        }
-        executions.push(record);
-        if (executions.length > 100) executions.shift();
-        emit({ type: 'execution', record });
-        return record;
-      },
       advance(ms) {
         if (simNow === undefined) throw new Error('advance() needs a system started with simulatedClock');
         simNow += ms;
       },
       clock: () => o.now?.() ?? (simNow !== undefined ? new Date(simulated()) : new Date()),
+      runExecution,
+      stepfunctions,
+      guard,
+      credentials,
+      redeliveries: () => redeliveries,
       lastProbes: () => [...latest.values()],
       async readItem() {
         const out = await dynamo.client.send(
@@ -366,7 +444,9 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
         metricNamespace: config.metricNamespace,
         connectRegion: config.connectRegion,
         regions: config.regions,
+        stepfunctions: stepfunctions.url,
         stateMachineArn: runner.stateMachineArn,
+        ...(o.token !== undefined ? { token: o.token } : {}),
         lex: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
         bots: settings.bots.map((b) => ({
           name: b.name,

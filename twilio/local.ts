@@ -4,7 +4,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { LOCAL_CREDENTIALS } from '../local/http';
 import type { LocalSystem } from '../local/system';
 import type { Bridge } from './bridge';
 import { startBridge } from './bridge';
@@ -56,7 +55,7 @@ export async function startLocalBridge(sys: LocalSystem, o: { host: string; port
   const dynamodb = new DynamoDBClient({
     endpoint: sys.dynamo.url,
     region: sys.config.connectRegion,
-    credentials: LOCAL_CREDENTIALS,
+    credentials: sys.credentials,
     maxAttempts: 2,
   });
   const base = `http://${o.host}:${o.port}`;
@@ -71,7 +70,7 @@ export async function startLocalBridge(sys: LocalSystem, o: { host: string; port
     }),
     {
       dynamodb,
-      credentials: LOCAL_CREDENTIALS,
+      credentials: sys.credentials,
       callControl,
       // Locally the bridge talks StartConversation: callers hear the fulfillment progress responses.
       lexApi: 'stream',

@@ -1,6 +1,7 @@
 /**
- * `lexdr drill --fail <region>[,<region>]`: starts a health-check execution in which the named regions count as
- * failed (no bot is touched), follows it to the end and reports what the workflow decided.
+ * `lexdr drill --fail <region>[,<region>]`: runs a health-check execution in which the named regions count as
+ * failed (no bot is touched) with StartSyncExecution — the same call on the local system and on AWS — and
+ * reports what the workflow decided; `--detach` only starts it (StartExecution).
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../lib/context';
@@ -78,39 +79,48 @@ function healthLine(item: DrItem | null, failRegions: readonly string[]): string
   return `active ${item.lexRegion} · ${h}`;
 }
 
+/**
+ * Runs the drill with StartSyncExecution (the state machine is Express: DescribeExecution does not serve its
+ * executions) and shows the lexDR item's counters while it runs.
+ */
 async function follow(
   quiet: boolean,
   ctx: CliContext,
   t: Target,
-  started: { executionArn: string; name: string },
+  input: unknown,
+  name: string,
   failRegions: string[],
   timeoutMs: number,
-) {
+): Promise<ExecutionStatus> {
   const { io } = ctx;
   const t0 = io.now().getTime();
+  const abort = new AbortController();
+  let end: ExecutionStatus | undefined;
+  let failure: unknown;
+  const sync = t.executions!.run(input, name, abort.signal).then(
+    (r) => void (end = r),
+    (err: unknown) => void (failure = err ?? new Error('StartSyncExecution failed')),
+  );
   let last = '';
   for (let i = 0; ; i += 1) {
-    let s: ExecutionStatus;
-    try {
-      s = await t.executions!.describe(started.executionArn, started.name);
-    } catch (err) {
-      throw explainError(err, `execution ${started.name} on ${t.where}`);
-    }
+    if (failure !== undefined) throw explainError(failure, `state machine ${t.stateMachineArn ?? ''} on ${t.where}`);
     const item = await getItem(t).catch(() => null);
+    const status = end?.status ?? 'RUNNING';
     const elapsed = formatMs(io.now().getTime() - t0);
-    const line = `${s.status} ${elapsed} · ${healthLine(item, failRegions)}`;
+    const line = `${status} ${elapsed} · ${healthLine(item, failRegions)}`;
     if (!quiet && io.isTTY) io.progress(`${SPINNER[i % SPINNER.length]} ${line}`);
     else if (!quiet) {
-      const key = `${s.status} ${healthLine(item, failRegions)}`;
+      const key = `${status} ${healthLine(item, failRegions)}`;
       if (key !== last) io.out(`  ${line}`);
       last = key;
     }
-    if (s.status !== 'RUNNING') return s;
-    if (io.now().getTime() - t0 > timeoutMs)
-      throw new CliError(
-        `execution ${started.name} still running after ${formatMs(timeoutMs)}; follow it in the console`,
-      );
-    await io.sleep(t.pollMs);
+    if (end) return end;
+    if (io.now().getTime() - t0 > timeoutMs) {
+      abort.abort();
+      await sync;
+      throw new CliError(`execution ${name} still running after ${formatMs(timeoutMs)}; follow it in the console`);
+    }
+    await Promise.race([io.sleep(t.pollMs), sync]);
   }
 }
 
@@ -118,39 +128,48 @@ export async function runDrill(ctx: CliContext, t: Target, opts: DrillOptions): 
   const { io } = ctx;
   const { failRegions, input } = parseDrill(opts, t.regions);
   const timeoutMs = parseDuration(opts.timeout ?? '10m', '--timeout', { min: 1000 });
-  if (!t.executions) throw new UsageError(`${t.where} cannot start executions (no control server in the local file)`);
+  if (!t.executions)
+    throw new UsageError(`${t.where} cannot start executions (no Step Functions endpoint): restart \`npm start\``);
   const before = await getItem(t);
   const startedAt = io.now();
-  let started: { executionArn: string; name: string };
-  try {
-    started = await t.executions.start(input);
-  } catch (err) {
-    throw explainError(err, `state machine ${t.stateMachineArn ?? ''} on ${t.where}`);
-  }
-  const consoleUrl = t.consoleUrl?.(started.executionArn);
+  const name = t.executions.nextName();
+  const base = { name, failRegions, before: before?.lexRegion ?? null };
   if (!opts.json) {
-    io.out(`Drill: ${failRegions.join(', ')} count as failed in execution ${started.name} (no bot is touched).`);
-    if (consoleUrl) io.out(`Console: ${consoleUrl}`);
+    io.out(`Drill: ${failRegions.join(', ')} count as failed in execution ${name} (no bot is touched).`);
     io.out(`Before: ${before ? before.lexRegion : 'no lexDR item'}`);
   }
-  const base = {
-    executionArn: started.executionArn,
-    name: started.name,
-    failRegions,
-    before: before?.lexRegion ?? null,
-    ...(consoleUrl ? { consoleUrl } : {}),
-  };
   if (opts.detach) {
-    if (!opts.json) io.out('Started; `lexdr status` shows the outcome.');
-    return { ...base, status: 'STARTED', after: null, failedOver: false, changes: [] };
+    let started: { executionArn: string; name: string };
+    try {
+      started = await t.executions.start(input, name);
+    } catch (err) {
+      throw explainError(err, `state machine ${t.stateMachineArn ?? ''} on ${t.where}`);
+    }
+    const consoleUrl = t.consoleUrl?.(started.executionArn);
+    if (!opts.json) {
+      if (consoleUrl) io.out(`Console: ${consoleUrl}`);
+      io.out('Started; `lexdr status` (or `lexdr history`) shows the outcome.');
+    }
+    return {
+      ...base,
+      executionArn: started.executionArn,
+      ...(consoleUrl ? { consoleUrl } : {}),
+      status: 'STARTED',
+      after: null,
+      failedOver: false,
+      changes: [],
+    };
   }
-  const end = await follow(Boolean(opts.json), ctx, t, started, failRegions, timeoutMs);
+  const end = await follow(Boolean(opts.json), ctx, t, input, name, failRegions, timeoutMs);
+  const consoleUrl = t.consoleUrl?.(end.executionArn);
   const after = await getItem(t);
   const since = new Date(startedAt.getTime() - 60_000).toISOString();
-  const changes = (await queryHistory(t, since)).filter((c) => c.execution === started.executionArn);
+  const changes = (await queryHistory(t, since)).filter((c) => c.execution === end.executionArn);
   const regions = t.regions ?? Object.keys(after?.regionHealth ?? {});
   return {
     ...base,
+    executionArn: end.executionArn,
+    ...(consoleUrl ? { consoleUrl } : {}),
     status: end.status,
     after: after?.lexRegion ?? null,
     failedOver: failedOver(after?.lexRegion ?? null, failRegions, regions),

@@ -9,6 +9,7 @@ import { TargetNotFoundError, UsageError } from '../lib/errors';
 import type { GlobalOptions } from '../lib/target';
 import { CONTROL_PLANE_TARGETS, modesOf } from '../../local/fault-modes';
 import type { ControlPlaneTarget } from '../../local/fault-modes';
+import { TOKEN_HEADER } from '../../local/http';
 
 export const FAULT_MODES = ['none', 'down', 'throttled', 'notfound', 'hang', 'slow', 'wrongintent'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
@@ -50,6 +51,7 @@ const isControlPlane = (t: string): t is ControlPlaneTarget => (CONTROL_PLANE_TA
 async function controlPlaneFault(
   ctx: CliContext,
   control: string | undefined,
+  token: string | undefined,
   target: ControlPlaneTarget,
   mode: string,
 ) {
@@ -61,7 +63,7 @@ async function controlPlaneFault(
   try {
     res = await fetch(`${control}/faults/${target}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(token ? { [TOKEN_HEADER]: token } : {}) },
       body: JSON.stringify({ mode }),
     });
   } catch (err) {
@@ -104,26 +106,30 @@ export function register(program: Command, ctx: CliContext): void {
       await withTarget(ctx, { ...g, local: true }, {}, async (t) => {
         if (isControlPlane(region)) {
           if (opts.latency !== undefined) throw new UsageError(`--latency only applies to a region's mode slow`);
-          return controlPlaneFault(ctx, t.local?.control, region, mode);
+          return controlPlaneFault(ctx, t.local?.control, t.local?.token, region, mode);
         }
         const fault = parseFault(region, mode, t.regions ?? [], opts.latency);
-        const url = t.local?.lex[region];
-        if (!url) throw new UsageError(`the local system has no Lex endpoint for ${region}`);
+        const lexUrl = t.local?.lex[region];
+        if (!lexUrl) throw new UsageError(`the local system has no Lex endpoint for ${region}`);
+        // Through the control server, with the per-start token; an endpoints file without one: the region itself.
+        const control = t.local?.control;
+        const url = control ? `${control}/dashboard/api/fault/${region}` : `${lexUrl}/_lexdr/fault`;
+        const token = t.local?.token;
         let res: Response;
         try {
-          res = await fetch(`${url}/_lexdr/fault`, {
+          res = await fetch(url, {
             method: 'PUT',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...(token ? { [TOKEN_HEADER]: token } : {}) },
             body: JSON.stringify(fault),
           });
         } catch (err) {
           throw new TargetNotFoundError(
-            `the local Lex region ${region} at ${url} is not reachable (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): is \`npm start\` running?`,
+            `the local system at ${url} is not reachable (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): is \`npm start\` running?`,
           );
         }
         const body = (await res.json().catch(() => ({}))) as { mode?: string; message?: string; latencyMs?: number };
         if (res.status === 400) throw new UsageError(body.message ?? 'the local region refused the fault');
-        if (!res.ok) throw new Error(`PUT ${url}/_lexdr/fault: HTTP ${res.status} ${body.message ?? ''}`);
+        if (!res.ok) throw new Error(`PUT ${url}: HTTP ${res.status} ${body.message ?? ''}`);
         ctx.io.out(
           fault.mode === 'none'
             ? `${region}: fault cleared; Lex answers normally.`

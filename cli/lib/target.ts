@@ -1,7 +1,10 @@
 /**
- * Which lexdr the CLI talks to, and the clients to reach it. Both targets use the same real SDK v3 clients:
- * - `--local`: `.lexdr/local.json` written by `npm start` (DynamoDB at the local endpoint; executions through
- *   the control server's `/executions`, which mirrors StartExecution / DescribeExecution);
+ * Which lexdr the CLI talks to, and the clients to reach it. Both targets use the same real SDK v3 clients and
+ * the same code: DynamoDB, CloudWatch and Step Functions (`SFNClient`: StartExecution, StartSyncExecution —
+ * the state machine is Express, which DescribeExecution does not serve).
+ * - `--local`: `.lexdr/local.json` written by `npm start`: the local endpoints (Step Functions speaks the real
+ *   API; host prefixes are disabled, as for any custom endpoint) and the per-start token, sent as the access
+ *   key ID of every SDK request and as `x-lexdr-token` to the control server;
  * - `--aws`: the deployed stack's outputs (CloudFormation DescribeStacks), or flags / environment variables.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,10 +12,13 @@ import { isAbsolute, join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { readConfigFile } from '../../infra/config';
+import { HEALTH_CHECK_OUTPUTS } from '../../infra/stack-outputs';
+import type { CliOutput } from '../../infra/stack-outputs';
 import type { LexdrConfig } from '../../infra/config';
 import type { LocalEndpoints } from '../../local/system';
+import { TOKEN_HEADER } from '../../local/http';
 import { TargetNotFoundError, UsageError, explainError } from './errors';
 import type { Io } from './io';
 
@@ -57,10 +63,47 @@ export interface ExecutionStatus {
   cause?: string;
 }
 
-/** StartExecution / DescribeExecution, on Step Functions or on the local control server. */
+/** Starting executions of the (Express) state machine, the same on both targets. */
 export interface Executions {
-  start(input: unknown): Promise<{ executionArn: string; name: string }>;
-  describe(executionArn: string, name: string): Promise<ExecutionStatus>;
+  /** The name the next start will use. */
+  nextName(): string;
+  /** StartExecution: returns at once (Express executions cannot be described afterwards). */
+  start(input: unknown, name: string): Promise<{ executionArn: string; name: string }>;
+  /** StartSyncExecution: runs the execution to its end and returns how it ended. */
+  run(input: unknown, name: string, signal?: AbortSignal): Promise<ExecutionStatus>;
+}
+
+/** The one Executions implementation: Step Functions' API through `SFNClient`. */
+export function sfnExecutions(sfn: SFNClient, stateMachineArn: string | undefined, io: Io): Executions {
+  const arn = () => {
+    if (!stateMachineArn) throw new UsageError('no state machine: pass --state-machine-arn or --stack');
+    return stateMachineArn;
+  };
+  return {
+    nextName: () => `lexdr-cli-${io.now().toISOString().replace(/[:.]/g, '-')}`,
+    async start(input, name) {
+      const r = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: arn(), name, input: JSON.stringify(input) }),
+      );
+      return { executionArn: r.executionArn!, name };
+    },
+    async run(input, name, signal) {
+      const r = await sfn.send(
+        new StartSyncExecutionCommand({ stateMachineArn: arn(), name, input: JSON.stringify(input) }),
+        signal ? { abortSignal: signal } : {},
+      );
+      return {
+        executionArn: r.executionArn!,
+        name: r.name ?? name,
+        status: r.status as ExecutionStatus['status'],
+        ...(r.startDate ? { startDate: r.startDate } : {}),
+        ...(r.stopDate ? { stopDate: r.stopDate } : {}),
+        ...(r.output !== undefined ? { output: r.output } : {}),
+        ...(r.error !== undefined ? { error: r.error } : {}),
+        ...(r.cause !== undefined ? { cause: r.cause } : {}),
+      };
+    },
+  };
 }
 
 /** The latest probe of one bot in one region. */
@@ -96,7 +139,7 @@ export interface Target {
   close(): void;
 }
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const localCredentials = (token: string | undefined) => ({ accessKeyId: token ?? 'local', secretAccessKey: 'local' });
 
 export interface ResolveOptions {
   /** The command starts executions: the state machine ARN is required. */
@@ -133,9 +176,13 @@ export function readLocalFile(path: string): LocalEndpoints {
 
 function localTarget(path: string, io: Io): Target {
   const e = readLocalFile(path);
-  const common = { region: e.connectRegion, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
+  const common = { region: e.connectRegion, credentials: localCredentials(e.token), maxAttempts: 1 };
   const dynamodb = new DynamoDBClient({ ...common, endpoint: e.dynamodb });
   const cloudwatch = new CloudWatchClient({ ...common, endpoint: e.cloudwatch });
+  // The SDK sends StartSyncExecution to `sync-<host>`: a local endpoint has no such name.
+  const sfn = e.stepfunctions
+    ? new SFNClient({ ...common, endpoint: e.stepfunctions, disableHostPrefix: true })
+    : undefined;
   const control = e.control;
   const where = `the local system (${control ?? e.dynamodb})`;
   return {
@@ -151,21 +198,32 @@ function localTarget(path: string, io: Io): Target {
     cloudwatch,
     local: e,
     pollMs: Number(io.env.LEXDR_POLL_MS ?? 250),
-    ...(control ? { executions: localExecutions(control) } : {}),
+    ...(sfn ? { executions: sfnExecutions(sfn, e.stateMachineArn, io) } : {}),
     close: () => {
       dynamodb.destroy();
       cloudwatch.destroy();
+      sfn?.destroy();
     },
   };
 }
 
-/** Calls the local control server; network errors become exit 3 with a hint. */
-export async function localRequest<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+/** Calls the local control server (with the per-start token, when given); network errors become exit 3. */
+export async function localRequest<T>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${base}${path}`, {
       method,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { [TOKEN_HEADER]: token } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   } catch (err) {
     throw new TargetNotFoundError(
@@ -186,25 +244,9 @@ export async function localRequest<T>(base: string, method: string, path: string
   return json as T;
 }
 
-function localExecutions(control: string): Executions {
-  return {
-    start: (input) => localRequest(control, 'POST', '/executions', input),
-    async describe(_arn, name) {
-      const r = await localRequest<
-        Omit<ExecutionStatus, 'startDate' | 'stopDate'> & { startDate?: string; stopDate?: string }
-      >(control, 'GET', `/executions/${encodeURIComponent(name)}`);
-      return {
-        ...r,
-        ...(r.startDate ? { startDate: new Date(r.startDate) } : {}),
-        ...(r.stopDate ? { stopDate: new Date(r.stopDate) } : {}),
-      } as ExecutionStatus;
-    },
-  };
-}
-
-function outputOf(outputs: { OutputKey?: string; OutputValue?: string }[], ...keys: string[]): string | undefined {
-  const wanted = keys.map((k) => k.toLowerCase());
-  return outputs.find((x) => x.OutputKey && wanted.includes(x.OutputKey.toLowerCase()))?.OutputValue;
+/** The value of a stack output the CLI reads (the names: infra/stack-outputs.ts, checked against the stack). */
+function outputOf(outputs: { OutputKey?: string; OutputValue?: string }[], key: CliOutput): string | undefined {
+  return outputs.find((x) => x.OutputKey === key)?.OutputValue;
 }
 
 async function awsTarget(g: GlobalOptions, io: Io, o: ResolveOptions): Promise<Target> {
@@ -228,12 +270,13 @@ async function awsTarget(g: GlobalOptions, io: Io, o: ResolveOptions): Promise<T
     try {
       const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
       const outputs = out.Stacks?.[0]?.Outputs ?? [];
-      stateMachineArn ??= outputOf(outputs, 'StateMachineArn', 'HealthCheckStateMachineArn');
-      table ??= outputOf(outputs, 'TableName', 'DrTableName');
-      historyTable ??= outputOf(outputs, 'HistoryTableName');
-      metricNamespace ??= outputOf(outputs, 'MetricNamespace');
-      connectRegion ??= outputOf(outputs, 'ConnectRegion');
-      regionsText ??= outputOf(outputs, 'Regions');
+      const O = HEALTH_CHECK_OUTPUTS;
+      stateMachineArn ??= outputOf(outputs, O.stateMachineArn);
+      table ??= outputOf(outputs, O.tableName);
+      historyTable ??= outputOf(outputs, O.historyTableName);
+      metricNamespace ??= outputOf(outputs, O.metricNamespace);
+      connectRegion ??= outputOf(outputs, O.connectRegion);
+      regionsText ??= outputOf(outputs, O.regions);
     } catch (err) {
       const e = err as { name?: string; message?: string };
       if (e.name === 'ValidationError' && /does not exist/.test(e.message ?? ''))
@@ -244,7 +287,10 @@ async function awsTarget(g: GlobalOptions, io: Io, o: ResolveOptions): Promise<T
     } finally {
       cfn.destroy();
     }
-    if (!table) throw new TargetNotFoundError(`stack ${stack} in ${region} has no TableName output: pass --table`);
+    if (!table)
+      throw new TargetNotFoundError(
+        `stack ${stack} in ${region} has no ${HEALTH_CHECK_OUTPUTS.tableName} output: pass --table`,
+      );
     if (o.needsStateMachine && !stateMachineArn)
       throw new TargetNotFoundError(
         `stack ${stack} in ${region} has no StateMachineArn output: pass --state-machine-arn`,
@@ -252,7 +298,8 @@ async function awsTarget(g: GlobalOptions, io: Io, o: ResolveOptions): Promise<T
   }
   const dynamodb = new DynamoDBClient(clientConfig);
   const cloudwatch = new CloudWatchClient(clientConfig);
-  const sfn = new SFNClient(clientConfig);
+  // A custom endpoint (--endpoint-url) has no `sync-` host either.
+  const sfn = new SFNClient({ ...clientConfig, ...(endpoint ? { disableHostPrefix: true } : {}) });
   const regions = regionsText
     ?.split(',')
     .map((r) => r.trim())
@@ -268,27 +315,7 @@ async function awsTarget(g: GlobalOptions, io: Io, o: ResolveOptions): Promise<T
     ...(stateMachineArn ? { stateMachineArn } : {}),
     dynamodb,
     cloudwatch,
-    executions: {
-      async start(input) {
-        if (!stateMachineArn) throw new UsageError('no state machine: pass --state-machine-arn or --stack');
-        const name = `lexdr-cli-${io.now().toISOString().replace(/[:.]/g, '-')}`;
-        const r = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
-        return { executionArn: r.executionArn!, name };
-      },
-      async describe(executionArn) {
-        const r = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-        return {
-          executionArn,
-          name: r.name ?? executionArn.split(':').pop()!,
-          status: r.status as ExecutionStatus['status'],
-          ...(r.startDate ? { startDate: r.startDate } : {}),
-          ...(r.stopDate ? { stopDate: r.stopDate } : {}),
-          ...(r.output !== undefined ? { output: r.output } : {}),
-          ...(r.error !== undefined ? { error: r.error } : {}),
-          ...(r.cause !== undefined ? { cause: r.cause } : {}),
-        };
-      },
-    },
+    executions: sfnExecutions(sfn, stateMachineArn, io),
     pollMs: Number(env.LEXDR_POLL_MS ?? 2000),
     consoleUrl: (arn) => {
       const r = arn.split(':')[3] ?? region;

@@ -22,6 +22,7 @@ import { DrDashboard } from '../constructs/dr-dashboard';
 import { DrTables } from '../constructs/dr-tables';
 import { HealthCheckWorkflow } from '../constructs/health-check-workflow';
 import { LexdrFunction } from '../constructs/lexdr-function';
+import { HEALTH_CHECK_OUTPUTS } from '../stack-outputs';
 import { HEALTH_CHECK_FUNCTION, LOOKUP_FUNCTION, PROBE_FUNCTION } from './sizing';
 
 const ROOT = join(__dirname, '..', '..');
@@ -226,20 +227,24 @@ export class HealthCheckStack extends Stack {
       });
     }
 
-    // ---- outputs ----
+    // ---- outputs (names: infra/stack-outputs.ts, read by the CLI) ----
+    const O = HEALTH_CHECK_OUTPUTS;
     const sm = this.workflow.stateMachine.stateMachineArn;
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    out('StateMachineArn', sm, 'Health-check state machine');
+    out(O.stateMachineArn, sm, 'Health-check state machine');
     out(
-      'StartDrillConsoleUrl',
+      O.startDrillConsoleUrl,
       `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${sm}`,
       'Start a drill: Start execution with {"drill": {"failRegions": ["<region>"]}}',
     );
-    out('TableName', table.tableName, 'DR table (connectRegion → lexRegion)');
-    out('HistoryTableName', historyTable.tableName, 'Region change history');
-    out('LookupFunctionArn', this.lookup.function.functionArn, 'Lambda the Connect flow invokes');
-    out('DashboardUrl', this.dashboard.dashboardUrl, 'CloudWatch dashboard');
-    out('AlarmTopicArn', this.alarmTopic.topicArn, 'SNS topic of the alarms');
+    out(O.tableName, table.tableName, 'DR table (connectRegion → lexRegion)');
+    out(O.historyTableName, historyTable.tableName, 'Region change history');
+    out(O.metricNamespace, config.metricNamespace, 'CloudWatch namespace of the probe and workflow metrics');
+    out(O.connectRegion, config.connectRegion, 'The Amazon Connect region this stack serves');
+    out(O.regions, config.regions.join(','), 'Bot regions in priority order (primary first)');
+    out(O.lookupFunctionArn, this.lookup.function.functionArn, 'Lambda the Connect flow invokes');
+    out(O.dashboardUrl, this.dashboard.dashboardUrl, 'CloudWatch dashboard');
+    out(O.alarmTopicArn, this.alarmTopic.topicArn, 'SNS topic of the alarms');
   }
 
   /**

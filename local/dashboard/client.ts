@@ -71,8 +71,13 @@ let state: DashboardState | undefined;
 const charts = new Map<string, uPlot>();
 const built = new Set<string>();
 
+/** The per-start token the server put in the page (`<meta name="lexdr-token">`), sent with every request. */
+const TOKEN = document.querySelector<HTMLMetaElement>('meta[name="lexdr-token"]')?.content ?? '';
+
 async function api(path: string, init?: RequestInit): Promise<unknown> {
-  const r = await fetch(path, init);
+  const headers = new Headers(init?.headers);
+  if (TOKEN) headers.set('x-lexdr-token', TOKEN);
+  const r = await fetch(path, { ...init, headers });
   const body = (await r.json().catch(() => ({}))) as { message?: string };
   if (!r.ok) throw new Error(body.message ?? `HTTP ${r.status}`);
   return body;

@@ -9,14 +9,14 @@
  *   locally in place of StartExecution / DescribeExecution.
  */
 import { readFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describeIssues } from '../../handlers/lib/errors';
 import { executionInputSchema } from '../../handlers/lib/health-core';
 import type { ControlServer } from '../control-server';
 import { localStatus } from '../control-server';
-import { readBody, sendJson } from '../http';
+import { isLoopbackHost, readBody, sendJson } from '../http';
 import { faultSchema } from '../lex';
 import type { LocalSystem } from '../system';
 import type { ExecutionRecord } from '../workflow-runner';
@@ -102,7 +102,16 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
     while (points.length > 0 && points[0]!.t < t - 10 * 60_000) points.shift();
   });
 
-  const html = () => readFileSync(join(HERE, 'index.html'), 'utf8');
+  // The page carries the per-start token (only pages served from this very host can read it), and only to a
+  // browser on this machine: with a non-loopback --host, other machines get a read-only page.
+  const token = sys.guard.token;
+  const html = (req: IncomingMessage) => {
+    const local = isLoopbackHost((req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''));
+    return readFileSync(join(HERE, 'index.html'), 'utf8').replace(
+      '<meta charset="utf-8" />',
+      `<meta charset="utf-8" />${token && local ? `\n    <meta name="lexdr-token" content="${token}" />` : ''}`,
+    );
+  };
   // Bundle the page script now, so the first page load does not wait for esbuild.
   pageScript().catch(() => undefined);
   const css = () => readFileSync(join(HERE, 'style.css'), 'utf8');
@@ -153,7 +162,7 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
     const path = url.pathname;
     const method = req.method ?? 'GET';
     if (method === 'GET' && (path === '/' || path === '/dashboard' || path === '/index.html')) {
-      send(res, 'text/html; charset=utf-8', renderPage(html(), await state()));
+      send(res, 'text/html; charset=utf-8', renderPage(html(req), await state()));
       return true;
     }
     if (method === 'GET' && path === '/dashboard/app.js') {
@@ -198,7 +207,7 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
         return true;
       }
       const name = `cli-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-      const executionArn = `${sys.runner.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const executionArn = sys.runner.executionArnFor(name);
       const tracked: TrackedExecution = {
         executionArn,
         name,
@@ -206,7 +215,7 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
         startDate: new Date().toISOString(),
         done: Promise.resolve(),
       };
-      tracked.done = sys.runExecution(parsed.data, { name }).then((r) => {
+      tracked.done = sys.runExecution(parsed.data, { name, executionArn }).then((r) => {
         tracked.record = r;
       });
       executions.set(name, tracked);

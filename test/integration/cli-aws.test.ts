@@ -15,18 +15,22 @@ import { runLexdr } from './cli-harness';
 interface Call {
   target: string;
   body: Record<string, unknown>;
+  host?: string;
 }
 
 const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:lexdr-health-check';
 const LOOKUP_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:lexdr-lookup';
-const EXEC_PREFIX = 'arn:aws:states:us-east-1:123456789012:execution:lexdr-health-check:';
+// Express execution ARNs: `express:<machine>:<name>:<id>`.
+const EXEC_PREFIX = 'arn:aws:states:us-east-1:123456789012:express:lexdr-health-check:';
+const execArn = (name: string) => `${EXEC_PREFIX}${name}:6f1c2a44-0b7e-4c55-9d2e-1a2b3c4d5e6f`;
 
 let server: Server;
 let endpoint: string;
 let dir: string;
 let calls: Call[] = [];
 let lexRegion = 'us-east-1';
-let describeCount = 0;
+/** How long StartSyncExecution takes to answer. */
+let syncMs = 30;
 let stackExists = true;
 let pinned = false;
 
@@ -47,34 +51,47 @@ function item() {
   });
 }
 
-function answer(target: string, body: Record<string, unknown>): [number, unknown] {
+async function answer(target: string, body: Record<string, unknown>): Promise<[number, unknown]> {
   switch (target) {
     case 'AWSStepFunctions.StartExecution':
-      return [200, { executionArn: `${EXEC_PREFIX}${body.name as string}`, startDate: Date.now() / 1000 }];
-    case 'AWSStepFunctions.DescribeExecution': {
-      describeCount += 1;
-      const done = describeCount >= 2;
-      if (done) lexRegion = 'us-west-2';
+      return [200, { executionArn: execArn(body.name as string), startDate: Date.now() / 1000 }];
+    case 'AWSStepFunctions.StartSyncExecution': {
+      const startDate = Date.now() / 1000;
+      await new Promise((r) => setTimeout(r, syncMs));
+      lexRegion = 'us-west-2';
       return [
         200,
         {
-          executionArn: body.executionArn,
+          executionArn: execArn(body.name as string),
           stateMachineArn: SM,
-          name: String(body.executionArn).split(':').pop(),
-          status: done ? 'SUCCEEDED' : 'RUNNING',
-          startDate: Date.now() / 1000 - 5,
-          ...(done ? { stopDate: Date.now() / 1000, output: '{}' } : {}),
-          input: '{}',
+          name: body.name,
+          status: 'SUCCEEDED',
+          startDate,
+          stopDate: Date.now() / 1000,
+          input: body.input,
+          inputDetails: { included: true },
+          output: '{}',
+          outputDetails: { included: true },
+          billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: 100 },
         },
       ];
     }
+    // As Step Functions answers for an Express execution.
+    case 'AWSStepFunctions.DescribeExecution':
+      return [
+        400,
+        {
+          __type: 'com.amazonaws.swf.service.v2.model#InvalidArn',
+          message: "Invalid Arn: 'Resource type not valid in this context: express'",
+        },
+      ];
     case 'DynamoDB_20120810.GetItem':
       return [200, { Item: item() }];
     case 'DynamoDB_20120810.UpdateItem':
       return [200, {}];
     case 'DynamoDB_20120810.Query': {
-      const exec = calls.find((c) => c.target === 'AWSStepFunctions.StartExecution');
-      const arn = exec ? `${EXEC_PREFIX}${exec.body.name as string}` : `${EXEC_PREFIX}old`;
+      const exec = calls.find((c) => c.target === 'AWSStepFunctions.StartSyncExecution');
+      const arn = exec ? execArn(exec.body.name as string) : execArn('old');
       return [
         200,
         {
@@ -183,14 +200,16 @@ beforeAll(async () => {
         return;
       }
       const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-      calls.push({ target, body });
-      const [status, out] = answer(target, body);
-      const json = JSON.stringify(out);
-      res.writeHead(status, {
-        'content-type': 'application/x-amz-json-1.0',
-        ...(status >= 400 ? { 'x-amzn-errortype': (out as { __type: string }).__type } : {}),
+      calls.push({ target, body, host: req.headers.host ?? '' });
+      void answer(target, body).then(([status, out]) => {
+        const json = JSON.stringify(out);
+        if (res.destroyed) return;
+        res.writeHead(status, {
+          'content-type': 'application/x-amz-json-1.0',
+          ...(status >= 400 ? { 'x-amzn-errortype': (out as { __type: string }).__type.split('#').pop()! } : {}),
+        });
+        res.end(json);
       });
-      res.end(json);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -206,7 +225,7 @@ afterAll(async () => {
 beforeEach(() => {
   calls = [];
   lexRegion = 'us-east-1';
-  describeCount = 0;
+  syncMs = 30;
   stackExists = true;
   pinned = false;
 });
@@ -221,7 +240,7 @@ const lexdr = (argv: string[]) =>
 const FLAGS = ['--state-machine-arn', SM, '--table', 'lexDR', '--regions', 'us-east-1,us-west-2'];
 
 describe('lexdr --aws against a deployed-stack double', () => {
-  it('drill: StartExecution with the drill input, DescribeExecution until done, the decision and a console link', async () => {
+  it('drill: StartSyncExecution with the drill input (no DescribeExecution, which Express refuses), the decision and a console link', async () => {
     const r = await lexdr([
       ...FLAGS,
       'drill',
@@ -235,16 +254,18 @@ describe('lexdr --aws against a deployed-stack double', () => {
     ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const start = calls.find((c) => c.target === 'AWSStepFunctions.StartExecution')!;
+    const start = calls.find((c) => c.target === 'AWSStepFunctions.StartSyncExecution')!;
     expect(start.body.stateMachineArn).toBe(SM);
+    // A custom endpoint gets no `sync-` host prefix.
+    expect(start.host).toBe(endpoint.replace('http://', ''));
     expect(start.body.name).toMatch(/^lexdr-cli-/);
     expect(JSON.parse(start.body.input as string)).toEqual({
       drill: { failRegions: ['us-east-1'], reason: 'game day' },
       cycles: 3,
     });
-    const describes = calls.filter((c) => c.target === 'AWSStepFunctions.DescribeExecution');
-    expect(describes).toHaveLength(2);
-    expect(describes[0]!.body).toEqual({ executionArn: `${EXEC_PREFIX}${start.body.name as string}` });
+    expect(calls.filter((c) => c.target.startsWith('AWSStepFunctions.')).map((c) => c.target)).toEqual([
+      'AWSStepFunctions.StartSyncExecution',
+    ]);
     const get = calls.find((c) => c.target === 'DynamoDB_20120810.GetItem')!;
     expect(get.body).toMatchObject({
       TableName: 'lexDR',
@@ -271,10 +292,21 @@ describe('lexdr --aws against a deployed-stack double', () => {
   });
 
   it('drill exits 1 when the execution is still running at --timeout', async () => {
-    describeCount = -1e9;
+    syncMs = 3000;
     const r = await lexdr([...FLAGS, 'drill', '--fail', 'us-east-1', '--timeout', '1s']);
     expect(r.code).toBe(1);
     expect(r.err).toContain('still running after 1s');
+  });
+
+  it('drill --detach: StartExecution and nothing else from Step Functions', async () => {
+    const r = await lexdr([...FLAGS, 'drill', '--fail', 'us-east-1', '--detach']);
+    expect(r.code).toBe(0);
+    expect(calls.filter((c) => c.target.startsWith('AWSStepFunctions.')).map((c) => c.target)).toEqual([
+      'AWSStepFunctions.StartExecution',
+    ]);
+    expect(r.out).toContain(
+      `Console: https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${EXEC_PREFIX}`,
+    );
   });
 
   it('failover: UpdateItem sets the pin and bumps the version', async () => {
@@ -388,7 +420,7 @@ describe('lexdr --aws against a deployed-stack double', () => {
     const r = await lexdr(['--stack', 'MyStack', 'drill', '--fail', 'us-east-1', '--json']);
     expect(r.code).toBe(0);
     expect(calls[0]).toMatchObject({ target: 'CloudFormation.DescribeStacks', body: { StackName: 'MyStack' } });
-    expect(calls.find((c) => c.target === 'AWSStepFunctions.StartExecution')!.body.stateMachineArn).toBe(SM);
+    expect(calls.find((c) => c.target === 'AWSStepFunctions.StartSyncExecution')!.body.stateMachineArn).toBe(SM);
     expect(calls.find((c) => c.target === 'DynamoDB_20120810.GetItem')!.body.TableName).toBe('lexdr-stack-DrTable');
     expect(calls.find((c) => c.target === 'DynamoDB_20120810.Query')!.body.TableName).toBe('lexdr-stack-History');
   });

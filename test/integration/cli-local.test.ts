@@ -16,7 +16,7 @@ import { mountDashboard } from '../../local/dashboard/routes';
 import type { LocalSystem } from '../../local/system';
 import type { Recorded } from './cli-harness';
 import { runLexdr } from './cli-harness';
-import { cycles, startFast } from './system-fixture';
+import { FAST, cycles, startFast } from './system-fixture';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -40,7 +40,8 @@ async function json<T>(argv: string[]): Promise<T> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lexdr-cli-'));
   file = join(dir, 'local.json');
-  sys = await startFast();
+  // As `npm start` runs it: a per-start token in force, which the CLI reads from the endpoints file.
+  sys = await startFast(FAST, { token: 'cli-test-token-0123456789' });
   control = await startControlServer(sys);
   mount = mountDashboard(control, sys);
   writeFileSync(file, JSON.stringify(sys.endpoints({ control: control.url, lookup: `${control.url}/lookup` })));

@@ -17,7 +17,7 @@ import type { DynamoFault } from '../../local/dynamodb';
 import type { LocalSystem } from '../../local/system';
 import type { ExecutionRecord } from '../../local/workflow-runner';
 import { startFast } from '../integration/system-fixture';
-import { changeKey, metricValues, resetSystem, sum } from './helpers';
+import { changeKey, metricValues, resetSystem, seeded, sum } from './helpers';
 
 const E = 'us-east-1';
 const W = 'us-west-2';
@@ -36,6 +36,14 @@ const config = (method: 'nlu' | 'liveness' | 'stream'): LexdrConfigInput => ({
   lookupCacheSeconds: 0,
   probe: { method, nluEveryMinutes: 0, timeoutMs: TIMEOUT_MS, latencyBudgetMs: BUDGET_MS },
 });
+
+/**
+ * Express delivers at least once: a seeded share of the executions run twice, overlapping (same ARN, input and
+ * start). On for the liveness cases; for the matrix, opt-in with LEXDR_AT_LEAST_ONCE=<rate> until its metric
+ * assertions (one datapoint per execution, and each value) hold under redelivery.
+ */
+const atLeastOnce = (rate: number) => ({ rate, random: seeded(20261201) });
+const MATRIX_REDELIVERY = Number(process.env.LEXDR_AT_LEAST_ONCE ?? 0);
 
 /** Lex fault → the probe's failure reason (null: the probe passes). */
 const LEX_FAULTS: Record<'ok' | Exclude<FaultMode, 'none'>, string | null> = {
@@ -131,7 +139,7 @@ const waiting: (() => void)[] = [];
 async function withSystem<T>(f: (sys: LocalSystem) => Promise<T>): Promise<T> {
   pool ??= Promise.all(
     Array.from({ length: POOL_SIZE }, async () => {
-      const sys = await startFast(config('nlu'));
+      const sys = await startFast(config('nlu'), { atLeastOnce: atLeastOnce(MATRIX_REDELIVERY) });
       withoutSdkRetries(sys.dynamo.client);
       free.push(sys);
       return sys;
@@ -216,9 +224,11 @@ describe('a liveness probe does not look at the NLU', () => {
   let sys: LocalSystem;
 
   beforeAll(async () => {
-    sys = await startFast(config('liveness'));
+    sys = await startFast(config('liveness'), { atLeastOnce: atLeastOnce(0.5) });
   });
   afterAll(async () => {
+    // Redelivery was really on.
+    expect(sys.redeliveries()).toBeGreaterThan(0);
     await sys?.close();
   });
 
