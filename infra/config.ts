@@ -320,6 +320,8 @@ type Checked = z.output<typeof baseSchema>;
 /** The deployability limits (infra/limits.ts), each reported on the key to change with the value and the limit. */
 function checkLimits(c: Checked, ctx: z.RefinementCtx): void {
   const sizing = { ...c, connectRegions: c.connectRegions ?? [c.connectRegion ?? 'us-east-1'] };
+  // zod runs refinements even when a basic check failed (an empty list here): those issues are reported already.
+  if (sizing.connectRegions.length === 0 || c.regions.length === 0 || c.bots.length === 0) return;
   const probes = c.bots.length * c.regions.length;
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
 

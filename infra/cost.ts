@@ -3,6 +3,7 @@
  * each notices a failed region. Pure: `estimateMonthlyCost(config, usage)` → lines; `formatCostReport` → text.
  * Run `npx tsx infra/cost.ts [path/to/cdk.json]` to print the report for a config.
  */
+import { confirmDelaySeconds, confirmationsPerCycle, worstDetectionSeconds } from '../handlers/lib/cycle-plan';
 import type { LexdrConfig } from './config';
 import { cyclesPerExecution, readConfigFile } from './config';
 import { HEALTH_CHECK_FUNCTION, LOOKUP_FUNCTION, PROBE_FUNCTION } from './stacks/sizing';
@@ -111,6 +112,11 @@ export interface CostEstimate {
   readonly freeTier: readonly CostLine[];
   readonly freeTierUsd: number;
   readonly totalAfterFreeTierUsd: number;
+  /**
+   * The health check itself — workflow, Lambdas, Lex probes, table, schedule — the part that does what the 2020 design
+   * did (without the operators' dashboard, alarms, logs and keys).
+   */
+  readonly healthCheckUsd: number;
   /** The 2020 design (a Lambda every 5 minutes sending PostText to the primary, writing DynamoDB each run). */
   readonly original: { readonly lines: readonly CostLine[]; readonly totalUsd: number };
   /** Worst-case seconds from a region failing to the DR table naming another region. */
@@ -129,10 +135,13 @@ export interface CostEstimate {
 
 const gb = (mb: number) => mb / 1024;
 
+/** The services of the health check itself (the part comparable with the 2020 design). */
+const HEALTH_CHECK_SERVICES = ['Step Functions', 'Lambda', 'Lex', 'DynamoDB', 'EventBridge'];
+
 /** Number of alarms the stack creates for a config (see infra/constructs/dr-alarms.ts). */
 export function alarmCount(c: Pick<LexdrConfig, 'bots' | 'regions'>): number {
-  // no healthy region, not on primary, 3 workflow, not running, lookup errors, lookup latency + one per bot/region
-  return 8 + c.bots.length * c.regions.length;
+  // no healthy region, not on primary, 3 workflow, not running, blind, lookup errors, lookup latency + one per bot/region
+  return 9 + c.bots.length * c.regions.length;
 }
 
 /** Monthly cost of lexdr for a config at list prices. */
@@ -329,9 +338,10 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
     freeTier,
     freeTierUsd,
     totalAfterFreeTierUsd: totalUsd + freeTierUsd,
+    healthCheckUsd: sum(lines.filter((l) => HEALTH_CHECK_SERVICES.includes(l.service))),
     original: { lines: originalLines, totalUsd: sum(originalLines) },
     detectionSeconds: {
-      lexdr: round(config.failThreshold * config.cadenceSeconds + probeTimeout + WRITE_SECONDS, 1),
+      lexdr: round(worstDetectionSeconds(config, WRITE_SECONDS), 1),
       original: round(5 * 60 + probeTimeout, 1),
     },
     basis: { executions, cycles, probes, nluProbes, lambdaInvocations: invocations, customMetrics, alarms },
@@ -379,8 +389,10 @@ export function formatCostReport(config: LexdrConfig, e: CostEstimate): string {
     ...table(e.original.lines),
     `  ${'Total'.padEnd(20)}${usd(e.original.totalUsd).padStart(9)}`,
     '',
+    `The health check itself (workflow, Lambdas, Lex probes, table, schedule): ${usd(e.healthCheckUsd)} a month, beside the 2020 design's ${usd(e.original.totalUsd)}.`,
+    '',
     'Worst-case time from a region failing to the DR table naming another one:',
-    `  lexdr:    ${e.detectionSeconds.lexdr} s (failThreshold ${config.failThreshold} × cadence ${config.cadenceSeconds} s + probe timeout ${config.probe.timeoutMs / 1000} s + write)`,
+    `  lexdr:    ${e.detectionSeconds.lexdr} s (${confirmationsPerCycle(config) >= config.failThreshold - 1 ? `cadence ${config.cadenceSeconds} s + ${config.failThreshold} probes of at most ${config.probe.timeoutMs / 1000} s, each failure confirmed ${confirmDelaySeconds(config)} s later + write` : `failThreshold ${config.failThreshold} × cadence ${config.cadenceSeconds} s + probe timeout ${config.probe.timeoutMs / 1000} s + write`}; the lookup's cache adds up to ${config.lookupCacheSeconds} s)`,
     `  original: ${e.detectionSeconds.original} s (5-minute schedule + probe timeout; one failure switches)`,
     '',
     'Not included: Lex traffic of real callers, Amazon Connect, data transfer, taxes. Prices change: check the AWS pricing pages.',

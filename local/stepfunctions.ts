@@ -45,6 +45,8 @@ export interface LocalStepFunctionsOptions {
   port?: number;
   /** Host/Origin/token checks. @default loopback Host only, no token */
   guard?: GuardPolicy;
+  /** The system's clock: an execution starts at its now. @default the wall clock */
+  now?: () => Date;
 }
 
 export interface LocalStepFunctions {
@@ -107,7 +109,7 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
         `Invalid State Machine Execution Input: '${(err as Error).message}'`,
       );
     }
-    return { name, input, parsed, executionArn: runner.executionArnFor(name), startedAt: new Date() };
+    return { name, input, parsed, executionArn: runner.executionArnFor(name), startedAt: o.now?.() ?? new Date() };
   }
 
   const actions: Record<string, (body: unknown) => Promise<unknown>> = {

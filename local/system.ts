@@ -377,6 +377,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     const stepfunctions = await startLocalStepFunctions({
       runner,
       run: runExecution,
+      now: () => o.now?.() ?? (simNow !== undefined ? new Date(simulated()) : new Date()),
       host,
       port: o.ports?.stepfunctions ?? 0,
       guard: { ...guard, needsToken: () => true },

@@ -12,6 +12,18 @@ import type { Settings } from './settings';
  * executions are capped at 300 s by AWS.
  */
 export const WORKFLOW_TIMEOUT_SECONDS = 240;
+/**
+ * Worst case from a region failing to the decision naming another one: the wait for the next probe, then each
+ * failure's probe (and each confirmation's wait) until failThreshold, and the write.
+ */
+export function worstDetectionSeconds(s: ConfirmationSettings, writeSeconds: number): number {
+  const probe = s.probe.timeoutMs / 1000;
+  const confirmations = confirmationsPerCycle(s);
+  if (confirmations >= s.failThreshold - 1)
+    return s.cadenceSeconds + probe + (s.failThreshold - 1) * (confirmDelaySeconds(s) + probe) + writeSeconds;
+  return s.failThreshold * s.cadenceSeconds + probe + writeSeconds;
+}
+
 /** Time after the last cycle's start for its probes, confirmations, writes and the metrics. */
 export function lastCycleBudgetSeconds(settings: Settings): number {
   const probeS = Math.ceil(settings.probe.timeoutMs / 1000);
@@ -31,14 +43,22 @@ export function maxCycles(settings: Settings): number {
 export const CONFIRM_SLACK_MS = 500;
 
 /** Seconds between a failed probe and its confirmation in the same cycle. */
-export const confirmDelaySeconds = (s: Settings): number => s.confirmDelaySeconds ?? 1;
+/** What the confirmation rules read of the settings (the config reader and the cost model pass the config). */
+export type ConfirmationSettings = Pick<
+  Settings,
+  'cadenceSeconds' | 'failThreshold' | 'confirmFailures' | 'confirmDelaySeconds'
+> & {
+  probe: Pick<Settings['probe'], 'timeoutMs'>;
+};
+
+export const confirmDelaySeconds = (s: Pick<Settings, 'confirmDelaySeconds'>): number => s.confirmDelaySeconds ?? 1;
 
 /**
  * Confirmation rounds a cycle may add: a region that fails is probed again after `confirmDelaySeconds`, so the
  * failThreshold failures that move callers take seconds, not failThreshold cadences — as long as the rounds fit
  * inside the cycle. A pass still needs a full cadence.
  */
-export function confirmationsPerCycle(s: Settings): number {
+export function confirmationsPerCycle(s: ConfirmationSettings): number {
   if (s.confirmFailures === false) return 0;
   // A round: the wait, then a probe of at most timeoutMs (and half a second for the decision and its write).
   const round = confirmDelaySeconds(s) * 1000 + s.probe.timeoutMs + CONFIRM_SLACK_MS;

@@ -10,7 +10,11 @@ const eventSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('plan'),
     input: z.unknown(),
-    execution: z.object({ id: z.string().min(1), startedAt: z.string().min(1) }),
+    execution: z.object({
+      id: z.string().min(1),
+      startedAt: z.string().min(1),
+      delivery: z.string().max(64).optional(),
+    }),
   }),
   z.object({ action: z.literal('decide'), state: z.unknown() }),
 ]);

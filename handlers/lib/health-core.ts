@@ -65,7 +65,7 @@ const probeResultSchema = z
 export const cycleStateSchema = z
   .object({
     connectRegion: z.string().min(1),
-    execution: z.object({ id: z.string().min(1), startedAt: z.string().min(1) }),
+    execution: z.object({ id: z.string().min(1), startedAt: z.string().min(1), delivery: z.string().optional() }),
     drill: z.object({ failRegions: z.array(z.string()), reason: z.string().optional() }).nullable(),
     cycle: cycleSchema,
     schedule: z.array(z.object({ index: z.number(), at: z.string(), done: z.boolean() })),
@@ -86,7 +86,8 @@ export const cycleStateSchema = z
 /** The data an execution carries from cycle to cycle. */
 export interface CycleState {
   connectRegion: string;
-  execution: { id: string; startedAt: string };
+  /** `delivery`: this delivery's id (Express runs an execution at least once: each delivery gets its own). */
+  execution: { id: string; startedAt: string; delivery?: string };
   drill: { failRegions: string[]; reason?: string } | null;
   cycle: Cycle;
   schedule: ScheduleEntry[];
@@ -119,7 +120,7 @@ function scheduleFor(settings: Settings, startedAt: string, of: number): Schedul
 export function planFirstCycle(
   settings: Settings,
   input: unknown,
-  execution: { id: string; startedAt: string },
+  execution: { id: string; startedAt: string; delivery?: string },
 ): CycleState {
   const parsed = parseExecutionInput(settings, input);
   const drill = parsed.drill ?? null;
@@ -294,6 +295,7 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
       ? marshall({
           connectRegion: settings.connectRegion,
           changeId: `${state.cycle.at}#${execName}#${round}`,
+          deliveredBy: state.execution.delivery ?? state.execution.id,
           ...change,
         })
       : null,

@@ -79,7 +79,7 @@ describe('DR tables', () => {
     expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
       { Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } },
       {
-        Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['us-east-1#settings'] } },
@@ -97,7 +97,7 @@ describe('DR tables', () => {
       expect(call).not.toContain('ConditionExpression');
       expect(call).toContain('\\"connectRegion\\":\\"us-east-1\\"');
       expect(call).toContain('\\"regions\\":[\\"us-east-1\\",\\"us-west-2\\"]');
-      expect(call).toContain('\\"cyclesPerExecution\\":6');
+      expect(call).toContain('\\"cyclesPerExecution\\":10');
       expect(call).toMatch(/\\"botAliasArn\\":\\"arn:aws:lex:us-west-2:111111111111:bot-alias\/<ExportsReader/);
     }
     const del = flat(writers[0]!.Properties.Delete);

@@ -77,7 +77,7 @@ describe('the synth entry', () => {
         (e: { code: number; stderr: string }) => e,
       );
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('regions.1: got "Mars"; an AWS region name');
+      expect(r.stderr).toContain('regions.1: got "Mars"; a region where Lex V2 runs');
       expect(r.stderr).not.toMatch(/\n\s+at /);
     } finally {
       rmSync(dir, { recursive: true, force: true });

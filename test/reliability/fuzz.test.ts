@@ -3,6 +3,7 @@
  * Every edge must answer safely or reject with its named error and a message — never throw anything else,
  * never answer a region that is not configured, never 500.
  */
+import { maxCycles } from '../../handlers/lib/cycle-plan';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { ConfigError, parseConfig } from '../../infra/config';
@@ -234,7 +235,7 @@ describe('execution input to planFirstCycle', () => {
         }
         expect(plan.targets).toHaveLength(REGIONS.length * settings.bots.length);
         expect(plan.cycle.of).toBeGreaterThanOrEqual(1);
-        expect(plan.cycle.of).toBeLessThanOrEqual(30);
+        expect(plan.cycle.of).toBeLessThanOrEqual(maxCycles(settings));
         for (const r of plan.drill?.failRegions ?? []) expect(REGIONS).toContain(r);
         expect(plan.targets.filter((t) => t.drillFail).map((t) => t.region)).toEqual(
           plan.targets.filter((t) => plan.drill?.failRegions.includes(t.region)).map((t) => t.region),

@@ -124,7 +124,7 @@ describe('the settings loader', () => {
 });
 
 describe('the lookup without its settings', () => {
-  test('answers the primary region with a status saying why, and recovers when the settings can be read', async () => {
+  test('fails (so the flow uses its deployed aliases) while the settings are unreadable, and recovers when they can be read', async () => {
     let fail = true;
     const lookup = createGetRegionHandler({
       tableName: 'lexDR',
@@ -145,13 +145,10 @@ describe('the lookup without its settings', () => {
       },
     });
     const event = { Details: { Parameters: {} } };
-    expect(await lookup(event)).toMatchObject({
-      lexRegion: 'us-east-1',
-      connectRegion: 'us-east-1',
-      fallbackRegion: 'us-west-2',
-      botAliasArn: '',
-      status: 'default',
-      detail: 'settings unreadable (TimeoutError): primary region',
+    // It knows no alias ARN to answer: it fails, and the contact flow connects the caller by its deployed aliases.
+    await expect(lookup(event)).rejects.toMatchObject({
+      name: 'SettingsUnavailableError',
+      message: expect.stringContaining('unreadable (TimeoutError)'),
     });
     fail = false;
     const answer = await lookup(event);
