@@ -15,16 +15,16 @@ const line = (e: ReturnType<typeof estimateMonthlyCost>, item: RegExp) => {
   return found;
 };
 
-test('one execution a minute, six 10-second cycles each, every bot probed in every region', () => {
+test('one execution a minute, ten 6-second cycles each, every bot probed in every region', () => {
   const e = estimateMonthlyCost(defaults);
-  expect(e.basis).toMatchObject({ executions: 43_200, cycles: 259_200, probes: 518_400, nluProbes: 1_440 });
-  expect(e.basis.lambdaInvocations).toBe(43_200 * (1 + 6) + 518_400);
+  expect(e.basis).toMatchObject({ executions: 43_200, cycles: 432_000, probes: 864_000, nluProbes: 1_440 });
+  expect(e.basis.lambdaInvocations).toBe(43_200 * (1 + 10) + 864_000);
 });
 
 test('Express duration: (cycles − 1) × cadence + a few seconds, in 64 MB blocks', () => {
   const e = estimateMonthlyCost(defaults);
   const d = line(e, /Express duration/);
-  expect(d.quantity).toBeCloseTo(43_200 * 53 * (64 / 1024));
+  expect(d.quantity).toBeCloseTo(43_200 * 57 * (64 / 1024));
   expect(d.usd).toBeCloseTo(d.quantity * SFN_EXPRESS_PER_GB_SECOND);
 });
 
@@ -33,8 +33,8 @@ test('liveness probes are free; NLU probes cost a text request each', () => {
   expect(line(e, /Liveness probes/).usd).toBe(0);
   expect(line(e, /NLU probes/).usd).toBeCloseTo(1_440 * LEX_TEXT_REQUEST);
   const always = estimateMonthlyCost(parseConfig({ probe: { method: 'nlu' } }));
-  expect(line(always, /NLU probes/).quantity).toBe(518_400);
-  expect(line(always, /NLU probes/).usd).toBeCloseTo(388.8);
+  expect(line(always, /NLU probes/).quantity).toBe(864_000);
+  expect(line(always, /NLU probes/).usd).toBeCloseTo(648);
   const never = estimateMonthlyCost(parseConfig({ probe: { nluEveryMinutes: 0 } }));
   expect(line(never, /NLU probes/).usd).toBe(0);
 });
@@ -42,7 +42,7 @@ test('liveness probes are free; NLU probes cost a text request each', () => {
 test('metrics and alarms grow with bots × regions', () => {
   const e = estimateMonthlyCost(parseConfig({ regions: ['us-east-1', 'us-west-2', 'eu-west-2'] }));
   expect(e.basis.customMetrics).toBe(2 * 3 + 3);
-  expect(alarmCount(parseConfig({}))).toBe(10);
+  expect(alarmCount(parseConfig({}))).toBe(11);
   expect(line(e, /Dashboard/).usd).toBe(CW_PER_DASHBOARD);
 });
 
@@ -68,8 +68,10 @@ test('the 2020 design: 8,640 PostText calls ≈ $6.48 plus Lambda and a write ea
   expect(e.original.totalUsd).toBeLessThan(6.6);
 });
 
-test('worst-case detection: failThreshold × cadence + probe timeout + write vs 5 minutes + timeout', () => {
-  expect(estimateMonthlyCost(defaults).detectionSeconds).toEqual({ lexdr: 22.6, original: 302.5 });
+test('worst-case detection: cadence + the confirmed probes + write (failThreshold × cadence without confirmation) vs 5 minutes + timeout', () => {
+  expect(estimateMonthlyCost(defaults).detectionSeconds).toEqual({ lexdr: 10.1, original: 301.5 });
+  const unconfirmed = parseConfig({ confirmFailures: false });
+  expect(estimateMonthlyCost(unconfirmed).detectionSeconds.lexdr).toBe(2 * 6 + 1.5 + 0.1);
   const fast = parseConfig({ cadenceSeconds: 5, failThreshold: 1, probe: { timeoutMs: 1000, latencyBudgetMs: 800 } });
   expect(estimateMonthlyCost(fast).detectionSeconds.lexdr).toBe(6.1);
 });
@@ -87,5 +89,5 @@ test('the report prints every line, both totals, the original design and detecti
   expect(text).toContain(`$${e.totalUsd.toFixed(2)}`);
   expect(text).toContain(`$${e.totalAfterFreeTierUsd.toFixed(2)}`);
   expect(text).toContain('The 2020 design');
-  expect(text).toContain('lexdr:    22.6 s');
+  expect(text).toContain('lexdr:    10.1 s');
 });
