@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { logger } from '../handlers/lib/powertools';
 import { startControlServer } from './control-server';
 import { mountDashboard } from './dashboard/routes';
+import { ownerOf, runningElsewhere } from './endpoints-file';
 import { isLoopbackHost } from './http';
 import { startLocalSystem } from './system';
 import type { LocalEndpoints } from './system';
@@ -58,6 +59,8 @@ Lex regions = base+10…
     throw new Error(`--host ${host} is not a loopback address: it needs the token (drop --no-token)`);
   // A fresh secret per start: local.json (owner-only) hands it to the CLI, the dashboard page carries it.
   const token = values['no-token'] ? undefined : randomBytes(24).toString('base64url');
+  const busy = runningElsewhere(LOCAL_FILE);
+  if (busy) throw new Error(busy);
   mkdirSync(LOCAL_DIR, { recursive: true, mode: 0o700 });
   if (values.fresh) rmSync(DATA_DIR, { recursive: true, force: true });
   mkdirSync(DATA_DIR, { recursive: true });
@@ -97,7 +100,7 @@ Lex regions = base+10…
   if (twilioBridge) extras.twilio = twilioBridge.url;
   // --- end Twilio bridge ---
 
-  const endpoints = sys.endpoints(extras);
+  const endpoints = { ...sys.endpoints(extras), pid: process.pid };
   writeFileSync(LOCAL_FILE, JSON.stringify(endpoints, null, 2) + '\n', { mode: 0o600 });
   chmodSync(LOCAL_FILE, 0o600); // mode applies only when the file is created
 
@@ -114,6 +117,7 @@ Lex regions = base+10…
 
 Try:  npx lexdr fault us-east-1 down   then   npx lexdr status     (Ctrl-C stops)`);
 
+  let stopping = false;
   sys.onEvent((e) => {
     if (e.type === 'cycle') {
       const d = e.state.decision;
@@ -122,8 +126,11 @@ Try:  npx lexdr fault us-east-1 down   then   npx lexdr status     (Ctrl-C stops
       if (d?.change)
         console.log(`${t} REGION CHANGE ${d.change.from} → ${d.change.to} (${d.change.reason}: ${d.change.detail})`);
       else if (e.probes.some((p) => !p.ok)) console.log(`${t} active ${d?.to} | ${probes}`);
-    } else if (e.record.status !== 'SUCCEEDED') {
+    } else if (e.record.status !== 'SUCCEEDED' && !stopping) {
+      // An execution stopped by Ctrl-C is expected: only the others are news.
       console.log(`execution ${e.record.name} ${e.record.status}: ${e.record.error} ${e.record.cause ?? ''}`);
+    } else if (e.record.status !== 'SUCCEEDED') {
+      logger.debug('execution stopped with the local system', { name: e.record.name, status: e.record.status });
     }
   });
 
@@ -135,7 +142,6 @@ Try:  npx lexdr fault us-east-1 down   then   npx lexdr status     (Ctrl-C stops
   if (!values['no-schedule']) tick();
   const timer = values['no-schedule'] ? undefined : setInterval(tick, SCHEDULE_MS);
 
-  let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
@@ -143,7 +149,8 @@ Try:  npx lexdr fault us-east-1 down   then   npx lexdr status     (Ctrl-C stops
     if (timer) clearInterval(timer);
     abort.abort();
     await running.catch(() => undefined);
-    rmSync(LOCAL_FILE, { force: true });
+    // Only the system that wrote the endpoints file removes it.
+    if (ownerOf(LOCAL_FILE) === process.pid) rmSync(LOCAL_FILE, { force: true });
     await control.close();
     await twilioBridge?.close();
     await sys.close();

@@ -60,6 +60,8 @@ export interface LocalEndpoints {
   stateMachineArn: string;
   /** The per-start token (npm start): the CLI and the dashboard send it; SDK clients use it as access key. */
   token?: string;
+  /** The process that serves these endpoints (npm start): the CLI checks it still runs. */
+  pid?: number;
   lex: Record<string, string>;
   bots: {
     name: string;

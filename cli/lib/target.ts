@@ -7,6 +7,7 @@
  *   key ID of every SDK request and as `x-lexdr-token` to the control server;
  * - `--aws`: the deployed stack's outputs (CloudFormation DescribeStacks), or flags / environment variables.
  */
+import { findEndpointsFile, processAlive } from '../../local/endpoints-file';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -149,13 +150,20 @@ export interface ResolveOptions {
 /** Picks and connects the target from the global options. */
 export async function resolveTarget(g: GlobalOptions, io: Io, o: ResolveOptions = {}): Promise<Target> {
   if (g.local && g.aws) throw new UsageError('use either --local or --aws, not both');
-  const localFile = g.localFile ?? io.env.LEXDR_LOCAL_FILE ?? LOCAL_FILE;
-  const localPath = isAbsolute(localFile) ? localFile : join(io.cwd, localFile);
+  const given = g.localFile ?? io.env.LEXDR_LOCAL_FILE;
+  const localFile = given ?? LOCAL_FILE;
+  // The system of this checkout, from any of its folders (npm start writes it at the checkout's root).
+  const localPath =
+    given !== undefined
+      ? isAbsolute(given)
+        ? given
+        : join(io.cwd, given)
+      : (findEndpointsFile(io.cwd) ?? join(io.cwd, LOCAL_FILE));
   const useLocal = g.local || (!g.aws && existsSync(localPath));
   if (useLocal) return localTarget(localPath, io);
   if (!g.aws && !g.stack && !g.stateMachineArn && !g.table && !io.env.LEXDR_TABLE)
     throw new TargetNotFoundError(
-      `no ${localFile}: start the local system with \`npm start\`, or use --aws --stack NAME --region R`,
+      `no ${localFile} in ${io.cwd} or any folder above it: start the local system with \`npm start\`, or use --aws --stack NAME --region R`,
     );
   return awsTarget(g, io, o);
 }
@@ -165,13 +173,18 @@ export function readLocalFile(path: string): LocalEndpoints {
     throw new TargetNotFoundError(
       `no ${path}: start the local system with \`npm start\`, or use --aws --stack NAME --region R`,
     );
+  let e: LocalEndpoints;
   try {
-    const e = JSON.parse(readFileSync(path, 'utf8')) as LocalEndpoints;
+    e = JSON.parse(readFileSync(path, 'utf8')) as LocalEndpoints;
     if (!e.dynamodb || !e.table || !Array.isArray(e.regions)) throw new Error('missing dynamodb, table or regions');
-    return e;
   } catch (err) {
     throw new UsageError(`${path} is not a lexdr endpoints file (${(err as Error).message}): restart \`npm start\``);
   }
+  if (e.pid !== undefined && !processAlive(e.pid))
+    throw new TargetNotFoundError(
+      `the local system that wrote ${path} (pid ${e.pid}) is no longer running: start it with \`npm start\``,
+    );
+  return e;
 }
 
 function localTarget(path: string, io: Io): Target {

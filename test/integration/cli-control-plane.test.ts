@@ -3,7 +3,7 @@
  * probe function throttled for a minute of cycles keeps callers on the primary and shows the check blind; the
  * table hanging leaves the lookup answering.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ControlServer } from '../../local/control-server';
@@ -69,6 +69,21 @@ describe('lexdr fault on lexdr’s own parts', () => {
     } finally {
       expect((await lexdr(['fault', 'dynamodb', 'none'])).code).toBe(0);
     }
+  });
+
+  it('finds the running system from any folder of the checkout, and says when its process has stopped', async () => {
+    const sub = join(dir, 'cli', 'commands');
+    mkdirSync(join(dir, '.lexdr'), { recursive: true });
+    const endpoints = { ...sys.endpoints({ control: control.url, lookup: `${control.url}/lookup` }), pid: process.pid };
+    writeFileSync(join(dir, '.lexdr', 'local.json'), JSON.stringify(endpoints));
+    mkdirSync(sub, { recursive: true });
+    const r = await runLexdr(['status', '--json'], {}, sub);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ target: 'local', activeRegion: 'us-east-1' });
+    writeFileSync(join(dir, '.lexdr', 'local.json'), JSON.stringify({ ...endpoints, pid: 2 ** 22 + 12345 }));
+    const gone = await runLexdr(['status'], {}, sub);
+    expect(gone.code).toBe(3);
+    expect(gone.err).toContain('is no longer running: start it with `npm start`');
   });
 
   it('names the valid targets and modes (exit 2)', async () => {

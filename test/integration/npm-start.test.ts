@@ -28,9 +28,9 @@ interface Started {
   output: () => string;
 }
 
-async function start(args: string[] = []): Promise<Started> {
+async function start(args: string[] = [], o: { keepFile?: boolean } = {}): Promise<Started> {
   const file = join(cwd, '.lexdr', 'local.json');
-  rmSync(file, { force: true });
+  if (!o.keepFile) rmSync(file, { force: true });
   let out = '';
   const child = spawn(TSX, [join(ROOT, 'local', 'start.ts'), '--port-base', String(BASE), '--no-schedule', ...args], {
     cwd,
@@ -103,6 +103,12 @@ describe('npm start', () => {
 
     const b = await start();
     try {
+      // A second system in the same checkout refuses, and leaves the first one's endpoints file alone.
+      const owner = (JSON.parse(readFileSync(join(cwd, '.lexdr', 'local.json'), 'utf8')) as { pid: number }).pid;
+      await expect(start(['--port-base', String(BASE + 20)], { keepFile: true })).rejects.toThrow(
+        new RegExp(`already running from this checkout \\(pid ${owner}`),
+      );
+      expect((JSON.parse(readFileSync(join(cwd, '.lexdr', 'local.json'), 'utf8')) as { pid: number }).pid).toBe(owner);
       const { dynamo, sfn } = clients(b.endpoints);
       expect(b.endpoints.token).not.toBe(a.endpoints.token);
       expect((await getItem(dynamo, b.endpoints)).Item?.version?.N).toBe(version);
