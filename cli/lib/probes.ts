@@ -7,6 +7,7 @@ import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { explainError } from './errors';
 import type { ProbeView, Target } from './target';
 import { localRequest } from './target';
+import { METRIC } from '../../handlers/lib/cycle-metrics';
 
 interface LocalStatusProbes {
   lastProbes: { bot: string; region: string; ok: boolean; reason: string; latencyMs: number }[];
@@ -35,7 +36,7 @@ async function metricProbes(t: Target, now: Date): Promise<ProbeView[]> {
   const listed = await t.cloudwatch.send(
     new ListMetricsCommand({
       Namespace: t.metricNamespace,
-      MetricName: 'ProbeSuccess',
+      MetricName: METRIC.ProbeSuccess,
       Dimensions: [{ Name: 'ConnectRegion', Value: t.connectRegion }],
       RecentlyActive: 'PT3H',
     }),
@@ -57,7 +58,7 @@ async function metricProbes(t: Target, now: Date): Promise<ProbeView[]> {
       {
         Id: `ok${i}`,
         MetricStat: {
-          Metric: { Namespace: t.metricNamespace, MetricName: 'ProbeSuccess', Dimensions },
+          Metric: { Namespace: t.metricNamespace, MetricName: METRIC.ProbeSuccess, Dimensions },
           Period: 60,
           Stat: 'Average',
         },
@@ -65,7 +66,7 @@ async function metricProbes(t: Target, now: Date): Promise<ProbeView[]> {
       {
         Id: `ms${i}`,
         MetricStat: {
-          Metric: { Namespace: t.metricNamespace, MetricName: 'ProbeLatency', Dimensions },
+          Metric: { Namespace: t.metricNamespace, MetricName: METRIC.ProbeLatency, Dimensions },
           Period: 60,
           Stat: 'Average',
         },

@@ -70,7 +70,7 @@ export class DrAlarms extends Construct {
     this.noHealthyRegion = add(
       new cloudwatch.Alarm(this, 'NoHealthyRegion', {
         alarmDescription: `lexdr: no region has every bot healthy; the lookup answers "err" and calls take the apology path (Connect ${props.connectRegion}).`,
-        metric: metric('NoHealthyRegion', 'Maximum'),
+        metric: metric(METRIC.NoHealthyRegion, 'Maximum'),
         threshold: 1,
         comparisonOperator: gte1,
         evaluationPeriods: 1,
@@ -80,7 +80,7 @@ export class DrAlarms extends Construct {
     this.notOnPrimary = add(
       new cloudwatch.Alarm(this, 'NotOnPrimary', {
         alarmDescription: `lexdr: calls are served from a non-primary region (${props.regions.slice(1).join(', ')}); the primary ${props.regions[0]} failed its probes.`,
-        metric: metric('ActiveRegionIndex', 'Maximum'),
+        metric: metric(METRIC.ActiveRegionIndex, 'Maximum'),
         threshold: 1,
         comparisonOperator: gte1,
         evaluationPeriods: 1,
@@ -94,7 +94,7 @@ export class DrAlarms extends Construct {
           add(
             new cloudwatch.Alarm(this, `ProbeFailing-${bot}-${region}`, {
               alarmDescription: `lexdr: probes of ${bot} in ${region} failed in each of the last ${periods} minutes.`,
-              metric: metric('ProbeSuccess', 'Average', { ...dims, Bot: bot, Region: region }),
+              metric: metric(METRIC.ProbeSuccess, 'Average', { ...dims, Bot: bot, Region: region }),
               threshold: 1,
               comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
               evaluationPeriods: periods,
@@ -128,7 +128,7 @@ export class DrAlarms extends Construct {
       new cloudwatch.Alarm(this, 'HealthCheckNotRunning', {
         alarmDescription:
           'lexdr: no health-check result for 3 minutes (schedule disabled, workflow failing before publishing, or metrics not delivered). The DR table is not being maintained.',
-        metric: metric('ActiveRegionIndex', 'SampleCount'),
+        metric: metric(METRIC.ActiveRegionIndex, 'SampleCount'),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 3,

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { METRIC } from '../../handlers/lib/cycle-metrics';
 
 /** One bot in one region, as the Lex V2 runtime metrics name it. */
 export interface DashboardBot {
@@ -79,8 +80,8 @@ export class DrDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Active region (index; -1 = none healthy)',
         left: [
-          m('ActiveRegionIndex', 'Maximum', dims, 'active region (max)'),
-          m('ActiveRegionIndex', 'Minimum', dims, 'active region (min)'),
+          m(METRIC.ActiveRegionIndex, 'Maximum', dims, 'active region (max)'),
+          m(METRIC.ActiveRegionIndex, 'Minimum', dims, 'active region (min)'),
         ],
         leftYAxis: { min: -1, max: Math.max(1, props.regions.length - 1) },
         width: 12,
@@ -88,8 +89,8 @@ export class DrDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Region changes and no-healthy-region',
         left: [
-          m('RegionChanges', 'Sum', dims, 'region changes'),
-          m('NoHealthyRegion', 'Maximum', dims, 'no healthy region'),
+          m(METRIC.RegionChanges, 'Sum', dims, 'region changes'),
+          m(METRIC.NoHealthyRegion, 'Maximum', dims, 'no healthy region'),
         ],
         width: 12,
       }),
@@ -98,7 +99,7 @@ export class DrDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Probes that could not run (lexdr blind: callers are held where they are)',
         left: [...new Set(props.bots.map((b) => b.region))].map((region) =>
-          m('ProbeErrors', 'Sum', { ...dims, Region: region }, region),
+          m(METRIC.ProbeErrors, 'Sum', { ...dims, Region: region }, region),
         ),
         leftYAxis: { min: 0 },
         width: 24,
@@ -108,13 +109,13 @@ export class DrDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Probe success (share of probes passed) per bot and region',
-        left: probeDims.map((d) => m('ProbeSuccess', 'Average', d, `${d.Bot} ${d.Region}`)),
+        left: probeDims.map((d) => m(METRIC.ProbeSuccess, 'Average', d, `${d.Bot} ${d.Region}`)),
         leftYAxis: { min: 0, max: 1 },
         width: 12,
       }),
       new cloudwatch.GraphWidget({
         title: 'Probe latency p90 (ms) per bot and region',
-        left: probeDims.map((d) => m('ProbeLatency', 'p90', d, `${d.Bot} ${d.Region}`)),
+        left: probeDims.map((d) => m(METRIC.ProbeLatency, 'p90', d, `${d.Bot} ${d.Region}`)),
         width: 12,
       }),
     );
