@@ -160,5 +160,7 @@ export class DrTables extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } },
       }),
     );
+    // A customer managed key: reading an item needs it too.
+    this.table.encryptionKey?.grantDecrypt(grantee);
   }
 }

@@ -113,6 +113,9 @@ export class HealthCheckWorkflow extends Construct {
         resources: [props.historyTable.tableArn],
       }),
     );
+    // Tables encrypted with a customer managed key: the direct integrations read and write through it.
+    const keys = [...new Set([props.table.encryptionKey, props.historyTable.encryptionKey].filter((k) => k))];
+    for (const key of keys) key!.grantEncryptDecrypt(this.role);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'PublishHealthMetrics',
