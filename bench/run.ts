@@ -129,11 +129,11 @@ function lookupFigures(l: LookupFigures): Figure[] {
       met: null,
     },
     {
-      name: 'Lookup bundle require time in a fresh node (cold-start proxy, median of 11)',
-      value: ms(median(l.requireMs), 1),
-      goal: '—',
-      met: null,
-      note: `min ${ms(Math.min(...l.requireMs), 1)}, max ${ms(Math.max(...l.requireMs), 1)}; includes loading @aws-sdk/client-dynamodb, as the Lambda runtime would`,
+      name: "Lookup cold start: our code's share of the init (bundle require − the AWS SDK alone, medians of 15, side by side)",
+      value: ms(median(l.requireMs) - median(l.sdkRequireMs), 1),
+      goal: '≤ 10 ms',
+      met: median(l.requireMs) - median(l.sdkRequireMs) <= 10,
+      note: `bundle require median ${ms(median(l.requireMs), 1)} (min ${ms(Math.min(...l.requireMs), 1)}, max ${ms(Math.max(...l.requireMs), 1)}); @aws-sdk/client-dynamodb + @smithy/node-http-handler alone ${ms(median(l.sdkRequireMs), 1)}`,
     },
   ];
 }

@@ -4,7 +4,8 @@
  */
 import { createServer } from 'node:http';
 import { z } from 'zod';
-import { closeServer, listen, readBody, sendBodyError, sendJson } from './http';
+import { closeServer, guardServer, listen, readBody, sendBodyError, sendJson } from './http';
+import type { GuardPolicy } from './http';
 
 const TARGET = 'GraniteServiceVersion20100801.PutMetricData';
 /** PutMetricData takes up to 1 MB (compressed or not); the inflated body is held to this too. */
@@ -57,7 +58,7 @@ function awsError(type: string, message: string) {
 }
 
 export async function startLocalCloudWatch(
-  o: { port?: number; host?: string; now?: () => number } = {},
+  o: { port?: number; host?: string; now?: () => number; guard?: GuardPolicy } = {},
 ): Promise<LocalCloudWatch> {
   const now = o.now ?? Date.now;
   const points: Datapoint[] = [];
@@ -123,6 +124,8 @@ export async function startLocalCloudWatch(
       });
     }
   });
+  // Host and Origin checks (a web page, or DNS rebinding, cannot post metrics); SDK clients sign with their own keys.
+  guardServer(server, { ...o.guard, needsToken: () => false });
   const url = await listen(server, o.port ?? 0, o.host ?? '127.0.0.1');
   return {
     url,

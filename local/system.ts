@@ -213,6 +213,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
         botAlias: b.v1?.botAlias ?? 'live',
       }));
       lex[region] = await startLocalLexRegion({
+        guard,
         region,
         bots,
         host: innerHost,
@@ -233,7 +234,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       ...(o.dataDir !== undefined ? { path: o.dataDir } : {}),
     });
     started.push(dynamo);
-    const cloudwatch = await startLocalCloudWatch({ host: innerHost, port: o.ports?.cloudwatch ?? 0 });
+    const cloudwatch = await startLocalCloudWatch({ host: innerHost, port: o.ports?.cloudwatch ?? 0, guard });
     started.push(cloudwatch);
     const cwClient = new CloudWatchClient({
       endpoint: cloudwatch.url,

@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
+import { guardServer } from '../http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { HttpError } from '../http';
@@ -345,6 +346,8 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
     });
   });
   server.keepAliveTimeout = 1000;
+  // Host and Origin checks (a web page, or DNS rebinding, cannot reach the admin routes or the runtime).
+  guardServer(server, { ...o.guard, needsToken: () => false });
   const conversations = new ConversationServer(
     {
       state,

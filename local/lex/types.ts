@@ -1,4 +1,5 @@
 /** The public contract of the local Lex regions. */
+import type { GuardPolicy } from '../http';
 import type { BotDefinition } from '../../bot/definition';
 import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
 import type { LexTimer, ProgressEvent } from './dialog';
@@ -35,6 +36,8 @@ export interface LocalBot {
 
 export interface LocalLexRegionOptions {
   region: string;
+  /** Host/Origin checks of every request (no token: SDK clients sign with their own keys). @default loopback Host only */
+  guard?: GuardPolicy;
   bots: LocalBot[];
   /** 0 = any free port. @default 0 */
   port?: number;

@@ -94,6 +94,20 @@ describe('the local control plane against a web page', () => {
     expect(faultOf()).toBe('none');
   });
 
+  it('a Lex region and the local CloudWatch refuse a rebound Host or a foreign Origin, and inject nothing', async () => {
+    const lex = sys.lex['us-east-1']!;
+    const rebound = await send(lex.url, 'PUT', '/_lexdr/fault', { host: 'rebind.evil.example' }, { mode: 'down' });
+    expect(rebound.status).toBe(403);
+    const foreign = await send(lex.url, 'PUT', '/_lexdr/fault', { origin: 'http://evil.example' }, { mode: 'down' });
+    expect(foreign.status).toBe(403);
+    expect(lex.fault().mode).toBe('none');
+    const cw = await send(sys.cloudwatch.url, 'POST', '/', { host: 'rebind.evil.example' }, {});
+    expect(cw.status).toBe(403);
+    // The SDK clients on this machine still get through (the workflow's cycle probes and publishes).
+    await cycles(sys, 1);
+    expect(sys.cloudwatch.datapoints({ metric: 'ProbeSuccess' }).length).toBeGreaterThan(0);
+  });
+
   it('a rebound Host cannot read the page (and its token) either', async () => {
     const r = await send(control.url, 'GET', '/', { host: 'rebind.evil.example:4600' });
     expect(r.status).toBe(403);
