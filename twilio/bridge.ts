@@ -148,7 +148,7 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
             },
             callSid,
           ),
-        ...(deps.lexApi === 'stream' && {
+        ...((deps.lexApi ?? cfg.lexApi ?? 'utterance') === 'stream' && {
           streamConversation: (callSid, listener) =>
             new LexStreamConversation(
               {

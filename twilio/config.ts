@@ -47,6 +47,8 @@ export const bridgeEnvSchema = z
       .min(1)
       .default('Sorry, our automated assistant is unavailable. Connecting you to an agent.'),
     GREETING_TEXT: z.string().default(''),
+    /** `stream`: one StartConversation per call (callers hear fulfillment progress); `utterance`: RecognizeUtterance per turn. */
+    LEX_API: z.enum(['stream', 'utterance']).default('stream'),
     LEX_TIMEOUT_MS: intFrom(200, 10000, 3000),
     /** A region whose call failed is avoided for this long (per task) unless no other is left. */
     REGION_COOLDOWN_MS: intFrom(0, 600000, 30000),
@@ -126,6 +128,11 @@ export interface BridgeConfig {
   greetingText: string;
   lexTimeoutMs: number;
   regionCooldownMs: number;
+  /**
+   * The Lex API of a call: `stream` (StartConversation) or `utterance` (RecognizeUtterance per turn). The env reader
+   * defaults it to `stream`. @default utterance (a config built in code)
+   */
+  lexApi?: 'stream' | 'utterance';
   vad: {
     mode: 0 | 1 | 2 | 3;
     frameMs: 10 | 20 | 30;
@@ -194,6 +201,7 @@ export async function loadBridgeConfig(env: NodeJS.ProcessEnv, sources: SecretSo
     greetingText: e.GREETING_TEXT,
     lexTimeoutMs: e.LEX_TIMEOUT_MS,
     regionCooldownMs: e.REGION_COOLDOWN_MS,
+    lexApi: e.LEX_API,
     vad: {
       mode: e.VAD_MODE as 0 | 1 | 2 | 3,
       frameMs: Number(e.VAD_FRAME_MS) as 10 | 20 | 30,

@@ -55,7 +55,7 @@ export interface TwilioBridgeStackProps extends StackProps {
  * The Twilio Media Streams bridge on ECS Fargate behind an HTTPS Application Load Balancer: WebSocket
  * streams stay on their task (sticky target group, long idle timeout, slow deregistration), tasks scale on
  * CPU and on new requests per target, the auth token is an ECS secret from Secrets Manager, and the task role
- * may only call Lex RecognizeUtterance/RecognizeText/PutSession on the bot aliases and read the lexDR table.
+ * may only call Lex StartConversation/RecognizeUtterance/RecognizeText/PutSession on the bot aliases and read the lexDR table.
  */
 export class TwilioBridgeStack extends Stack {
   public readonly service: ecs.FargateService;
@@ -122,6 +122,8 @@ export class TwilioBridgeStack extends Stack {
         LEXDR_BOT: botName,
         HUMAN_NUMBER: props.humanNumber,
         DRAIN_DEADLINE_MS: String(drain.toMilliseconds() - 5000),
+        // One StartConversation per call: callers hear the fulfillment progress responses.
+        LEX_API: 'stream',
       },
       // The auth token: an ECS secret (the agent resolves it from Secrets Manager at task start), never a
       // plain environment value in the task definition.
@@ -134,7 +136,8 @@ export class TwilioBridgeStack extends Stack {
 
     const lexStatement = new iam.PolicyStatement({
       sid: 'LexRuntimeOnBotAliases',
-      actions: ['lex:RecognizeUtterance', 'lex:RecognizeText', 'lex:PutSession'],
+      // StartConversation carries the calls; RecognizeText the DTMF turns; PutSession the dialog's state on failover.
+      actions: ['lex:StartConversation', 'lex:RecognizeUtterance', 'lex:RecognizeText', 'lex:PutSession'],
       resources: props.settings.regions.map((r) => bot.regions[r]!.botAliasArn),
     });
     taskDef.taskRole.addToPrincipalPolicy(lexStatement);

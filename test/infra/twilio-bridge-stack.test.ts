@@ -72,6 +72,8 @@ test('the auth token is an ECS secret from Secrets Manager, never a plain enviro
     expect.arrayContaining(['PUBLIC_BASE_URL', 'LEXDR_SETTINGS', 'LEXDR_TABLE_NAME', 'HUMAN_NUMBER']),
   );
   expect(c.Environment).toContainEqual({ Name: 'PUBLIC_BASE_URL', Value: 'https://voice.example.com' });
+  // Calls talk StartConversation, so callers hear the fulfillment progress responses.
+  expect(c.Environment).toContainEqual({ Name: 'LEX_API', Value: 'stream' });
   expect(c.StopTimeout).toBe(110);
   // The image is the staged twilio/Dockerfile (an asset: built on deploy, not at synth).
   expect(flat(c.Image)).toMatch(/cdk-hnb659fds-container-assets/);
@@ -84,7 +86,12 @@ test('the task may only recognise on the bot aliases and read the DR table', () 
   expect(statements.map((s) => s.Sid).sort()).toEqual(['LexRuntimeOnBotAliases', 'ReadDrItem']);
   const lex = statements.find((s) => s.Sid === 'LexRuntimeOnBotAliases')!;
   // Order-free: @aws-cdk/aws-iam:minimizePolicies (cdk.json) sorts actions.
-  expect([lex.Action].flat().sort()).toEqual(['lex:PutSession', 'lex:RecognizeText', 'lex:RecognizeUtterance']);
+  expect([lex.Action].flat().sort()).toEqual([
+    'lex:PutSession',
+    'lex:RecognizeText',
+    'lex:RecognizeUtterance',
+    'lex:StartConversation',
+  ]);
   expect(lex.Resource).toEqual([ARN('us-east-1', 'BOTEAST001'), ARN('us-west-2', 'BOTWEST002')]);
   const dr = statements.find((s) => s.Sid === 'ReadDrItem')!;
   expect(dr.Action).toBe('dynamodb:GetItem');

@@ -57,8 +57,10 @@ describe('loadBridgeConfig', () => {
       botName: 'OrderFlowers',
       local: false,
       lexTimeoutMs: 3000,
+      lexApi: 'stream',
       vad: { mode: 2, frameMs: 20, minSpeechMs: 200, endSilenceMs: 700 },
     });
+    expect((await loadBridgeConfig({ ...base, LEX_API: 'utterance' }, sources)).lexApi).toBe('utterance');
   });
 
   test('on Fargate the token arrives as an ECS secret and Secrets Manager is not called', async () => {
@@ -95,6 +97,9 @@ describe('loadBridgeConfig', () => {
       /TWILIO_ACCOUNT_SID: got "nope"/,
     );
     await expect(loadBridgeConfig({ ...base, HUMAN_NUMBER: '5555' }, sources)).rejects.toThrow(/E\.164/);
+    await expect(loadBridgeConfig({ ...base, LEX_API: 'sometimes' }, sources)).rejects.toThrow(
+      /LEX_API: got "sometimes"/,
+    );
     await expect(loadBridgeConfig({ ...base, LEXDR_BOT: 'Pizza' }, sources)).rejects.toThrow(
       /LEXDR_BOT: got "Pizza"; must be one of OrderFlowers/,
     );
