@@ -225,6 +225,8 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
   add('DynamoDB', 'Writes (only on change; + history)', writes * 2, 'WRU', writes * 2 * DDB_PER_WRU);
 
   // CloudWatch
+  // ProbeSuccess and ProbeLatency per bot and region, three per Connect region (ProbeErrors appears only while
+  // probes cannot run).
   const customMetrics = 2 * pairs + 3;
   const alarms = alarmCount(config);
   const logBytesPerEvent = config.logExecutionData ? LOG_BYTES_PER_EVENT_WITH_DATA : LOG_BYTES_PER_EVENT;

@@ -10,7 +10,10 @@ export const METRIC = {
   ProbeSuccess: 'ProbeSuccess',
   /** Milliseconds of a probe's Lex call (ConnectRegion, Bot, Region). */
   ProbeLatency: 'ProbeLatency',
-  /** Probes that could not observe Lex — the probe function throttled, failed or timed out (ConnectRegion, Region). */
+  /**
+   * Probes that could not observe Lex — the probe function throttled, failed or timed out (ConnectRegion, Region);
+   * published only while there are some.
+   */
   ProbeErrors: 'ProbeErrors',
   /** Index of the active region in priority order; -1 for err (ConnectRegion). */
   ActiveRegionIndex: 'ActiveRegionIndex',
@@ -84,12 +87,11 @@ export function probeMetrics(
     if (p.latencyMs >= 0) out.push(datum(METRIC.ProbeLatency, dims, 'Milliseconds', p.latencyMs));
     return out;
   });
-  const regions = [...new Set(probes.map((p) => p.region))];
+  // ProbeErrors only while probes cannot run: a custom metric costs by the hours it is published, and the blind
+  // alarm treats missing data as fine.
   return [
     ...out,
-    ...regions.map((r) =>
-      datum(METRIC.ProbeErrors, { ConnectRegion: connectRegion, Region: r }, 'Count', errors.get(r) ?? 0),
-    ),
+    ...[...errors].map(([r, n]) => datum(METRIC.ProbeErrors, { ConnectRegion: connectRegion, Region: r }, 'Count', n)),
   ];
 }
 

@@ -287,3 +287,33 @@ describe('health-check workflow against the local regions', () => {
     expect(r.path).toContain('Wait to confirm');
   });
 });
+
+describe('a wrong intent seen only by the NLU probe, with NLU every minute', () => {
+  let nlu: LocalSystem;
+  beforeAll(async () => {
+    nlu = await startFast({
+      connectRegion: E,
+      regions: [E, W],
+      cadenceSeconds: 10,
+      failThreshold: 2,
+      recoverThreshold: 3,
+      probe: { method: 'liveness', nluEveryMinutes: 1, timeoutMs: 1000, latencyBudgetMs: 600 },
+    });
+    await cycles(nlu, 2);
+  });
+  afterAll(async () => {
+    await nlu?.close();
+  });
+
+  it('fails the region over within the minute: the NLU failure is re-checked at once and stays in force', async () => {
+    nlu.lex[E]!.setFault({ mode: 'wrongintent' });
+    const r = await nlu.runExecution({}); // one scheduled minute: its NLU cycle, then liveness cycles
+    expect(r.status).toBe('SUCCEEDED');
+    const item = await nlu.readItem();
+    expect(item?.lexRegion).toBe(W);
+    expect(item?.lastChange).toMatchObject({ from: E, to: W, reason: 'failover' });
+    expect(item?.lastChange?.detail).toContain('wrong-intent');
+    expect(item?.regionHealth[E]).toMatchObject({ nluFailed: true });
+    expect(await nlu.history()).toHaveLength(1);
+  });
+});
