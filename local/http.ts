@@ -186,13 +186,15 @@ export interface Refusal {
  */
 export function refusal(req: IncomingMessage, p: GuardPolicy): Refusal | undefined {
   const allowHost = p.allowHost ?? isLoopbackHost;
-  const hostname = hostnameOf(req.headers.host);
+  // HTTP/2 carries the host as the `:authority` pseudo-header (the compatibility API leaves `host` unset).
+  const host = req.headers.host ?? (req.headers[':authority'] as string | undefined);
+  const hostname = hostnameOf(host);
   if (hostname === undefined || !allowHost(hostname))
-    return { status: 403, type: 'AccessDeniedException', message: `Host "${req.headers.host ?? ''}" is not allowed` };
+    return { status: 403, type: 'AccessDeniedException', message: `Host "${host ?? ''}" is not allowed` };
   if (isMutating(req)) {
     const origin = req.headers.origin;
     // Only the server's own pages may post: the origin must be this very host and port.
-    if (origin !== undefined && origin.toLowerCase() !== `http://${(req.headers.host ?? '').toLowerCase()}`)
+    if (origin !== undefined && origin.toLowerCase() !== `http://${(host ?? '').toLowerCase()}`)
       return { status: 403, type: 'AccessDeniedException', message: `Origin "${origin}" is not allowed` };
     if (req.headers['sec-fetch-site'] === 'cross-site')
       return { status: 403, type: 'AccessDeniedException', message: 'cross-site requests are not allowed' };
