@@ -39,11 +39,11 @@ const config = (method: 'nlu' | 'liveness' | 'stream'): LexdrConfigInput => ({
 
 /**
  * Express delivers at least once: a seeded share of the executions run twice, overlapping (same ARN, input and
- * start). On for the liveness cases; for the matrix, opt-in with LEXDR_AT_LEAST_ONCE=<rate> until its metric
- * assertions (one datapoint per execution, and each value) hold under redelivery.
+ * start) — a third of them in the matrix (LEXDR_AT_LEAST_ONCE=<rate> to change it, 0 for single delivery), half in
+ * the liveness cases. The assertions count every delivery's rounds.
  */
 const atLeastOnce = (rate: number) => ({ rate, random: seeded(20261201) });
-const MATRIX_REDELIVERY = Number(process.env.LEXDR_AT_LEAST_ONCE ?? 0);
+const MATRIX_REDELIVERY = Number(process.env.LEXDR_AT_LEAST_ONCE ?? 1 / 3);
 
 /** Lex fault → the probe's failure reason (null: the probe passes). */
 const LEX_FAULTS: Record<'ok' | Exclude<FaultMode, 'none'>, string | null> = {
@@ -221,7 +221,13 @@ async function checkCase(sys: LocalSystem, c: Case) {
     expect(metricValues(sys, 'RegionChanges')).toEqual([]);
   } else if (reason !== null) {
     expect(after?.regionHealth[region]).toMatchObject({ fails: FAIL_THRESHOLD, passes: 0, reason });
-    expect(metricValues(sys, 'RegionChanges')).toHaveLength(decided);
+    // One RegionChanges datapoint per round whose decision was kept. Under redelivery, the two deliveries share
+    // the throttled table: a delivery's read may exhaust its retries (that round decides nothing), so only the bound
+    // holds there, with every decision's datapoints together.
+    const changes = metricValues(sys, 'RegionChanges');
+    if (deliveries.length === records.length) expect(changes).toHaveLength(decided);
+    else expect(changes.length).toBeLessThanOrEqual(decided);
+    expect(metricValues(sys, 'ActiveRegionIndex')).toHaveLength(changes.length);
     // The first failure is confirmed inside its cycle: the rounds are the executions plus a confirmation.
     expect(rounds).toBeGreaterThanOrEqual(FAIL_THRESHOLD + 2);
   }
