@@ -28,6 +28,19 @@ const ERRORS: Record<Exclude<LambdaFaultMode, 'none'>, { name: string; message: 
   timeout: { name: 'Sandbox.Timedout', message: 'Task timed out' },
 };
 
+/** As Lambda does: an invoke that runs past the function's timeout fails with `Sandbox.Timedout`. */
+async function withinTimeout<R>(p: Promise<R>, ms: number): Promise<R> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(Object.assign(new Error(ERRORS.timeout.message), { name: ERRORS.timeout.name })), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
 export interface FaultyLambda<E, R> {
   handler: (event: E) => Promise<R>;
   setFault(f: LambdaFault): void;
@@ -37,10 +50,18 @@ export interface FaultyLambda<E, R> {
 }
 
 /**
- * Wraps a handler so that a fault can be injected. `timeoutMs` is the function's timeout: a `timeout` fault fails
- * the invoke after it (tests pass a short one).
+ * Wraps a handler as Lambda runs it: an invoke past `timeoutMs` (the function's timeout) fails with
+ * `Sandbox.Timedout`, and a fault can be injected (a `timeout` fault fails every invoke after `timeoutMs`).
  */
-export function faultyLambda<E, R>(handler: (event: E) => Promise<R>, o: { timeoutMs: number }): FaultyLambda<E, R> {
+export function faultyLambda<E, R>(
+  handler: (event: E) => Promise<R>,
+  o: {
+    /** The function's timeout. */
+    timeoutMs: number;
+    /** How long a `timeout` fault takes. @default timeoutMs */
+    faultTimeoutMs?: number;
+  },
+): FaultyLambda<E, R> {
   let fault: LambdaFault = { mode: 'none' };
   let failed = 0;
   return {
@@ -50,10 +71,10 @@ export function faultyLambda<E, R>(handler: (event: E) => Promise<R>, o: { timeo
         fault.mode !== 'none' &&
         (fault.first === undefined || failed < fault.first) &&
         (fault.actions === undefined || (typeof action === 'string' && fault.actions.includes(action)));
-      if (!applies) return handler(event);
+      if (!applies) return withinTimeout(handler(event), o.timeoutMs);
       failed += 1;
       const { name, message } = ERRORS[fault.mode as Exclude<LambdaFaultMode, 'none'>];
-      if (fault.mode === 'timeout') await new Promise((r) => setTimeout(r, o.timeoutMs));
+      if (fault.mode === 'timeout') await new Promise((r) => setTimeout(r, o.faultTimeoutMs ?? o.timeoutMs));
       throw Object.assign(new Error(message), { name });
     },
     setFault(f: LambdaFault) {

@@ -5,6 +5,7 @@
  */
 import './polyfills';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { orderFlowers } from '../bot';
@@ -13,7 +14,7 @@ import { parseConfig, readConfigFile } from '../infra/config';
 import type { LexdrConfig, LexdrConfigInput } from '../infra/config';
 import { buildSettings, configuredIds } from '../infra/settings';
 import { createSlowBackend, fulfillOrder } from '../handlers/lib/fulfillment-core';
-import { createGetRegionHandler } from '../handlers/lib/get-region-handler';
+import { READ_TIMEOUT_MS, createGetRegionHandler } from '../handlers/lib/get-region-handler';
 import { createHealthCheckHandler } from '../handlers/lib/health-check-handler';
 import type { CycleState, DrItem, RegionChange } from '../handlers/lib/health-core';
 import { readItem } from '../handlers/lib/health-core';
@@ -108,7 +109,10 @@ export interface LocalSystemOptions {
    * leases and pins behave as they would in real time, without waiting. @default false (the wall clock)
    */
   simulatedClock?: boolean;
-  /** How long a `timeout` fault of a function takes. @default the function's timeout on AWS (infra/stacks/sizing.ts) */
+  /**
+   * How long a `timeout` fault of a function takes (every invoke is bounded by the function's timeout on AWS,
+   * infra/stacks/sizing.ts, as Lambda bounds it). @default that timeout
+   */
   functionTimeoutMs?: number;
   /**
    * Lex region options passed to every local region. By default the bots' fulfillment runs the real
@@ -263,6 +267,13 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     const settingsDynamo = new DynamoDBClient({
       endpoint: dynamo.url,
       region: config.connectRegion,
+      // Bounded as the functions' own clients are on AWS: a hanging table must not hold a re-read forever.
+      maxAttempts: 1,
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 300,
+        requestTimeout: READ_TIMEOUT_MS,
+        throwOnRequestTimeout: true,
+      }),
       credentials,
       ...roleClient('lookup'),
     });
@@ -305,10 +316,14 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
         lexEndpoints: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
         credentials: LOCAL_CREDENTIALS,
       }),
-      { timeoutMs: o.functionTimeoutMs ?? PROBE_FUNCTION.timeoutSeconds * 1000 },
+      {
+        timeoutMs: PROBE_FUNCTION.timeoutSeconds * 1000,
+        ...(o.functionTimeoutMs !== undefined ? { faultTimeoutMs: o.functionTimeoutMs } : {}),
+      },
     );
     const healthCheckFn = faultyLambda(healthCheck, {
-      timeoutMs: o.functionTimeoutMs ?? HEALTH_CHECK_FUNCTION.timeoutSeconds * 1000,
+      timeoutMs: HEALTH_CHECK_FUNCTION.timeoutSeconds * 1000,
+      ...(o.functionTimeoutMs !== undefined ? { faultTimeoutMs: o.functionTimeoutMs } : {}),
     });
     const functions: Record<FunctionTarget, FaultyLambda<unknown, unknown>> = {
       'probe-function': probeFn as FaultyLambda<unknown, unknown>,
