@@ -163,21 +163,10 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
         tracingConfiguration: { enabled: false },
       };
     },
-    async DescribeExecution(body) {
-      const p = describeExecutionSchema.safeParse(body);
-      if (!p.success) throw validationError('executionArn', 'Member must not be null');
-      return refuseExpressExecution(p.data.executionArn);
-    },
-    async StopExecution(body) {
-      const p = describeExecutionSchema.safeParse(body);
-      if (!p.success) throw validationError('executionArn', 'Member must not be null');
-      return refuseExpressExecution(p.data.executionArn);
-    },
-    async GetExecutionHistory(body) {
-      const p = describeExecutionSchema.safeParse(body);
-      if (!p.success) throw validationError('executionArn', 'Member must not be null');
-      return refuseExpressExecution(p.data.executionArn);
-    },
+    // Operations on one execution, which AWS serves only for Standard state machines.
+    DescribeExecution: onExpressExecution,
+    StopExecution: onExpressExecution,
+    GetExecutionHistory: onExpressExecution,
     async ListExecutions(body) {
       const p = describeStateMachineSchema.safeParse(body);
       if (!p.success) throw validationError('stateMachineArn', 'Member must not be null');
@@ -190,6 +179,13 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
   };
 
   /** Step Functions keeps no record of Express executions: every execution ARN here is refused as AWS does. */
+  /** DescribeExecution, StopExecution, GetExecutionHistory: validated, then refused as AWS refuses them for Express. */
+  async function onExpressExecution(body: unknown): Promise<never> {
+    const p = describeExecutionSchema.safeParse(body);
+    if (!p.success) throw validationError('executionArn', 'Member must not be null');
+    return refuseExpressExecution(p.data.executionArn);
+  }
+
   function refuseExpressExecution(arn: string): never {
     if (/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:express:/.test(arn))
       throw new StepFunctionsApiError('InvalidArn', "Invalid Arn: 'Resource type not valid in this context: express'");

@@ -39,8 +39,23 @@ import { localBotIds, startLocalLexRegion } from './lex';
 import type { LocalBot, LocalLexRegion, LocalLexRegionOptions } from './lex';
 import { WorkflowRunner, realSleep } from './workflow-runner';
 import type { ExecutionRecord, RunOptions } from './workflow-runner';
+import { aslSubstitutions } from '../infra/asl-substitutions';
+import { confirmDelaySeconds } from '../handlers/lib/cycle-plan';
 
 export const LOCAL_ACCOUNT = '000000000000';
+/** The substitutions of the local workflow: the local functions' ARNs and the configured names. */
+export function localAslSubstitutions(
+  c: Pick<LexdrConfig, 'tableName' | 'historyTableName' | 'metricNamespace'>,
+): Record<string, string> {
+  return aslSubstitutions({
+    healthCheckFunctionArn: FN.healthCheck,
+    probeFunctionArn: FN.probe,
+    tableName: c.tableName,
+    historyTableName: c.historyTableName,
+    metricNamespace: c.metricNamespace,
+  });
+}
+
 export const FN = {
   probe: `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:lexdr-probe`,
   healthCheck: `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:lexdr-health-check`,
@@ -330,13 +345,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       'health-check-function': healthCheckFn as FaultyLambda<unknown, unknown>,
     };
     const runner = new WorkflowRunner({
-      substitutions: {
-        HealthCheckFunctionArn: FN.healthCheck,
-        ProbeFunctionArn: FN.probe,
-        TableName: config.tableName,
-        HistoryTableName: config.historyTableName,
-        MetricNamespace: config.metricNamespace,
-      },
+      substitutions: localAslSubstitutions(config),
       lambdas: {
         [FN.probe]: probeFn.handler as (event: unknown) => Promise<unknown>,
         [FN.healthCheck]: async (event) => {
@@ -344,7 +353,9 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
             .state;
           const probes = (state?.probes ?? []) as ProbeResult[];
           if (simNow !== undefined && state?.cycle?.at) {
-            const planned = Date.parse(state.cycle.at) + (state.cycle.attempt ?? 0) * 1500 + 500;
+            // A confirmation round decides after its wait (and its probes, counted as half a second).
+            const planned =
+              Date.parse(state.cycle.at) + (state.cycle.attempt ?? 0) * confirmDelaySeconds(settings) * 1000 + 500;
             decideAt = new Date(Number.isFinite(planned) ? planned : simulated());
           }
           const out = await healthCheckFn.handler(event);

@@ -13,7 +13,7 @@ import { STATE_PAYLOAD_LIMIT_BYTES, estimatePeakStateBytes } from '../../infra/l
 import { createHealthCheckHandler } from '../../handlers/lib/health-check-handler';
 import { createProbeHandler } from '../../handlers/lib/probe-handler';
 import { LOCAL_CREDENTIALS } from '../../local/http';
-import { FN, startLocalSystem } from '../../local/system';
+import { FN, localAslSubstitutions, startLocalSystem } from '../../local/system';
 import { WorkflowRunner } from '../../local/workflow-runner';
 import { median } from './stats';
 
@@ -132,13 +132,7 @@ export async function measureScale(
     return r;
   };
   const runner = new WorkflowRunner({
-    substitutions: {
-      HealthCheckFunctionArn: FN.healthCheck,
-      ProbeFunctionArn: FN.probe,
-      TableName: config.tableName,
-      HistoryTableName: config.historyTableName,
-      MetricNamespace: config.metricNamespace,
-    },
+    substitutions: localAslSubstitutions(config),
     lambdas: {
       [FN.probe]: weigh(countedProbe),
       [FN.healthCheck]: weigh(createHealthCheckHandler({ settings: sys.settings, now: () => new Date() })),

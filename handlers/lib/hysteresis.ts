@@ -19,7 +19,6 @@ export const observedLex = (p: Pick<ProbeResult, 'ok' | 'reason'>): boolean => p
 /** The probe looked at the recognised intent (NLU, PostText, or a StartConversation text turn). */
 export const isNluProbe = (p: Pick<ProbeResult, 'method'>) =>
   p.method === 'nlu' || p.method === 'v1-posttext' || p.method === 'stream';
-const isNlu = isNluProbe;
 
 export interface RegionVerdict {
   region: string;
@@ -43,7 +42,7 @@ export function verdicts(
   return settings.regions.map((region) => {
     const mine = probes.filter((p) => p.region === region);
     const base = { region, probed: mine.length > 0 };
-    const nluRan = mine.filter((p) => isNlu(p) && observedLex(p));
+    const nluRan = mine.filter((p) => isNluProbe(p) && observedLex(p));
     const nlu = nluRan.some((p) => p.reason === 'wrong-intent')
       ? ('fail' as const)
       : nluRan.length > 0 && nluRan.every((p) => p.ok)

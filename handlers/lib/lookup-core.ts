@@ -145,28 +145,35 @@ export function createLookup(deps: LookupDeps) {
       badInput = `region "${params.region}" is not this deployment's Connect region (${settings.connectRegion})`;
     const botName = params.bot ?? settings.bots[0]!.name;
 
-    let item: DrItem | null;
-    let status: LookupStatus;
-    let detail = '';
-    try {
-      const now = deps.now();
-      if (cached && now - cached.at < cacheMs) item = cached.item;
-      else if (failure && now - failure.at < retryAfterMs) {
-        // The table failed moments ago: answer at once from what is known; one call per period tries again.
-        const e = Object.assign(new Error(`lexDR read failed ${now - failure.at} ms ago`), { name: failure.error });
-        throw Object.assign(e, { recent: true });
-      } else item = await load();
-      status = item === null ? 'default' : item.lexRegion === ERR ? 'err' : item.pin ? 'pinned' : 'ok';
-      if (item === null) detail = 'no lexDR item yet: primary region';
-    } catch (err) {
-      if (!(err as { recent?: boolean }).recent) deps.onError?.(err, { connectRegion: settings.connectRegion });
-      item = cached?.item ?? null;
-      status = cached ? 'stale' : 'default';
-      detail = `lexDR unreadable (${(err as Error)?.name ?? 'Error'}): ${cached ? 'last known region' : 'primary region'}`;
-    }
+    const known = await current();
+    const { item } = known;
     const lexRegion =
       item && (item.lexRegion === ERR || settings.regions.includes(item.lexRegion)) ? item.lexRegion : primary;
     if (badInput) return answerFor(botName, lexRegion, item, 'bad-input', badInput);
-    return answerFor(botName, lexRegion, item, status, detail);
+    return answerFor(botName, lexRegion, item, known.status, known.detail);
   };
+
+  /** The item to answer from: cached, read, or — when the table cannot be read — the last one read. */
+  async function current(): Promise<{ item: DrItem | null; status: LookupStatus; detail: string }> {
+    const unreadable = (errorName: string) => ({
+      item: cached?.item ?? null,
+      status: (cached ? 'stale' : 'default') as LookupStatus,
+      detail: `lexDR unreadable (${errorName}): ${cached ? 'last known region' : 'primary region'}`,
+    });
+    const now = deps.now();
+    let item: DrItem | null;
+    if (cached && now - cached.at < cacheMs) item = cached.item;
+    // The table failed moments ago: answer at once from what is known; one call per period tries again.
+    else if (failure && now - failure.at < retryAfterMs) return unreadable(failure.error);
+    else {
+      try {
+        item = await load();
+      } catch (err) {
+        deps.onError?.(err, { connectRegion: settings.connectRegion });
+        return unreadable((err as Error)?.name ?? 'Error');
+      }
+    }
+    if (item === null) return { item, status: 'default', detail: 'no lexDR item yet: primary region' };
+    return { item, status: item.lexRegion === ERR ? 'err' : item.pin ? 'pinned' : 'ok', detail: '' };
+  }
 }

@@ -8,6 +8,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { aslSubstitutions } from '../asl-substitutions';
 
 /** `${Name}` placeholders of an ASL document, each once, in order of first appearance. */
 export function aslTokens(definition: string): string[] {
@@ -76,13 +77,13 @@ export class HealthCheckWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: HealthCheckWorkflowProps) {
     super(scope, id);
     const definition = readFileSync(props.definitionFile, 'utf8');
-    const substitutions: Record<string, string> = {
-      HealthCheckFunctionArn: props.healthCheckFunction.functionArn,
-      ProbeFunctionArn: props.probeFunction.functionArn,
-      TableName: props.table.tableName,
-      HistoryTableName: props.historyTable.tableName,
-      MetricNamespace: props.metricNamespace,
-    };
+    const substitutions = aslSubstitutions({
+      healthCheckFunctionArn: props.healthCheckFunction.functionArn,
+      probeFunctionArn: props.probeFunction.functionArn,
+      tableName: props.table.tableName,
+      historyTableName: props.historyTable.tableName,
+      metricNamespace: props.metricNamespace,
+    });
     checkSubstitutions(definition, substitutions, props.definitionFile);
 
     this.role = new iam.Role(this, 'Role', {

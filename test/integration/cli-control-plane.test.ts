@@ -3,15 +3,13 @@
  * probe function throttled for a minute of cycles keeps callers on the primary and shows the check blind; the
  * table hanging leaves the lookup answering.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ControlServer } from '../../local/control-server';
-import { startControlServer } from '../../local/control-server';
 import type { LocalSystem } from '../../local/system';
-import type { Recorded } from './cli-harness';
-import { runLexdr } from './cli-harness';
-import { FAST, cycles, startFast } from './system-fixture';
+import type { CliSystem, Recorded } from './cli-harness';
+import { runLexdr, startCliSystem } from './cli-harness';
+import { FAST, cycles } from './system-fixture';
 
 let sys: LocalSystem;
 let control: ControlServer;
@@ -21,19 +19,13 @@ let file: string;
 const lexdr = (argv: string[]): Promise<Recorded> =>
   runLexdr(argv, { LEXDR_LOCAL_FILE: file, LEXDR_POLL_MS: '20' }, dir);
 
+let cli: CliSystem;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'lexdr-cli-cp-'));
-  file = join(dir, 'local.json');
-  sys = await startFast({ ...FAST, lookupCacheSeconds: 1 }, { functionTimeoutMs: 20 });
-  control = await startControlServer(sys);
-  writeFileSync(file, JSON.stringify(sys.endpoints({ control: control.url, lookup: `${control.url}/lookup` })));
-  await cycles(sys, 3);
+  cli = await startCliSystem('lexdr-cli-cp-', { ...FAST, lookupCacheSeconds: 1 }, { functionTimeoutMs: 20 });
+  ({ sys, control, dir, file } = cli);
 });
-
 afterAll(async () => {
-  await control?.close();
-  await sys?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await cli?.close();
 });
 
 describe('lexdr fault on lexdr’s own parts', () => {

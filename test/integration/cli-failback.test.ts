@@ -7,16 +7,12 @@
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Io } from '../../cli/lib/io';
 import type { ControlServer } from '../../local/control-server';
-import { startControlServer } from '../../local/control-server';
 import type { LocalSystem } from '../../local/system';
-import type { Recorded } from './cli-harness';
-import { runLexdr } from './cli-harness';
-import { FAST, cycles, startFast } from './system-fixture';
+import type { CliSystem, Recorded } from './cli-harness';
+import { runLexdr, startCliSystem } from './cli-harness';
+import { FAST, cycles } from './system-fixture';
 
 let sys: LocalSystem;
 let control: ControlServer;
@@ -52,19 +48,13 @@ async function onSecondaryWithPrimaryPassing(passes: number) {
   return item;
 }
 
+let cli: CliSystem;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'lexdr-failback-'));
-  file = join(dir, 'local.json');
-  sys = await startFast({ ...FAST, lookupCacheSeconds: 1 });
-  control = await startControlServer(sys);
-  writeFileSync(file, JSON.stringify(sys.endpoints({ control: control.url, lookup: `${control.url}/lookup` })));
-  await cycles(sys, 3);
+  cli = await startCliSystem('lexdr-failback-', { ...FAST, lookupCacheSeconds: 1 });
+  ({ sys, control, dir, file } = cli);
 });
-
 afterAll(async () => {
-  await control?.close();
-  await sys?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await cli?.close();
 });
 
 afterEach(async () => {

@@ -2,34 +2,27 @@
  * `lexdr simulate` and `lexdr flow` against a real local system: callers walk the rendered contact flow (real
  * lookup over HTTP, real Lex turns) while a fault is injected and the real workflow detects it.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ControlServer } from '../../local/control-server';
-import { startControlServer } from '../../local/control-server';
 import type { LocalSystem } from '../../local/system';
 import { validateFlow } from '../../flows/validate';
-import { runLexdr } from './cli-harness';
-import { FAST, cycles, startFast } from './system-fixture';
+import type { CliSystem } from './cli-harness';
+import { runLexdr, startCliSystem } from './cli-harness';
+import { FAST } from './system-fixture';
 
 let sys: LocalSystem;
-let control: ControlServer;
 let dir: string;
 let file: string;
 
 const lexdr = (argv: string[]) => runLexdr(argv, { LEXDR_LOCAL_FILE: file, LEXDR_POLL_MS: '20' }, dir);
 
+let cli: CliSystem;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'lexdr-sim-'));
-  file = join(dir, 'local.json');
-  sys = await startFast({ ...FAST, lookupCacheSeconds: 0 });
-  control = await startControlServer(sys);
-  writeFileSync(file, JSON.stringify(sys.endpoints({ control: control.url, lookup: `${control.url}/lookup` })));
-  await cycles(sys, 3);
+  cli = await startCliSystem('lexdr-sim-', { ...FAST, lookupCacheSeconds: 0 });
+  ({ sys, dir, file } = cli);
 });
 afterAll(async () => {
-  await control?.close();
-  await sys?.close();
+  await cli?.close();
 });
 
 describe('lexdr simulate', () => {

@@ -2,7 +2,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { createHealthCheckHandler } from '../../handlers/lib/health-check-handler';
 import type { LocalSystem } from '../../local/system';
-import { FN } from '../../local/system';
+import { FN, localAslSubstitutions } from '../../local/system';
 import type { LambdaHandler, WorkflowRunnerOptions } from '../../local/workflow-runner';
 import { MAX_STATE_BYTES, WorkflowRunner, substitute, truncateToSecond } from '../../local/workflow-runner';
 import { startFast } from './system-fixture';
@@ -18,13 +18,7 @@ afterAll(async () => {
   await sys.close();
 });
 
-const subs = {
-  HealthCheckFunctionArn: FN.healthCheck,
-  ProbeFunctionArn: FN.probe,
-  TableName: 'lexDR',
-  HistoryTableName: 'lexDR-history',
-  MetricNamespace: 'lexdr',
-};
+const subs = localAslSubstitutions({ tableName: 'lexDR', historyTableName: 'lexDR-history', metricNamespace: 'lexdr' });
 
 describe('workflow runner', () => {
   it('has Promise.withResolvers (aws-local-stepfunctions needs it on Node 20)', () => {
