@@ -20,6 +20,7 @@ import { defaultContext } from './lib/context';
 import { CliError, EXIT } from './lib/errors';
 import type { Io } from './lib/io';
 import { nodeIo } from './lib/io';
+import '../local/polyfills';
 
 /** One entry per command file (`cli/commands/<name>.ts` exports `register(program, ctx)`). */
 const COMMANDS: Register[] = [
@@ -108,15 +109,7 @@ export async function run(argv: string[], ctx: CliContext = defaultContext(nodeI
   }
 }
 
-/**
- * The SDK's own switch for its Node-version notice (`@aws-sdk/core` `emitWarningIfUnsupportedVersion`): without it,
- * the first client of every command prints a 9-line `NodeVersionSupportWarning` on Node < 22. Which Node versions
- * lexdr supports is stated once, in package.json `engines` and the README. Set it to `false` to see the notice.
- */
-export const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
-
 export function main(argv: string[], io: Io = nodeIo()): Promise<number> {
-  process.env[SDK_NODE_WARNING_SWITCH] ??= 'true';
   return run(argv, defaultContext(io));
 }
 

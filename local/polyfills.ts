@@ -1,4 +1,6 @@
 /**
+ * lexdr on Node 20 (package.json `engines`; the README says which versions work and why).
+ *
  * Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions 3.x uses for every Task state.
  * Without it each Task fails with a TypeError that a Catch on States.TaskFailed silently swallows.
  */
@@ -15,4 +17,12 @@ if (typeof P.withResolvers !== 'function') {
     return { promise, resolve, reject };
   };
 }
-export {};
+
+/**
+ * The SDK's own switch for its Node-version notice (`@aws-sdk/core` `emitWarningIfUnsupportedVersion`): without it,
+ * the first client of every process prints a 9-line `NodeVersionSupportWarning` on Node < 22 — in every CLI
+ * command, `npm start`, the benchmark and every test worker. Set it to `false` to see the notice.
+ */
+export const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+process.env[SDK_NODE_WARNING_SWITCH] ??= 'true';
+
