@@ -25,4 +25,3 @@ if (typeof P.withResolvers !== 'function') {
  */
 export const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
 process.env[SDK_NODE_WARNING_SWITCH] ??= 'true';
-
