@@ -64,7 +64,7 @@ export const FREE = {
 } as const;
 
 // ---------- measured-ish durations (ms) ----------
-/** Health-check function, plan or decide (pure computation, warm). */
+/** Health-check function, plan, decide or metrics (pure computation, warm). */
 export const HEALTH_CHECK_MS = 25;
 /** Liveness probe: PutSession + GetSession + DeleteSession on a warm connection. */
 export const LIVENESS_PROBE_MS = 180;
@@ -181,7 +181,8 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
   );
 
   // Lambda (health check + probes)
-  const healthCalls = executions * (1 + cyclesPer); // plan once + decide each cycle
+  // plan once, decide each cycle, make the metric data once
+  const healthCalls = executions * (2 + cyclesPer);
   const invocations = healthCalls + probes;
   const lambdaGbSeconds =
     (healthCalls * HEALTH_CHECK_MS * gb(HEALTH_CHECK_FUNCTION.memoryMb) +
@@ -189,7 +190,7 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
       textNluProbes * NLU_PROBE_MS * gb(PROBE_FUNCTION.memoryMb) +
       streamProbes * STREAM_PROBE_MS * gb(PROBE_FUNCTION.memoryMb)) /
     1000;
-  add('Lambda', 'Requests (plan, decide, probes)', invocations, 'requests', invocations * LAMBDA_PER_REQUEST);
+  add('Lambda', 'Requests (plan, decide, metrics, probes)', invocations, 'requests', invocations * LAMBDA_PER_REQUEST);
   add('Lambda', 'Duration (arm64)', lambdaGbSeconds, 'GB-s', lambdaGbSeconds * LAMBDA_ARM_PER_GB_SECOND);
   const calls = usage.callsPerMonth ?? 0;
   const lookupGbSeconds = (calls * LOOKUP_MS * gb(LOOKUP_FUNCTION.memoryMb)) / 1000;
@@ -225,14 +226,20 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
   add('DynamoDB', 'Writes (only on change; + history)', writes * 2, 'WRU', writes * 2 * DDB_PER_WRU);
 
   // CloudWatch
-  // ProbeSuccess and ProbeLatency per bot and region, three per Connect region (ProbeErrors appears only while
-  // probes cannot run).
-  const customMetrics = 2 * pairs + 3;
+  // ProbeSuccess per bot and region, ProbeLatency per region, three per Connect region (ProbeErrors appears only
+  // while probes cannot run).
+  const customMetrics = pairs + config.regions.length + 3;
   const alarms = alarmCount(config);
   const logBytesPerEvent = config.logExecutionData ? LOG_BYTES_PER_EVENT_WITH_DATA : LOG_BYTES_PER_EVENT;
   const logGb = (cycles * LOG_EVENTS_PER_CYCLE * logBytesPerEvent) / 1024 ** 3;
   add('CloudWatch', 'PutMetricData (1 per execution)', executions, 'requests', executions * CW_PER_API_REQUEST);
-  add('CloudWatch', 'Custom metrics (2 per bot-region + 3)', customMetrics, 'metrics', customMetrics * CW_PER_METRIC);
+  add(
+    'CloudWatch',
+    'Custom metrics (1 per bot-region, 1 per region, + 3)',
+    customMetrics,
+    'metrics',
+    customMetrics * CW_PER_METRIC,
+  );
   add('CloudWatch', 'Alarms', alarms, 'alarms', alarms * CW_PER_ALARM);
   add('CloudWatch', 'Dashboard', 1, 'dashboard', CW_PER_DASHBOARD);
   const logLabel = `Logs ingested (workflow level ALL${config.logExecutionData ? ' + data' : ''})`;

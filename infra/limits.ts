@@ -4,6 +4,8 @@
  * fail at run time with an uncatchable `States.DataLimitExceeded`) is refused with the key, the value and the limit,
  * never by a throw from deep inside a construct or by a failed deployment.
  */
+import { METRIC, roundLatency } from '../handlers/lib/cycle-metrics';
+import { PROBE_DETAIL_MAX_CHARS } from '../handlers/lib/cycle-plan';
 
 /**
  * Regions where the Amazon Lex V2 runtime (`runtime-v2-lex.<region>.amazonaws.com`) is available, from "Amazon Lex
@@ -157,8 +159,8 @@ function sample(c: SizingInput) {
   return { bot, region, connectRegion };
 }
 
-/** JSON size of one probe request as the Map hands it to the probe function (the longest bot and region). */
-export function probeRequestBytes(c: SizingInput): number {
+/** JSON size of one Map item (a target), the longest bot and region, marked by a drill. */
+export function probeTargetBytes(c: SizingInput): number {
   const { bot, region } = sample(c);
   return bytes({
     bot: bot.name,
@@ -167,17 +169,12 @@ export function probeRequestBytes(c: SizingInput): number {
     botAliasId: 'X'.repeat(10),
     localeId: bot.localeId,
     method: c.probe.method,
-    utterance: c.probe.utterance,
-    expectedIntent: c.probe.expectedIntent,
-    ...(c.probe.expectedSlot ? { expectedSlot: c.probe.expectedSlot } : {}),
-    timeoutMs: c.probe.timeoutMs,
-    latencyBudgetMs: c.probe.latencyBudgetMs,
-    drillFail: false,
+    drillFail: true,
     ...(c.probe.method.startsWith('v1-') ? { v1: { botName: bot.name, botAlias: 'X'.repeat(20) } } : {}),
   });
 }
 
-/** JSON size of one probe result, failed with a detail of {@link PROBE_DETAIL_BYTES}. */
+/** JSON size of one probe result, failed with the longest detail a result carries. */
 export function probeResultBytes(c: SizingInput): number {
   const { bot, region } = sample(c);
   return bytes({
@@ -187,55 +184,81 @@ export function probeResultBytes(c: SizingInput): number {
     ok: false,
     reason: 'server-error',
     latencyMs: c.probe.timeoutMs,
-    detail: 'x'.repeat(PROBE_DETAIL_BYTES),
+    detail: `${'x'.repeat(PROBE_DETAIL_MAX_CHARS - 1)}…`,
   });
 }
 
-/**
- * JSON size of a bot region's metric data in one copy: its probe success datum (values 0 and 1) and its probe
- * latency datum holding a distinct value per cycle of an execution.
- */
-export function metricDatumBytes(c: SizingInput): number {
+/** Distinct latencies a region's tally can hold: two significant digits from 0 ms to the probe timeout. */
+export function distinctLatencies(timeoutMs: number): number {
+  const seen = new Set<number>();
+  for (let ms = 0; ms <= timeoutMs; ms += 1) seen.add(roundLatency(ms));
+  return seen.size;
+}
+
+/** A bot's entry in a region of the tally (`"name":[passed,failed]`, counts of three digits). */
+const tallyEntryBytes = (c: SizingInput) => bytes({ [sample(c).bot.name]: [999, 999] });
+
+/** A region of the tally: its latencies (all distinct, four digits each), its probe errors, its name twice. */
+function tallyRegionBytes(c: SizingInput): number {
+  const { region } = sample(c);
+  const pairs = Array.from({ length: distinctLatencies(c.probe.timeoutMs) }, () => [9999, 999]);
+  return bytes({ [region]: pairs }) + bytes({ [region]: 999 }) + bytes({ [region]: {} });
+}
+
+/** The MetricData one bot region adds: its ProbeSuccess datum (values 1 and 0). */
+function successDatumBytes(c: SizingInput): number {
   const { bot, region, connectRegion } = sample(c);
-  const cycles = Math.max(1, Math.floor(60 / c.cadenceSeconds));
-  const datum = (MetricName: string, Unit: string, values: number) => ({
-    MetricName,
+  return bytes({
+    MetricName: METRIC.ProbeSuccess,
     Dimensions: [
       { Name: 'ConnectRegion', Value: connectRegion },
       { Name: 'Bot', Value: bot.name },
       { Name: 'Region', Value: region },
     ],
-    Unit,
-    Values: Array.from({ length: values }, () => c.probe.timeoutMs),
-    Counts: Array.from({ length: values }, () => cycles),
+    Unit: 'None',
+    Values: [1, 0],
+    Counts: [999, 999],
   });
-  return bytes(datum('ProbeSuccess', 'None', 2)) + bytes(datum('ProbeLatency', 'Milliseconds', cycles));
+}
+
+/** The MetricData of one region: its latency datums (every distinct value) and its ProbeErrors datum. */
+function regionDataBytes(c: SizingInput): number {
+  const { region, connectRegion } = sample(c);
+  const n = distinctLatencies(c.probe.timeoutMs);
+  const datum = (MetricName: string, values: number) => ({
+    MetricName,
+    Dimensions: [
+      { Name: 'ConnectRegion', Value: connectRegion },
+      { Name: 'Region', Value: region },
+    ],
+    Unit: 'Milliseconds',
+    Values: Array.from({ length: values }, () => 9999),
+    Counts: Array.from({ length: values }, () => 999),
+  });
+  return Math.ceil(n / 150) * bytes(datum(METRIC.ProbeLatency, 150)) + bytes(datum(METRIC.ProbeErrors, 1));
 }
 
 /**
- * What the workflow's state holds per bot and region at its peak (the decision of an execution's last cycle): the
- * cycle's probe requests (the Map's items), its probe results, and the probe success and latency metric data twice
- * (the execution's `metricData` and the previous decision's `metricDataIfNotSaved`). When the ASL's state changes
- * shape, change this; the scale benchmark measures the real peak beside the estimate, and fails when the estimate is
- * below it.
+ * The rest of the state: the execution, its cycle and schedule, the probe spec, the lexDR item as read, the
+ * decision and its write values, the decisions' tally (upper bound).
  */
-export const STATE_SHAPE = { requestsPerProbe: 1, resultsPerProbe: 1, metricDataCopies: 2 } as const;
-/** The rest of the state: execution, cycle, the lexDR item with per-region counters, the decision (upper bound). */
 export const STATE_BASE_BYTES = 8 * 1024;
-/** Per bot region: its counters in the lexDR item, its verdict and its decision metrics. */
+/** Per region: its counters in the lexDR item and the decision's write values, its verdict. */
 export const STATE_PER_REGION_BYTES = 600;
 
 /**
- * Upper bound of the largest state the workflow carries, from the sizes of one probe request, one probe result and
- * one bot region's metric data ({@link STATE_SHAPE}).
+ * Upper bound of the largest state the workflow carries. Two moments are the largest: the Map's output in the middle
+ * of an execution (every target of a full round, every result, the tally), and the end, when the tally has become
+ * the MetricData of the single PutMetricData (the targets are gone by then). When the ASL's state changes shape,
+ * change this; a test runs the real workflow with the limit enforced and compares its peak with this estimate.
  */
 export function estimatePeakStateBytes(c: SizingInput): number {
   const probes = c.bots.length * c.regions.length;
-  const perProbe =
-    STATE_SHAPE.requestsPerProbe * probeRequestBytes(c) +
-    STATE_SHAPE.resultsPerProbe * probeResultBytes(c) +
-    STATE_SHAPE.metricDataCopies * metricDatumBytes(c);
-  return STATE_BASE_BYTES + c.regions.length * STATE_PER_REGION_BYTES + probes * perProbe;
+  const base = STATE_BASE_BYTES + c.regions.length * (STATE_PER_REGION_BYTES + tallyRegionBytes(c));
+  const tally = probes * tallyEntryBytes(c);
+  const middle = base + tally + probes * (probeTargetBytes(c) + probeResultBytes(c));
+  const end = base + tally + probes * successDatumBytes(c) + c.regions.length * regionDataBytes(c);
+  return Math.max(middle, end);
 }
 
 /** Probe invocations one execution has in flight at once: every probe of a cycle, at most the Map's concurrency. */

@@ -94,6 +94,8 @@ export interface LocalEndpoints {
 export interface LocalSystemOptions {
   /** Settings as in cdk.json's `lexdr` context (validated); default: the project's cdk.json. */
   config?: LexdrConfig | LexdrConfigInput;
+  /** false: run a config beyond what one stack deploys (the scale measurements); AWS's runtime limits still hold. */
+  deployLimits?: boolean;
   /**
    * Address of the control plane's servers (DynamoDB, Step Functions; the control server is started by the
    * caller). A non-loopback host needs `token`; the Lex regions and CloudWatch, which cannot check it, stay on
@@ -192,7 +194,9 @@ function definitionFor(name: string, defs: Record<string, BotDefinition> | undef
 }
 
 export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<LocalSystem> {
-  const config = o.config ? parseConfig(o.config) : readConfigFile();
+  const config = o.config
+    ? parseConfig(o.config, 'lexdr config', { ...(o.deployLimits === false ? { deployLimits: false } : {}) })
+    : readConfigFile();
   const host = o.host ?? '127.0.0.1';
   const exposed = !isLoopbackHost(host);
   if (exposed && o.token === undefined)

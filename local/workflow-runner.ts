@@ -95,6 +95,11 @@ export interface ExecutionRecord {
   cause?: string;
   /** States entered, in order. */
   path: string[];
+  /**
+   * The largest payload the execution carried, in UTF-8 bytes of JSON: every state's output, every task's input
+   * (after Parameters) and result, as the 256 KB limit measures them.
+   */
+  largestStateBytes: number;
 }
 
 interface TaskState {
@@ -332,10 +337,12 @@ export class WorkflowRunner {
       o.executionArn ?? this.executionArnFor(name, createHash('sha1').update(name).digest('hex').slice(0, 32));
     const startedAt = (o.startedAt ?? new Date()).toISOString();
     const base = { executionArn, name, input, startedAt, path: [] as string[] };
+    let largest = jsonBytes(input);
     const ended = (rest: Pick<ExecutionRecord, 'status' | 'output' | 'error' | 'cause'>): ExecutionRecord => ({
       ...base,
       stoppedAt: new Date().toISOString(),
       ...rest,
+      largestStateBytes: largest,
     });
     if (jsonBytes(input) > MAX_STATE_BYTES)
       return ended({
@@ -352,7 +359,9 @@ export class WorkflowRunner {
       stop.abort();
     };
     const overLimit = (what: string, v: unknown): boolean => {
-      if (jsonBytes(v) <= MAX_STATE_BYTES) return false;
+      const n = jsonBytes(v);
+      largest = Math.max(largest, n);
+      if (n <= MAX_STATE_BYTES) return false;
       fail({
         status: 'FAILED',
         error: 'States.DataLimitExceeded',

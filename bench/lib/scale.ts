@@ -1,8 +1,8 @@
 /**
  * Health-check cycles for many bots × regions through the real ASL (Map state, MaxConcurrency 40) and the real
- * handlers, measuring the cycle time and the largest state the workflow carries — checked against Step Functions'
- * 256 KiB limit as AWS would, since the local interpreter does not enforce it — beside the config reader's estimate
- * and the cost model's monthly cost.
+ * handlers, measuring the cycle time and the largest state the workflow carries (the local runner measures every
+ * state and enforces Step Functions' 256 KiB as AWS does) beside the config reader's estimate and the cost model's
+ * monthly cost.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -24,8 +24,8 @@ export interface ScaleRun {
   /** Wall time of one single-cycle execution, per repeat. */
   cycleMs: number[];
   /**
-   * Largest payload that crossed a state of the workflow (a Lambda task's input or output), in bytes, over the timed
-   * single-cycle executions and one full-minute execution (every cycle of it).
+   * Largest payload that crossed a state of the workflow (any state's output, any task's input or result), in
+   * bytes, over the timed single-cycle executions and one full-minute execution (every cycle of it).
    */
   peakStateBytes: number;
   /** The same, for a full-minute execution while every region is down (every probe fails, with its detail). */
@@ -49,11 +49,14 @@ export interface ScaleFigures {
 const id = (prefix: string, bot: number, region: number) =>
   `${prefix}${String(bot).padStart(3, '0')}R${region}`.padEnd(10, 'X').slice(0, 10).toUpperCase();
 
-export function scaleConfig(bots: number, method: 'liveness' | 'nlu' = 'liveness'): LexdrConfigInput {
-  const regions = [...SCALE_REGIONS];
+export function scaleConfig(
+  bots: number,
+  method: 'liveness' | 'nlu' = 'liveness',
+  regions: readonly string[] = SCALE_REGIONS,
+): LexdrConfigInput {
   return {
     connectRegion: 'us-east-1',
-    regions,
+    regions: [...regions],
     bots: Array.from({ length: bots }, (_, i) => ({
       name: `Bot${i}`,
       source: 'existing' as const,
@@ -61,6 +64,19 @@ export function scaleConfig(bots: number, method: 'liveness' | 'nlu' = 'liveness
     })),
     probe: { method, nluEveryMinutes: 0 },
   };
+}
+
+/**
+ * `bots` × `regions` for the workflow alone: the config reader refuses sizes whose stack CloudFormation would not
+ * take (its template, its resources); the workflow's state, which this measures, is enforced by the local runner.
+ */
+export function workflowScaleConfig(
+  bots: number,
+  regions: readonly string[],
+  probe: { timeoutMs?: number; latencyBudgetMs?: number } = {},
+): LexdrConfig {
+  const input = scaleConfig(bots, 'liveness', regions);
+  return parseConfig({ ...input, probe: { ...input.probe, ...probe } }, 'scale config', { deployLimits: false });
 }
 
 /** The most bots (× the three regions) the config reader accepts. */
@@ -85,22 +101,26 @@ export function largestDeployableBots(max = 100): number {
   return lo;
 }
 
-const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v ?? null), 'utf8');
-
 /** Timed single-cycle executions, then the largest state of a full-minute execution healthy and with every region down. */
 export async function measureScale(
   config: LexdrConfig,
   method: ScaleRun['method'],
   repeats: number,
+  o: {
+    /** Cycles of the healthy and the all-down executions (default: a full minute). */
+    cycles?: number;
+  } = {},
 ): Promise<ScaleRun> {
+  const full = o.cycles === undefined ? {} : { cycles: o.cycles };
   const sys = await startLocalSystem({
     config: { ...config, probe: { ...config.probe, method } },
+    deployLimits: false,
     waitMs: 0,
     retryMs: 0,
   });
   const run: ScaleRun = { method, cycleMs: [], peakStateBytes: 0, peakFailingStateBytes: 0, allPassed: true };
   let peak = 0;
-  // A runner of its own on the system's parts, whose Lambda tasks weigh every payload that crosses a state.
+  // A runner of its own on the system's parts; it measures every payload that crosses a state (largestStateBytes).
   const dynamodb = new DynamoDBClient({
     endpoint: sys.dynamo.url,
     region: config.connectRegion,
@@ -112,13 +132,6 @@ export async function measureScale(
     region: config.connectRegion,
     credentials: LOCAL_CREDENTIALS,
   });
-  const weigh =
-    (fn: (e: unknown) => Promise<unknown>) =>
-    async (event: unknown): Promise<unknown> => {
-      const out = await fn(event);
-      peak = Math.max(peak, size(event), size(out));
-      return out;
-    };
   const probe = createProbeHandler({
     lexEndpoints: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.url])),
     credentials: LOCAL_CREDENTIALS,
@@ -134,8 +147,8 @@ export async function measureScale(
   const runner = new WorkflowRunner({
     substitutions: localAslSubstitutions(config),
     lambdas: {
-      [FN.probe]: weigh(countedProbe),
-      [FN.healthCheck]: weigh(createHealthCheckHandler({ settings: sys.settings, now: () => new Date() })),
+      [FN.probe]: countedProbe,
+      [FN.healthCheck]: createHealthCheckHandler({ settings: sys.settings, now: () => new Date() }),
     },
     dynamodb,
     cloudwatch,
@@ -144,24 +157,29 @@ export async function measureScale(
     retryMs: 0,
   });
   try {
-    await runner.run({ cycles: 1 }); // warm-up
+    const measured = async (input: unknown) => {
+      const r = await runner.run(input);
+      peak = Math.max(peak, r.largestStateBytes);
+      return r;
+    };
+    if (repeats > 0) await measured({ cycles: 1 }); // warm-up
     for (let i = 0; i < repeats; i += 1) {
       probes = 0;
       failedProbes = 0;
       const t = performance.now();
-      const r = await runner.run({ cycles: 1 });
+      const r = await measured({ cycles: 1 });
       run.cycleMs.push(performance.now() - t);
       const expected = config.bots.length * config.regions.length;
       if (r.status !== 'SUCCEEDED' || probes !== expected || failedProbes > 0) run.allPassed = false;
     }
-    // The state peaks in an execution's last cycle: its metric data holds a value per cycle.
-    const full = await runner.run({});
-    if (full.status !== 'SUCCEEDED' || failedProbes > 0) run.allPassed = false;
+    // A full minute: the tally grows with every cycle, and becomes the MetricData at the end.
+    const healthy = await measured(full);
+    if (healthy.status !== 'SUCCEEDED' || failedProbes > 0) run.allPassed = false;
     run.peakStateBytes = peak;
     // The largest state: every probe fails (and carries its error's detail).
     peak = 0;
     for (const l of Object.values(sys.lex)) l.setFault({ mode: 'down' });
-    const failing = await runner.run({});
+    const failing = await measured(full);
     if (failing.status !== 'SUCCEEDED') run.allPassed = false;
     run.peakFailingStateBytes = peak;
     if (Math.max(run.peakStateBytes, run.peakFailingStateBytes) > STATE_PAYLOAD_LIMIT_BYTES) run.allPassed = false;

@@ -1,6 +1,7 @@
 /**
  * The latest probe per bot and region: on the local system from the control server's `/status`; on AWS from
- * the health check's CloudWatch metrics (ProbeSuccess and ProbeLatency, dimensions ConnectRegion/Bot/Region).
+ * the health check's CloudWatch metrics (ProbeSuccess per ConnectRegion/Bot/Region; ProbeLatency per ConnectRegion/
+ * Region, so on AWS a bot's latency is its region's average in that minute).
  */
 import { GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
@@ -48,31 +49,27 @@ async function metricProbes(t: Target, now: Date): Promise<ProbeView[]> {
     })
     .filter((s): s is { bot: string; region: string } => Boolean(s.bot && s.region));
   if (series.length === 0) return [];
-  const queries: MetricDataQuery[] = series.flatMap((s, i) => {
-    const Dimensions = [
-      { Name: 'ConnectRegion', Value: t.connectRegion },
-      { Name: 'Bot', Value: s.bot },
-      { Name: 'Region', Value: s.region },
-    ];
-    return [
-      {
-        Id: `ok${i}`,
-        MetricStat: {
-          Metric: { Namespace: t.metricNamespace, MetricName: METRIC.ProbeSuccess, Dimensions },
-          Period: 60,
-          Stat: 'Average',
-        },
-      },
-      {
-        Id: `ms${i}`,
-        MetricStat: {
-          Metric: { Namespace: t.metricNamespace, MetricName: METRIC.ProbeLatency, Dimensions },
-          Period: 60,
-          Stat: 'Average',
-        },
-      },
-    ];
+  const regions = [...new Set(series.map((s) => s.region))];
+  const metric = (MetricName: string, dims: Record<string, string>) => ({
+    Namespace: t.metricNamespace,
+    MetricName,
+    Dimensions: Object.entries({ ConnectRegion: t.connectRegion, ...dims }).map(([Name, Value]) => ({ Name, Value })),
   });
+  // ProbeSuccess per bot and region; ProbeLatency per region.
+  const queries: MetricDataQuery[] = [
+    ...series.map((s, i) => ({
+      Id: `ok${i}`,
+      MetricStat: {
+        Metric: metric(METRIC.ProbeSuccess, { Bot: s.bot, Region: s.region }),
+        Period: 60,
+        Stat: 'Average',
+      },
+    })),
+    ...regions.map((region, i) => ({
+      Id: `ms${i}`,
+      MetricStat: { Metric: metric(METRIC.ProbeLatency, { Region: region }), Period: 60, Stat: 'Average' },
+    })),
+  ];
   const data = await t.cloudwatch.send(
     new GetMetricDataCommand({
       MetricDataQueries: queries,
@@ -85,7 +82,7 @@ async function metricProbes(t: Target, now: Date): Promise<ProbeView[]> {
   const out: ProbeView[] = [];
   series.forEach((s, i) => {
     const ok = byId.get(`ok${i}`);
-    const ms = byId.get(`ms${i}`);
+    const ms = byId.get(`ms${regions.indexOf(s.region)}`);
     const at = ok?.Timestamps?.[0];
     const v = ok?.Values?.[0];
     if (at === undefined || v === undefined) return;

@@ -113,6 +113,7 @@ export interface ProbeView {
   region: string;
   ok: boolean;
   reason: string;
+  /** The probe's latency (local); on AWS its region's average probe latency in that minute. -1: none. */
   latencyMs: number;
   /** ISO time of the datapoint (AWS) or undefined (local: the latest cycle). */
   at?: string;

@@ -1,6 +1,7 @@
 /**
  * The health-check metrics: their names and dimensions (used by the workflow, the alarms, the dashboard, the CLI and
- * the local dashboard), and the datapoints one cycle adds to an execution's single PutMetricData.
+ * the local dashboard), the compact tally an execution carries from cycle to cycle, and the MetricData of the
+ * execution's single PutMetricData made from it.
  */
 import type { ProbeResult } from './probe-core';
 import { ERR } from './dr-item';
@@ -8,7 +9,7 @@ import { ERR } from './dr-item';
 export const METRIC = {
   /** 1 passed / 0 failed, per probe (dimensions ConnectRegion, Bot, Region); not emitted for a probe that could not run. */
   ProbeSuccess: 'ProbeSuccess',
-  /** Milliseconds of a probe's Lex call (ConnectRegion, Bot, Region). */
+  /** Milliseconds of the probes' Lex calls, per region (ConnectRegion, Region); two significant digits. */
   ProbeLatency: 'ProbeLatency',
   /**
    * Probes that could not observe Lex — the probe function throttled, failed or timed out (ConnectRegion, Region);
@@ -32,79 +33,137 @@ export interface MetricDatum {
   Counts: number[];
 }
 
-function datum(name: MetricName, dims: Record<string, string>, unit: MetricDatum['Unit'], value: number): MetricDatum {
+/** `[value, count]` pairs: how many datapoints of an execution had each value. */
+export type Tallied = [value: number, count: number][];
+
+/**
+ * What an execution has observed so far, in the compact form the state machine carries from cycle to cycle (its
+ * state is limited to 256 KiB, and this stays a few bytes per bot and region): `metricDataFor` turns it into
+ * PutMetricData's MetricData once, when the execution ends.
+ */
+export interface MetricTally {
+  /** Per region, per bot: `[passed, failed]` probes that reached Lex (ProbeSuccess 1 and 0). */
+  success: Record<string, Record<string, [passed: number, failed: number]>>;
+  /** Per region: the latencies of its probes, rounded by {@link roundLatency} (ProbeLatency). */
+  latency: Record<string, Tallied>;
+  /** Per region: probes that could not run (ProbeErrors). */
+  errors: Record<string, number>;
+  /** The decisions' datapoints: ActiveRegionIndex, NoHealthyRegion and RegionChanges. */
+  decisions: Partial<Record<'ActiveRegionIndex' | 'NoHealthyRegion' | 'RegionChanges', Tallied>>;
+}
+
+export const emptyTally = (): MetricTally => ({ success: {}, latency: {}, errors: {}, decisions: {} });
+
+/**
+ * A latency as the tally keeps it: two significant digits (exact below 100 ms, to 10 ms below 1 s, to 100 ms
+ * above), so a region's latencies take at most a few hundred distinct values however many bots it has, while
+ * percentiles stay within 5 %.
+ */
+export function roundLatency(ms: number): number {
+  return ms < 100 ? Math.round(ms) : Number(Math.round(ms).toPrecision(2));
+}
+
+function add(pairs: Tallied | undefined, value: number, count = 1): Tallied {
+  const out: Tallied = (pairs ?? []).map(([v, c]) => [v, c]);
+  const found = out.find(([v]) => v === value);
+  if (found) found[1] += count;
+  else out.push([value, count]);
+  return out;
+}
+
+/**
+ * Adds a round's probes. A probe that could not observe Lex (`observed` false) is counted in ProbeErrors only: it
+ * says nothing of the region, so it must not pull ProbeSuccess down (nor page the bot's probe alarm).
+ */
+export function tallyProbes(
+  tally: MetricTally,
+  probes: readonly ProbeResult[],
+  observed: (p: ProbeResult) => boolean,
+): MetricTally {
+  const success = Object.fromEntries(
+    Object.entries(tally.success).map(([r, bots]) => [
+      r,
+      Object.fromEntries(Object.entries(bots).map(([b, n]) => [b, [...n]])),
+    ]),
+  ) as MetricTally['success'];
+  const latency = { ...tally.latency };
+  const errors = { ...tally.errors };
+  for (const p of probes) {
+    if (!observed(p)) {
+      errors[p.region] = (errors[p.region] ?? 0) + 1;
+      continue;
+    }
+    const bots = (success[p.region] ??= {});
+    const n = (bots[p.bot] ??= [0, 0]);
+    n[p.ok ? 0 : 1] += 1;
+    if (p.latencyMs >= 0) latency[p.region] = add(latency[p.region], roundLatency(p.latencyMs));
+  }
+  return { ...tally, success, latency, errors };
+}
+
+/** Adds a decision's datapoints: the active region's index (-1 for err), no healthy region, a region change. */
+export function tallyDecision(
+  decisions: MetricTally['decisions'],
+  regions: readonly string[],
+  lexRegion: string,
+  changed: boolean,
+): MetricTally['decisions'] {
   return {
-    MetricName: name,
-    Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
-    Unit: unit,
-    Values: [value],
-    Counts: [1],
+    ActiveRegionIndex: add(decisions.ActiveRegionIndex, lexRegion === ERR ? -1 : regions.indexOf(lexRegion)),
+    NoHealthyRegion: add(decisions.NoHealthyRegion, lexRegion === ERR ? 1 : 0),
+    RegionChanges: add(decisions.RegionChanges, changed ? 1 : 0),
   };
 }
 
-/** Adds datapoints into an execution's accumulated metric data (one datum per metric and dimensions). */
-export function mergeMetrics(into: readonly MetricDatum[], add: readonly MetricDatum[]): MetricDatum[] {
-  const out = into.map((d) => ({ ...d, Values: [...d.Values], Counts: [...d.Counts] }));
-  const keyOf = (d: MetricDatum) => `${d.MetricName}|${JSON.stringify(d.Dimensions)}`;
-  const index = new Map(out.map((d) => [keyOf(d), d]));
-  for (const d of add) {
-    const found = index.get(keyOf(d));
-    if (!found) {
-      const copy = { ...d, Values: [...d.Values], Counts: [...d.Counts] };
-      out.push(copy);
-      index.set(keyOf(copy), copy);
-      continue;
-    }
-    d.Values.forEach((v, i) => {
-      const at = found.Values.indexOf(v);
-      if (at >= 0) found.Counts[at] = found.Counts[at]! + d.Counts[i]!;
-      else {
-        found.Values.push(v);
-        found.Counts.push(d.Counts[i]!);
-      }
+/** CloudWatch's limit of values (and counts) in one MetricDatum of PutMetricData. */
+export const VALUES_PER_DATUM = 150;
+
+const UNIT: Record<MetricName, MetricDatum['Unit']> = {
+  ProbeSuccess: 'None',
+  ProbeLatency: 'Milliseconds',
+  ProbeErrors: 'Count',
+  ActiveRegionIndex: 'None',
+  NoHealthyRegion: 'Count',
+  RegionChanges: 'Count',
+};
+
+function data(name: MetricName, dims: Record<string, string>, pairs: Tallied): MetricDatum[] {
+  const Dimensions = Object.entries(dims).map(([Name, Value]) => ({ Name, Value }));
+  const out: MetricDatum[] = [];
+  for (let i = 0; i < pairs.length; i += VALUES_PER_DATUM) {
+    const part = pairs.slice(i, i + VALUES_PER_DATUM);
+    out.push({
+      MetricName: name,
+      Dimensions,
+      Unit: UNIT[name],
+      Values: part.map(([v]) => v),
+      Counts: part.map(([, c]) => c),
     });
   }
   return out;
 }
 
 /**
- * A probe's datapoints. A probe that could not observe Lex (`observed` false) is counted in ProbeErrors only: it says
- * nothing of the region, so it must not pull ProbeSuccess down (nor page the bot's probe alarm).
+ * The execution's MetricData for its single PutMetricData: ProbeSuccess per bot and region, ProbeLatency per
+ * region, ProbeErrors per region (only while probes could not run: a custom metric costs by the hours it is
+ * published, and the blind alarm treats missing data as fine), and the decisions' metrics. A datum holds at most
+ * {@link VALUES_PER_DATUM} values; more make a second datum of the same metric.
  */
-export function probeMetrics(
-  connectRegion: string,
-  probes: readonly ProbeResult[],
-  observed: (p: ProbeResult) => boolean,
-): MetricDatum[] {
-  const errors = new Map<string, number>();
-  const out = probes.flatMap((p) => {
-    if (!observed(p)) {
-      errors.set(p.region, (errors.get(p.region) ?? 0) + 1);
-      return [];
-    }
-    const dims = { ConnectRegion: connectRegion, Bot: p.bot, Region: p.region };
-    const out = [datum(METRIC.ProbeSuccess, dims, 'None', p.ok ? 1 : 0)];
-    if (p.latencyMs >= 0) out.push(datum(METRIC.ProbeLatency, dims, 'Milliseconds', p.latencyMs));
-    return out;
-  });
-  // ProbeErrors only while probes cannot run: a custom metric costs by the hours it is published, and the blind
-  // alarm treats missing data as fine.
+export function metricDataFor(connectRegion: string, tally: MetricTally): MetricDatum[] {
+  const cr = { ConnectRegion: connectRegion };
   return [
-    ...out,
-    ...[...errors].map(([r, n]) => datum(METRIC.ProbeErrors, { ConnectRegion: connectRegion, Region: r }, 'Count', n)),
-  ];
-}
-
-export function decisionMetrics(
-  connectRegion: string,
-  regions: readonly string[],
-  lexRegion: string,
-  changed: boolean,
-): MetricDatum[] {
-  const dims = { ConnectRegion: connectRegion };
-  return [
-    datum(METRIC.ActiveRegionIndex, dims, 'None', lexRegion === ERR ? -1 : regions.indexOf(lexRegion)),
-    datum(METRIC.NoHealthyRegion, dims, 'Count', lexRegion === ERR ? 1 : 0),
-    datum(METRIC.RegionChanges, dims, 'Count', changed ? 1 : 0),
+    ...Object.entries(tally.success).flatMap(([Region, bots]) =>
+      Object.entries(bots).flatMap(([Bot, [passed, failed]]) =>
+        data(METRIC.ProbeSuccess, { ...cr, Bot, Region }, [
+          ...(passed > 0 ? ([[1, passed]] as Tallied) : []),
+          ...(failed > 0 ? ([[0, failed]] as Tallied) : []),
+        ]),
+      ),
+    ),
+    ...Object.entries(tally.latency).flatMap(([Region, pairs]) => data(METRIC.ProbeLatency, { ...cr, Region }, pairs)),
+    ...Object.entries(tally.errors)
+      .filter(([, n]) => n > 0)
+      .flatMap(([Region, n]) => data(METRIC.ProbeErrors, { ...cr, Region }, [[n, 1]])),
+    ...Object.entries(tally.decisions).flatMap(([name, pairs]) => data(name as MetricName, cr, pairs ?? [])),
   ];
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError, describeIssues } from './errors';
-import type { ProbeRequest } from './probe-core';
+import type { ProbeSpec, ProbeTarget } from './probe-core';
 import type { Settings } from './settings';
 
 /**
@@ -136,6 +136,24 @@ const livenessMethod = (s: Settings) =>
   s.probe.method === 'stream' ? 'stream' : s.probe.method.startsWith('v1-') ? 'v1-putsession' : 'liveness';
 
 /**
+ * Longest `detail` a probe result carries (an error's name and message, cut with "…"): a round's results ride in
+ * the workflow's state, limited to 256 KiB for every bot and region together. The probe function logs the whole
+ * error.
+ */
+export const PROBE_DETAIL_MAX_CHARS = 80;
+
+/** What every probe of the execution shares (the Map hands it to each probe beside its target). */
+export function probeSpecFor(settings: Settings): ProbeSpec {
+  return {
+    utterance: settings.probe.utterance,
+    expectedIntent: settings.probe.expectedIntent,
+    ...(settings.probe.expectedSlot ? { expectedSlot: settings.probe.expectedSlot } : {}),
+    timeoutMs: settings.probe.timeoutMs,
+    latencyBudgetMs: settings.probe.latencyBudgetMs,
+  };
+}
+
+/**
  * The probes of one round, in priority order (primary first): every bot in each of `regions`, with NLU where `nlu`
  * says (a cycle's NLU turn, or a region whose last NLU probe failed and must be re-checked).
  */
@@ -144,7 +162,7 @@ export function targetsFor(
   nlu: boolean | ((region: string) => boolean),
   failRegions: readonly string[],
   regions: readonly string[] = settings.regions,
-): ProbeRequest[] {
+): ProbeTarget[] {
   const nluIn = typeof nlu === 'function' ? nlu : () => nlu;
   return settings.regions
     .filter((r) => regions.includes(r))
@@ -158,14 +176,9 @@ export function targetsFor(
           botAliasId: ids.botAliasId,
           localeId: bot.localeId,
           method: nluIn(region) ? nluMethod(settings) : livenessMethod(settings),
-          utterance: settings.probe.utterance,
-          expectedIntent: settings.probe.expectedIntent,
-          ...(settings.probe.expectedSlot ? { expectedSlot: settings.probe.expectedSlot } : {}),
-          timeoutMs: settings.probe.timeoutMs,
-          latencyBudgetMs: settings.probe.latencyBudgetMs,
-          drillFail: failRegions.includes(region),
+          ...(failRegions.includes(region) ? { drillFail: true } : {}),
           ...(bot.v1 ? { v1: bot.v1 } : {}),
-        } satisfies ProbeRequest;
+        } satisfies ProbeTarget;
       }),
     );
 }

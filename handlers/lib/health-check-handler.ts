@@ -1,8 +1,8 @@
 /** The health-check Lambda's adapter: validates the workflow's event and calls the pure core. */
 import { z } from 'zod';
 import { InvalidInputError, describeIssues } from './errors';
-import type { CycleState } from './health-core';
-import { decideCycle, parseCycleState, planFirstCycle } from './health-core';
+import type { CycleState, MetricDatum, MetricTally } from './health-core';
+import { cycleStateSchema, decideCycle, executionMetricData, parseCycleState, planFirstCycle } from './health-core';
 import { logger } from './powertools';
 import type { Settings } from './settings';
 
@@ -17,6 +17,7 @@ const eventSchema = z.discriminatedUnion('action', [
     }),
   }),
   z.object({ action: z.literal('decide'), state: z.unknown() }),
+  z.object({ action: z.literal('metrics'), state: cycleStateSchema.pick({ connectRegion: true, metrics: true }) }),
 ]);
 export type HealthCheckEvent = z.infer<typeof eventSchema>;
 
@@ -35,11 +36,16 @@ export type HealthCheckDeps = {
 
 export function createHealthCheckHandler(deps: HealthCheckDeps) {
   const settingsOf = 'settings' in deps ? async () => deps.settings : deps.loadSettings;
-  return async (event: unknown): Promise<CycleState> => {
-    const settings = await settingsOf();
+  return async (event: unknown): Promise<CycleState | MetricDatum[]> => {
     const parsed = eventSchema.safeParse(event);
     if (!parsed.success)
       throw new InvalidInputError(`invalid health-check event: ${describeIssues(parsed.error.issues, event)}`);
+    // The execution's metrics need no settings: they come out even while the settings cannot be read.
+    if (parsed.data.action === 'metrics') {
+      const { connectRegion, metrics } = parsed.data.state;
+      return executionMetricData({ connectRegion, metrics: metrics as MetricTally });
+    }
+    const settings = await settingsOf();
     if (parsed.data.action === 'plan') {
       const state = planFirstCycle(settings, parsed.data.input, parsed.data.execution);
       if (state.drill) logger.info('drill started', { execution: state.execution.id, drill: state.drill });

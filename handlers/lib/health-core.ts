@@ -20,16 +20,17 @@ import {
   cycleSchema,
   observationId,
   parseExecutionInput,
+  probeSpecFor,
   targetsFor,
 } from './cycle-plan';
-import type { MetricDatum } from './cycle-metrics';
-import { decisionMetrics, mergeMetrics, probeMetrics } from './cycle-metrics';
+import type { MetricDatum, MetricTally } from './cycle-metrics';
+import { emptyTally, metricDataFor, tallyDecision, tallyProbes } from './cycle-metrics';
 import type { ActiveDrill, DrItem, RegionChange } from './dr-item';
 import { N, S, mapOrNull, readItem } from './dr-item';
 import { InvalidInputError, describeIssues } from './errors';
 import { evaluate, isNluProbe, observedLex } from './hysteresis';
 import type { Evaluation } from './hysteresis';
-import type { ProbeRequest, ProbeResult } from './probe-core';
+import type { ProbeResult, ProbeSpec, ProbeTarget } from './probe-core';
 import { probeReasons } from './probe-core';
 import type { Settings } from './settings';
 
@@ -39,8 +40,8 @@ export { executionInputSchema, maxCycles, targetsFor, WORKFLOW_TIMEOUT_SECONDS }
 export type { Cycle, ExecutionInput } from './cycle-plan';
 export { evaluate, verdicts } from './hysteresis';
 export type { RegionVerdict } from './hysteresis';
-export { METRIC, decisionMetrics, mergeMetrics, probeMetrics } from './cycle-metrics';
-export type { MetricDatum } from './cycle-metrics';
+export { METRIC, emptyTally, metricDataFor, tallyDecision, tallyProbes } from './cycle-metrics';
+export type { MetricDatum, MetricTally } from './cycle-metrics';
 
 /** One entry per cycle of the execution, and one past the last (done): where a skipped cycle goes next. */
 export interface ScheduleEntry {
@@ -69,8 +70,14 @@ export const cycleStateSchema = z
     drill: z.object({ failRegions: z.array(z.string()), reason: z.string().optional() }).nullable(),
     cycle: cycleSchema,
     schedule: z.array(z.object({ index: z.number(), at: z.string(), done: z.boolean() })),
+    probe: z.record(z.string(), z.unknown()),
     targets: z.array(z.unknown()),
-    metricData: z.array(z.unknown()),
+    metrics: z.object({
+      success: z.record(z.string(), z.record(z.string(), z.tuple([z.number(), z.number()]))),
+      latency: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))),
+      errors: z.record(z.string(), z.number()),
+      decisions: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))),
+    }),
     done: z.boolean(),
     /** Cycles whose decision could not be made (the health-check function failed): the execution fails at its end. */
     decideFailures: z.number().int().min(0).optional(),
@@ -91,8 +98,12 @@ export interface CycleState {
   drill: { failRegions: string[]; reason?: string } | null;
   cycle: Cycle;
   schedule: ScheduleEntry[];
-  targets: ProbeRequest[];
-  metricData: MetricDatum[];
+  /** What every probe shares, once (the Map hands it to each probe beside its target). */
+  probe: ProbeSpec;
+  /** The next round's probes: a bot in a region each. */
+  targets: ProbeTarget[];
+  /** What the execution observed and decided so far, compact; made into MetricData once, at the end. */
+  metrics: MetricTally;
   done: boolean;
   decideFailures?: number;
   probes?: ProbeResult[];
@@ -132,8 +143,9 @@ export function planFirstCycle(
     drill,
     cycle,
     schedule: scheduleFor(settings, execution.startedAt, of),
+    probe: probeSpecFor(settings),
     targets: targetsFor(settings, cycle.nlu, drill?.failRegions ?? []),
-    metricData: [],
+    metrics: emptyTally(),
     done: false,
     decideFailures: 0,
   };
@@ -164,8 +176,11 @@ export interface Decision {
   };
   /** The history record of a switch (marshalled), keyed by execution and round so a repeat cannot add it twice. */
   history: Record<string, AttributeValue> | null;
-  /** Accumulated metrics if the write is lost to a concurrent execution (no region change happened). */
-  metricDataIfNotSaved: MetricDatum[];
+  /**
+   * The decisions' metrics without this one, for when its write does not land (lost to a concurrent execution,
+   * DynamoDB failing) or another delivery of the execution records it: the workflow puts them back in the tally.
+   */
+  decisionsIfNotSaved: MetricTally['decisions'];
 }
 
 /**
@@ -214,7 +229,7 @@ function nextRound(
     const nextAt = state.schedule[state.cycle.index + 1];
     const roundEnds = now.getTime() + wait * 1000 + settings.probe.timeoutMs + CONFIRM_SLACK_MS;
     if (!nextAt || nextAt.done || roundEnds < Date.parse(nextAt.at)) {
-      const regionNlu = new Set(state.targets.filter(isNluProbe).map((t) => t.region));
+      const regionNlu = new Set((state.probes ?? []).filter(isNluProbe).map((p) => p.region));
       return {
         cycle: { ...state.cycle, attempt: state.cycle.attempt + 1, waitSeconds: wait },
         done: false,
@@ -239,8 +254,7 @@ function nextRound(
 export function decideCycle(settings: Settings, state: CycleState, now: Date): CycleState {
   const probes = state.probes ?? [];
   const stored = readItem(state.stored?.Item, settings);
-  const pMetrics = probeMetrics(settings.connectRegion, probes, observedLex);
-  const metricDataIfNotSaved = mergeMetrics(state.metricData, pMetrics);
+  const observed = tallyProbes(state.metrics, probes, observedLex);
   const at = now.toISOString();
   const drill = activeDrill(settings, state, stored, now);
   const r =
@@ -299,19 +313,24 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
           ...change,
         })
       : null,
-    metricDataIfNotSaved,
+    decisionsIfNotSaved: observed.decisions,
   };
-  const metricData = r
-    ? mergeMetrics(metricDataIfNotSaved, decisionMetrics(settings.connectRegion, settings.regions, to, change !== null))
-    : metricDataIfNotSaved;
+  const metrics = r
+    ? { ...observed, decisions: tallyDecision(observed.decisions, settings.regions, to, change !== null) }
+    : observed;
   const next = nextRound(settings, state, r, now);
   const { probes: _p, stored: _s, readError: _e, decision: _d, ...rest } = state;
   return {
     ...rest,
     decision,
-    metricData,
+    metrics,
     done: next.done,
     cycle: next.cycle,
     targets: next.done ? [] : targetsFor(settings, next.nluIn, state.drill?.failRegions ?? [], next.regions),
   };
+}
+
+/** The execution's MetricData, made from its tally when it ends (the workflow's single PutMetricData). */
+export function executionMetricData(state: Pick<CycleState, 'connectRegion' | 'metrics'>): MetricDatum[] {
+  return metricDataFor(state.connectRegion, state.metrics);
 }

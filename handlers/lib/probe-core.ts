@@ -21,6 +21,7 @@ import {
 import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
 import { z } from 'zod';
 import { EventQueue } from './event-queue';
+import { PROBE_DETAIL_MAX_CHARS } from './cycle-plan';
 import { PROBE_METHODS } from './settings';
 
 export const probeReasons = [
@@ -39,24 +40,38 @@ export const probeReasons = [
 ] as const;
 export type ProbeReason = (typeof probeReasons)[number];
 
-/** One probe, as the workflow's Map state hands it to the probe Lambda. */
-export const probeRequestSchema = z.object({
+/** One bot in one region, as the cycle plans it: an item of the workflow's Map state. */
+export const probeTargetSchema = z.object({
   bot: z.string().min(1),
   region: z.string().min(1),
   botId: z.string().min(1),
   botAliasId: z.string().min(1),
   localeId: z.string().min(1),
   method: z.enum(PROBE_METHODS),
+  /** Set by a drill: report this region failed without calling Lex. Absent when false. */
+  drillFail: z.boolean().optional(),
+  v1: z.object({ botName: z.string(), botAlias: z.string() }).optional(),
+});
+export type ProbeTarget = z.infer<typeof probeTargetSchema>;
+
+/** What every probe of an execution shares: the state carries it once, not once per bot and region. */
+export const probeSpecSchema = z.object({
   utterance: z.string().min(1),
   expectedIntent: z.string().min(1),
   expectedSlot: z.string().optional(),
   timeoutMs: z.number().int().positive(),
   latencyBudgetMs: z.number().int().positive(),
-  /** Set by a drill: report this region failed without calling Lex. */
-  drillFail: z.boolean().default(false),
-  v1: z.object({ botName: z.string(), botAlias: z.string() }).optional(),
 });
-export type ProbeRequest = z.infer<typeof probeRequestSchema>;
+export type ProbeSpec = z.infer<typeof probeSpecSchema>;
+
+/** The probe function's event: the Map's item and the execution's probe spec (the Map's ItemSelector). */
+export const probeEventSchema = z.object({ target: probeTargetSchema, spec: probeSpecSchema });
+export type ProbeEvent = z.infer<typeof probeEventSchema>;
+
+/** One probe: a target with the spec. */
+export type ProbeRequest = ProbeTarget & ProbeSpec;
+
+const clip = (s: string) => (s.length > PROBE_DETAIL_MAX_CHARS ? `${s.slice(0, PROBE_DETAIL_MAX_CHARS - 1)}…` : s);
 
 export interface ProbeResult {
   bot: string;
@@ -76,6 +91,8 @@ export interface ProbeDeps {
   lexV2Stream?(region: string): LexRuntimeV2Client;
   now(): number;
   sessionId(): string;
+  /** Called with the whole error of a failed probe (its result carries a clipped detail). */
+  onError?(err: unknown, req: ProbeRequest): void;
   /** Called when cleaning up the probe session fails (the probe result stands). */
   onCleanupError?(err: unknown, req: ProbeRequest): void;
 }
@@ -275,7 +292,14 @@ export async function probe(req: ProbeRequest, deps: ProbeDeps): Promise<ProbeRe
     const latencyMs = Math.round(deps.now() - started);
     const reason = controller.signal.aborted ? 'timeout' : classifyError(err);
     const e = err as Error;
-    result = { ...base, ok: false, reason, latencyMs, detail: `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}` };
+    deps.onError?.(err, req);
+    result = {
+      ...base,
+      ok: false,
+      reason,
+      latencyMs,
+      detail: clip(`${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`),
+    };
   } finally {
     clearTimeout(timer);
   }

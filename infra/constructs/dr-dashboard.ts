@@ -114,8 +114,10 @@ export class DrDashboard extends Construct {
         width: 12,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Probe latency p90 (ms) per bot and region',
-        left: probeDims.map((d) => m(METRIC.ProbeLatency, 'p90', d, `${d.Bot} ${d.Region}`)),
+        title: 'Probe latency p90 (ms) per region, every bot',
+        left: [...new Set(props.bots.map((b) => b.region))].map((region) =>
+          m(METRIC.ProbeLatency, 'p90', { ...dims, Region: region }, region),
+        ),
         width: 12,
       }),
     );

@@ -9,6 +9,7 @@ import type { LexdrConfigInput } from '../../infra/config';
 import {
   ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES,
   LAMBDA_ENVIRONMENT_LIMIT_BYTES,
+  LEX_V2_REGIONS,
   SETTINGS_REQUEST_FACTOR,
   estimateSettingsBytes,
   STATE_MACHINE_TIMEOUT_SECONDS,
@@ -19,6 +20,7 @@ import { flat, logicalId, resources, statement } from './template-helpers';
 
 const offline = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 const ACCOUNT = '111111111111';
+const regions10 = LEX_V2_REGIONS.slice(0, 10);
 
 /** `n` existing bots with their own IDs in each region. */
 function bots(n: number, regions: readonly string[]): NonNullable<LexdrConfigInput['bots']> {
@@ -181,12 +183,11 @@ describe('two Connect regions, each with its Connect instance', () => {
 });
 
 describe('limits refused at parse time, naming the key, the value and the limit', () => {
-  const regions5 = ['us-east-1', 'us-west-2', 'eu-west-2', 'eu-central-1', 'ap-southeast-2'];
   test.each([
     [
       'state size',
-      { regions: regions5, bots: bots(100, regions5) },
-      /bots: got 100 items; 100 bots × 5 regions = 500 probes: the workflow's state would reach about \d+ KiB; Step Functions allows 256 KiB per state/,
+      { regions: regions10, bots: bots(100, regions10) },
+      /bots: got 100 items; 100 bots × 10 regions = 1000 probes: the workflow's state would reach about \d+ KiB; Step Functions allows 256 KiB per state/,
     ],
     [
       'reserved concurrency',

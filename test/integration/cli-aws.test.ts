@@ -401,10 +401,16 @@ describe('lexdr --aws against a deployed-stack double', () => {
     const list = calls.find((c) => c.target === 'GraniteServiceVersion20100801.ListMetrics')!;
     expect(list.body).toMatchObject({ Namespace: 'lexdr', MetricName: 'ProbeSuccess' });
     const data = calls.find((c) => c.target === 'GraniteServiceVersion20100801.GetMetricData')!;
-    const names = (data.body.MetricDataQueries as { MetricStat: { Metric: { MetricName: string } } }[]).map(
-      (q) => q.MetricStat.Metric.MetricName,
-    );
-    expect(new Set(names)).toEqual(new Set(['ProbeSuccess', 'ProbeLatency']));
+    const queries = data.body.MetricDataQueries as {
+      MetricStat: { Metric: { MetricName: string; Dimensions: { Name: string }[] } };
+    }[];
+    const dims = (name: string) =>
+      queries
+        .filter((q) => q.MetricStat.Metric.MetricName === name)
+        .map((q) => q.MetricStat.Metric.Dimensions.map((d) => d.Name).join());
+    // Success per bot and region, latency per region (as the workflow publishes them).
+    expect(dims('ProbeSuccess')).toEqual(['ConnectRegion,Bot,Region', 'ConnectRegion,Bot,Region']);
+    expect(dims('ProbeLatency')).toEqual(['ConnectRegion,Region', 'ConnectRegion,Region']);
   });
 
   it('history: Query with changeId >= the --since time', async () => {

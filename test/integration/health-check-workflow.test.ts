@@ -254,9 +254,12 @@ describe('health-check workflow against the local regions', () => {
     // Cycle 0 probes both regions and confirms the failed primary (one more probe of it); cycle 1 probes both.
     expect(success(E)).toEqual([expect.objectContaining({ value: 0, count: 3 })]);
     expect(success(W)).toEqual([expect.objectContaining({ value: 1, count: 2 })]);
-    expect(sys.cloudwatch.datapoints({ metric: 'ProbeLatency', dimensions: { Region: W } })[0]?.unit).toBe(
-      'Milliseconds',
-    );
+    // Latency per region (not per bot): five probes, each counted once, in milliseconds.
+    const latency = sys.cloudwatch.datapoints({ metric: 'ProbeLatency' });
+    expect(latency.every((p) => p.unit === 'Milliseconds')).toBe(true);
+    expect(latency.map((p) => Object.keys(p.dimensions).sort().join())).toContain('ConnectRegion,Region');
+    expect(latency.some((p) => 'Bot' in p.dimensions)).toBe(false);
+    expect(latency.filter((p) => p.dimensions.Region === W).reduce((n, p) => n + p.count, 0)).toBe(2);
     const active = sys.cloudwatch.datapoints({ metric: 'ActiveRegionIndex', dimensions: { ConnectRegion: E } });
     expect(active.map((p) => [p.value, p.count]).sort()).toEqual([
       [0, 1],
@@ -280,6 +283,7 @@ describe('health-check workflow against the local regions', () => {
       'Switch region': 1,
       'Record the change': 1,
       'Save health counters': expect.any(Number),
+      'Prepare metrics': 1,
       'Publish metrics': 1,
     });
     expect(sys.runner.calls['Save health counters']).toBeGreaterThanOrEqual(1);

@@ -1,7 +1,7 @@
 /** The probe handler over HTTP with the real SDK v3 clients against two local Lex regions. */
 import { orderFlowers } from '../../bot';
 import { createProbeHandler } from '../../handlers/lib/probe-handler';
-import type { ProbeRequest, ProbeResult } from '../../handlers/lib/probe-core';
+import type { ProbeEvent, ProbeResult, ProbeSpec, ProbeTarget } from '../../handlers/lib/probe-core';
 import { localBotIds, startLocalLexRegion } from '../../local/lex';
 import type { LocalLexRegion } from '../../local/lex';
 
@@ -10,21 +10,24 @@ let lex: LocalLexRegion;
 let probe: (e: unknown) => Promise<ProbeResult>;
 const ids = localBotIds(REGION, 'OrderFlowers');
 
-const req = (o: Partial<ProbeRequest> = {}): ProbeRequest => ({
-  bot: 'OrderFlowers',
-  region: REGION,
-  ...ids,
-  localeId: 'en_US',
-  method: 'liveness',
-  utterance: 'I would like to order some flowers',
-  expectedIntent: 'OrderFlowers',
-  expectedSlot: 'FlowerType',
-  timeoutMs: 1500,
-  latencyBudgetMs: 1000,
-  drillFail: false,
-  v1: { botName: 'OrderFlowers', botAlias: 'live' },
-  ...o,
-});
+/** The probe function's event as the Map's ItemSelector builds it: the target and the execution's probe spec. */
+const req = (o: Partial<ProbeTarget & ProbeSpec> = {}): ProbeEvent => {
+  const { utterance, expectedIntent, expectedSlot, timeoutMs, latencyBudgetMs, ...target } = {
+    bot: 'OrderFlowers',
+    region: REGION,
+    ...ids,
+    localeId: 'en_US',
+    method: 'liveness' as const,
+    utterance: 'I would like to order some flowers',
+    expectedIntent: 'OrderFlowers',
+    expectedSlot: 'FlowerType',
+    timeoutMs: 1500,
+    latencyBudgetMs: 1000,
+    v1: { botName: 'OrderFlowers', botAlias: 'live' },
+    ...o,
+  };
+  return { target, spec: { utterance, expectedIntent, expectedSlot, timeoutMs, latencyBudgetMs } };
+};
 
 beforeAll(async () => {
   lex = await startLocalLexRegion({
@@ -141,5 +144,7 @@ describe('probe handler', () => {
 
   it('rejects a malformed request with a named error', async () => {
     await expect(probe({ region: REGION })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    // A flat request (target and spec mixed, as no Map sends it) is refused too, naming what is missing.
+    await expect(probe({ ...req().target, ...req().spec })).rejects.toThrow(/target/);
   });
 });

@@ -1,6 +1,7 @@
 /** The runner binds every Task by Resource and never hides a skipped or failing task. */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { createHealthCheckHandler } from '../../handlers/lib/health-check-handler';
+import type { ProbeEvent } from '../../handlers/lib/probe-core';
 import type { LocalSystem } from '../../local/system';
 import { FN, localAslSubstitutions } from '../../local/system';
 import type { LambdaHandler, WorkflowRunnerOptions } from '../../local/workflow-runner';
@@ -49,7 +50,7 @@ describe('workflow runner', () => {
       lambdas: {
         [FN.healthCheck]: createHealthCheckHandler({ settings: sys.settings, now: () => new Date() }),
         [FN.probe]: async (e) => {
-          if ((e as { region: string }).region === 'us-east-1') {
+          if ((e as ProbeEvent).target.region === 'us-east-1') {
             thrown += 1;
             throw Object.assign(new Error('out of memory'), { name: 'Runtime.OutOfMemory' });
           }
@@ -93,7 +94,7 @@ describe('workflow runner', () => {
             o.plan?.(e);
             return health(e);
           },
-          [FN.probe]: o.probe ?? (async (e) => okProbe((e as { region: string }).region)),
+          [FN.probe]: o.probe ?? (async (e) => okProbe((e as ProbeEvent).target.region)),
         },
         dynamodb: sys.dynamo.client,
         cloudwatch: cw,
@@ -107,7 +108,7 @@ describe('workflow runner', () => {
     it('fails a state over 256 KB with States.DataLimitExceeded, which the Catch on States.ALL does not catch', async () => {
       const big = 'x'.repeat(300 * 1024);
       const runner = make({
-        probe: async (e) => ({ ...okProbe((e as { region: string }).region), detail: big }),
+        probe: async (e) => ({ ...okProbe((e as ProbeEvent).target.region), detail: big }),
       });
       const r = await runner.run({ cycles: 1 });
       expect(r.status).toBe('FAILED');
@@ -121,10 +122,13 @@ describe('workflow runner', () => {
 
     it('accepts a state just under 256 KB', async () => {
       const runner = make({
-        probe: async (e) => ({ ...okProbe((e as { region: string }).region), detail: 'x'.repeat(100 * 1024) }),
+        probe: async (e) => ({ ...okProbe((e as ProbeEvent).target.region), detail: 'x'.repeat(100 * 1024) }),
       });
       const r = await runner.run({ cycles: 1 });
       expect(r.status).toBe('SUCCEEDED');
+      // The record says how large the largest state was: two regions' results of 100 KiB each, and more.
+      expect(r.largestStateBytes).toBeGreaterThan(200 * 1024);
+      expect(r.largestStateBytes).toBeLessThanOrEqual(MAX_STATE_BYTES);
     });
 
     it('refuses an execution input over 256 KB before any state runs', async () => {
@@ -137,7 +141,7 @@ describe('workflow runner', () => {
 
     it('fails a 7 MB Lambda response as Lambda does (a catchable function error), before the state limit', async () => {
       const runner = make({
-        probe: async (e) => ({ ...okProbe((e as { region: string }).region), detail: 'x'.repeat(7 * 1024 * 1024) }),
+        probe: async (e) => ({ ...okProbe((e as ProbeEvent).target.region), detail: 'x'.repeat(7 * 1024 * 1024) }),
       });
       const r = await runner.run({ cycles: 1 });
       expect(r.status).toBe('SUCCEEDED');
@@ -182,7 +186,7 @@ describe('workflow runner', () => {
         maxDurationMs: 50,
         probe: async (e) => {
           await new Promise((resolve) => setTimeout(resolve, 200));
-          return okProbe((e as { region: string }).region);
+          return okProbe((e as ProbeEvent).target.region);
         },
       });
       const r = await runner.run({ cycles: 1 });

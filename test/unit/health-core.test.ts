@@ -1,4 +1,14 @@
-import { decideCycle, evaluate, mergeMetrics, planFirstCycle, targetsFor } from '../../handlers/lib/health-core';
+import {
+  decideCycle,
+  emptyTally,
+  evaluate,
+  executionMetricData,
+  metricDataFor,
+  planFirstCycle,
+  tallyProbes,
+  targetsFor,
+} from '../../handlers/lib/health-core';
+import { VALUES_PER_DATUM, roundLatency } from '../../handlers/lib/cycle-metrics';
 import type { DrItem } from '../../handlers/lib/health-core';
 import type { ProbeResult } from '../../handlers/lib/probe-core';
 import { parseSettings } from '../../handlers/lib/settings';
@@ -170,7 +180,7 @@ describe('planning and cycles', () => {
 
   it('probes every region in priority order, drilled regions marked', () => {
     const t = targetsFor(settings, false, ['us-west-2']);
-    expect(t.map((x) => [x.region, x.drillFail, x.method])).toEqual([
+    expect(t.map((x) => [x.region, x.drillFail ?? false, x.method])).toEqual([
       ['us-east-1', false, 'liveness'],
       ['us-west-2', true, 'liveness'],
       ['eu-west-2', false, 'liveness'],
@@ -207,20 +217,85 @@ describe('planning and cycles', () => {
     const s = planFirstCycle(settings, {}, exec);
     const out = decideCycle(settings, { ...s, probes: results(allDown), readError: { Error: 'x' } }, NOW);
     expect(out.decision?.write).toBe('none');
-    expect(out.metricData.map((m) => m.MetricName)).not.toContain('ActiveRegionIndex');
+    const names = executionMetricData(out).map((m) => m.MetricName);
+    expect(names).toContain('ProbeSuccess');
+    expect(names).not.toContain('ActiveRegionIndex');
   });
 });
 
-describe('mergeMetrics', () => {
-  it('accumulates values and counts per metric and dimensions', () => {
-    const d = (v: number) => ({
-      MetricName: 'ProbeSuccess' as const,
-      Dimensions: [{ Name: 'R', Value: 'a' }],
-      Unit: 'None' as const,
-      Values: [v],
-      Counts: [1],
+describe('the metric tally', () => {
+  const probe = (region: string, bot: string, ok: boolean, latencyMs: number) => ({
+    bot,
+    region,
+    method: 'liveness' as const,
+    ok,
+    reason: ok ? ('ok' as const) : ('server-error' as const),
+    latencyMs,
+  });
+
+  it('counts passes and failures per bot and region, latency per region, and makes MetricData of them', () => {
+    let t = tallyProbes(emptyTally(), [probe('a', 'B1', true, 12), probe('a', 'B2', false, 12)], () => true);
+    t = tallyProbes(t, [probe('a', 'B1', true, 1234), probe('b', 'B1', true, 40)], () => true);
+    expect(t.success).toEqual({ a: { B1: [2, 0], B2: [0, 1] }, b: { B1: [1, 0] } });
+    expect(t.latency).toEqual({
+      a: [
+        [12, 2],
+        [1200, 1],
+      ],
+      b: [[40, 1]],
     });
-    const out = mergeMetrics(mergeMetrics(mergeMetrics([], [d(1)]), [d(1)]), [d(0)]);
-    expect(out).toEqual([{ ...d(1), Values: [1, 0], Counts: [2, 1] }]);
+    const data = metricDataFor('x', t);
+    const b1a = data.find(
+      (d) => d.MetricName === 'ProbeSuccess' && d.Dimensions.some((x) => x.Name === 'Bot' && x.Value === 'B1'),
+    );
+    expect(b1a).toEqual({
+      MetricName: 'ProbeSuccess',
+      Dimensions: [
+        { Name: 'ConnectRegion', Value: 'x' },
+        { Name: 'Bot', Value: 'B1' },
+        { Name: 'Region', Value: 'a' },
+      ],
+      Unit: 'None',
+      Values: [1],
+      Counts: [2],
+    });
+    const latencyA = data.find((d) => d.MetricName === 'ProbeLatency' && d.Dimensions[1]!.Value === 'a');
+    expect(latencyA).toMatchObject({ Unit: 'Milliseconds', Values: [12, 1200], Counts: [2, 1] });
+    expect(latencyA!.Dimensions.map((d) => d.Name)).toEqual(['ConnectRegion', 'Region']);
+  });
+
+  it('counts a probe that could not run in ProbeErrors only', () => {
+    const t = tallyProbes(emptyTally(), [probe('a', 'B1', false, -1)], () => false);
+    expect(t.success).toEqual({});
+    expect(metricDataFor('x', t)).toEqual([
+      {
+        MetricName: 'ProbeErrors',
+        Dimensions: [
+          { Name: 'ConnectRegion', Value: 'x' },
+          { Name: 'Region', Value: 'a' },
+        ],
+        Unit: 'Count',
+        Values: [1],
+        Counts: [1],
+      },
+    ]);
+  });
+
+  it("keeps two significant digits of a latency, and splits a datum at CloudWatch's 150 values", () => {
+    expect([0, 7, 99, 100, 104, 105, 999, 1049, 1050, 20_000].map(roundLatency)).toEqual([
+      0, 7, 99, 100, 100, 110, 1000, 1000, 1100, 20_000,
+    ]);
+    // 180 distinct values: 100, 110 … 990 and 1000, 1100 … 9900 ms.
+    const many = Array.from({ length: 90 }, (_, i) => [(i + 10) * 10, (i + 10) * 100]).flatMap(([a, b]) => [
+      probe('a', 'B1', true, a!),
+      probe('a', 'B1', true, b!),
+    ]);
+    const data = metricDataFor(
+      'x',
+      tallyProbes(emptyTally(), many, () => true),
+    ).filter((d) => d.MetricName === 'ProbeLatency');
+    expect(data.map((d) => d.Values.length)).toEqual([VALUES_PER_DATUM, 180 - VALUES_PER_DATUM]);
+    expect(data.flatMap((d) => d.Counts).reduce((a, b) => a + b, 0)).toBe(180);
+    expect(data.every((d) => d.Values.length === d.Counts.length && d.Values.length <= VALUES_PER_DATUM)).toBe(true);
   });
 });

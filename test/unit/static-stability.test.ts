@@ -6,9 +6,16 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { CycleState } from '../../handlers/lib/health-core';
-import { decideCycle, evaluate, maxCycles, planFirstCycle, readItem } from '../../handlers/lib/health-core';
+import {
+  decideCycle,
+  evaluate,
+  executionMetricData,
+  maxCycles,
+  planFirstCycle,
+  readItem,
+} from '../../handlers/lib/health-core';
 import type { DrItem } from '../../handlers/lib/dr-item';
-import type { ProbeReason, ProbeRequest, ProbeResult } from '../../handlers/lib/probe-core';
+import type { ProbeReason, ProbeResult, ProbeTarget } from '../../handlers/lib/probe-core';
 import { parseSettings } from '../../handlers/lib/settings';
 import type { Settings } from '../../handlers/lib/settings';
 
@@ -48,9 +55,9 @@ function settingsFor(regions: string[], over: Partial<Settings> = {}): Settings 
 
 type Outcome = ProbeReason; // 'ok' passes
 /** What each probe answers in a round: region → outcome (a function of the probe for NLU-aware cases). */
-type World = (t: ProbeRequest) => Outcome;
+type World = (t: ProbeTarget) => Outcome;
 
-const result = (t: ProbeRequest, outcome: Outcome): ProbeResult => ({
+const result = (t: ProbeTarget, outcome: Outcome): ProbeResult => ({
   bot: t.bot,
   region: t.region,
   method: t.method,
@@ -138,7 +145,7 @@ describe('a probe that could not run is no observation', () => {
     expect(item.blind).toMatchObject({ regions: [E, W] });
     expect(states.every((s) => s.decision!.change === null)).toBe(true);
     // No ProbeSuccess from a probe that did not run; ProbeErrors counts them.
-    const last = states.at(-1)!.metricData;
+    const last = executionMetricData(states.at(-1)!);
     expect(last.find((m) => m.MetricName === 'ProbeSuccess')).toBeUndefined();
     const errors = last.filter((m) => m.MetricName === 'ProbeErrors');
     expect(errors.reduce((n, m) => n + m.Values.reduce((a, v, i) => a + v * m.Counts[i]!, 0), 0)).toBe(12);

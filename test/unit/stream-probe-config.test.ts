@@ -2,7 +2,7 @@
 import { parseConfig } from '../../infra/config';
 import { LEX_STREAMING_TEXT_REQUEST, estimateMonthlyCost } from '../../infra/cost';
 import { PROBE_METHODS } from '../../handlers/lib/settings';
-import { probeRequestSchema } from '../../handlers/lib/probe-core';
+import { probeTargetSchema } from '../../handlers/lib/probe-core';
 
 const stream = parseConfig({ probe: { method: 'stream' } });
 
@@ -10,7 +10,7 @@ test('the config, the settings and the probe request accept the stream method', 
   expect(stream.probe.method).toBe('stream');
   expect(PROBE_METHODS).toContain('stream');
   expect(() => parseConfig({ probe: { method: 'streaming' } })).toThrow(/probe\.method/);
-  expect(probeRequestSchema.shape.method.safeParse('stream').success).toBe(true);
+  expect(probeTargetSchema.shape.method.safeParse('stream').success).toBe(true);
 });
 
 test('every probe of a stream config is one streaming text request; none is a RecognizeText or free liveness probe', () => {
