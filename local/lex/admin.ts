@@ -7,7 +7,6 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { FulfillmentDelays } from './clock';
-import { fulfillmentAdmin } from './clock';
 import type { ProgressEvent } from './dialog';
 import { faultSchema } from './faults';
 import type { LexReply } from './protocol';
@@ -18,6 +17,17 @@ import type { Fault } from './types';
 const speechTemplateSchema = z.object({
   transcript: z.string().min(1, { error: 'transcript must not be empty' }),
   ulaw: z.base64({ error: 'ulaw must be base64 8 kHz μ-law audio' }).min(4),
+});
+
+const fulfillmentDelaySchema = z.object({
+  intent: z.string().min(1, { error: 'intent must name an intent of the bot' }),
+  delayMs: z
+    .number({ error: 'delayMs must be a number of milliseconds 0–900000, or null to clear' })
+    .int({ error: 'delayMs must be a whole number of milliseconds' })
+    .min(0, { error: 'delayMs must be 0–900000' })
+    .max(900_000, { error: 'delayMs must be 0–900000' })
+    .nullable()
+    .optional(),
 });
 
 export interface AdminTarget {
@@ -46,13 +56,9 @@ export function adminApi(t: AdminTarget): AdminApi {
     }
     if (path === '/_lexdr/requests' && req.method === 'GET') return { body: t.requests.entries() };
     if (path === '/_lexdr/speech' && req.method === 'PUT') {
-      let json: unknown;
-      try {
-        json = JSON.parse(body.toString('utf8') || 'null');
-      } catch {
-        return { status: 400, body: { message: 'body must be JSON: {"transcript": "...", "ulaw": "<base64>"}' } };
-      }
-      const r = speechTemplateSchema.safeParse(json);
+      const parsed = jsonBody(body, '{"transcript": "...", "ulaw": "<base64>"}');
+      if ('refused' in parsed) return parsed.refused;
+      const r = speechTemplateSchema.safeParse(parsed.json);
       if (!r.success) return { status: 400, body: { message: r.error.issues.map((i) => i.message).join('; ') } };
       const { mulaw } = await import('alawmulaw');
       t.templates.register(mulaw.decode(Buffer.from(r.data.ulaw, 'base64')), 8000, r.data.transcript);
@@ -61,12 +67,9 @@ export function adminApi(t: AdminTarget): AdminApi {
     if (path === '/_lexdr/fulfillment') return fulfillmentAdmin(req.method ?? 'GET', body, t.delayed);
     if (path === '/_lexdr/fault' && req.method === 'GET') return { body: t.fault() };
     if (path === '/_lexdr/fault' && req.method === 'PUT') {
-      let json: unknown;
-      try {
-        json = JSON.parse(body.toString('utf8') || 'null');
-      } catch {
-        return { status: 400, body: { message: 'body must be JSON: {"mode": "...", "latencyMs"?: n}' } };
-      }
+      const parsed = jsonBody(body, '{"mode": "...", "latencyMs"?: n}');
+      if ('refused' in parsed) return parsed.refused;
+      const { json } = parsed;
       const r = faultSchema.safeParse(json);
       if (!r.success)
         return {
@@ -84,6 +87,28 @@ export function adminApi(t: AdminTarget): AdminApi {
     }
     return { status: 404, body: { message: `no admin endpoint ${req.method} ${path}` } };
   };
+}
+
+/** `GET|PUT /_lexdr/fulfillment` (`{"intent": "OrderFlowers", "delayMs": 12000}`; `null` clears). */
+function fulfillmentAdmin(method: string, body: Buffer, delays: FulfillmentDelays | undefined): LexReply {
+  if (method === 'GET') return { body: delays?.all() ?? {} };
+  if (method !== 'PUT') return { status: 404, body: { message: `no admin endpoint ${method} /_lexdr/fulfillment` } };
+  const parsed = jsonBody(body, '{"intent": "...", "delayMs": n | null}');
+  if ('refused' in parsed) return parsed.refused;
+  const r = fulfillmentDelaySchema.safeParse(parsed.json);
+  if (!r.success) return { status: 400, body: { message: r.error.issues.map((i) => i.message).join('; ') } };
+  if (!delays) return { status: 409, body: { message: 'this region has no fulfillment code hook to delay' } };
+  delays.set(r.data.intent, r.data.delayMs ?? undefined);
+  return { body: delays.all() };
+}
+
+/** The body as JSON (empty: `null`), or the 400 that says what it must be. */
+function jsonBody(body: Buffer, shape: string): { json: unknown } | { refused: LexReply } {
+  try {
+    return { json: JSON.parse(body.toString('utf8') || 'null') as unknown };
+  } catch {
+    return { refused: { status: 400, body: { message: `body must be JSON: ${shape}` } } };
+  }
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
