@@ -103,7 +103,7 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
         env: env(config.connectRegion),
         description: `lexdr: Twilio Media Streams bridge to the Lex bots, following lexDR in ${config.connectRegion}`,
         settings: healthCheck.settings,
-        table: healthCheck.tables.table,
+        tables: healthCheck.tables,
         certificateArn: config.twilio.certificateArn,
         domainName: config.twilio.domainName,
         authTokenSecretArn: config.twilio.authTokenSecretArn,

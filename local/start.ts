@@ -95,7 +95,7 @@ Lex regions = base+10…
 
   // --- Twilio bridge (npm start -- --twilio): signed with the local auth token `local-twilio-token` ---
   const twilioBridge = values.twilio
-    ? await (await import('../twilio/local')).startLocalBridge(sys, { host, port: base + 5 })
+    ? await (await import('./twilio')).startLocalBridge(sys, { host, port: base + 5 })
     : undefined;
   if (twilioBridge) extras.twilio = twilioBridge.url;
   // --- end Twilio bridge ---

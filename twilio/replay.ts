@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { LOCAL_TWILIO_TOKEN } from './local';
+import { LOCAL_TWILIO_TOKEN } from '../local/twilio';
 import { randomSid, SimulatedCall } from './simulated-call';
 
 const callFileSchema = z.object({

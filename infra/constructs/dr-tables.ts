@@ -163,4 +163,36 @@ export class DrTables extends Construct {
     // A customer managed key: reading an item needs it too.
     this.table.encryptionKey?.grantDecrypt(grantee);
   }
+
+  /** Lets `grantee` read any item of the DR table by GetItem (every Connect region's items, the settings items too). */
+  grantReadTable(grantee: IGrantable, sid = 'ReadDrItem'): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid, actions: ['dynamodb:GetItem'], resources: [this.table.tableArn] }),
+    );
+    this.table.encryptionKey?.grantDecrypt(grantee);
+  }
+
+  /**
+   * What the health-check workflow's direct integrations need to record a decision: read and update items of the DR
+   * table (GetItem, UpdateItem) and append region changes to the history table (PutItem), through the customer
+   * managed key when there is one.
+   */
+  grantDecisionWrites(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadAndUpdateDrItem',
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AppendRegionChange',
+        actions: ['dynamodb:PutItem'],
+        resources: [this.historyTable.tableArn],
+      }),
+    );
+    const keys = new Set([this.table.encryptionKey, this.historyTable.encryptionKey]);
+    for (const key of keys) key?.grantEncryptDecrypt(grantee);
+  }
 }

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,6 +8,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { aslSubstitutions } from '../asl-substitutions';
+import type { DrTables } from './dr-tables';
 
 /** `${Name}` placeholders of an ASL document, each once, in order of first appearance. */
 export function aslTokens(definition: string): string[] {
@@ -42,10 +42,11 @@ export interface HealthCheckWorkflowProps {
   readonly healthCheckFunction: lambda.IFunction;
   /** Probes one bot in one region (`${ProbeFunctionArn}`). */
   readonly probeFunction: lambda.IFunction;
-  /** The DR table the workflow reads and updates (`${TableName}`). */
-  readonly table: dynamodb.ITable;
-  /** The history table the workflow appends region changes to (`${HistoryTableName}`). */
-  readonly historyTable: dynamodb.ITable;
+  /**
+   * The DR table the workflow reads and updates (`${TableName}`) and the history table it appends region changes to
+   * (`${HistoryTableName}`); they grant the workflow role its access.
+   */
+  readonly tables: DrTables;
   /** CloudWatch namespace the workflow publishes to (`${MetricNamespace}`); the only one it may write. */
   readonly metricNamespace: string;
   /** Whether the 1-minute schedule starts executions. */
@@ -80,8 +81,8 @@ export class HealthCheckWorkflow extends Construct {
     const substitutions = aslSubstitutions({
       healthCheckFunctionArn: props.healthCheckFunction.functionArn,
       probeFunctionArn: props.probeFunction.functionArn,
-      tableName: props.table.tableName,
-      historyTableName: props.historyTable.tableName,
+      tableName: props.tables.table.tableName,
+      historyTableName: props.tables.historyTable.tableName,
       metricNamespace: props.metricNamespace,
     });
     checkSubstitutions(definition, substitutions, props.definitionFile);
@@ -100,23 +101,7 @@ export class HealthCheckWorkflow extends Construct {
         resources: fns.flatMap((f) => [f.functionArn, `${f.functionArn}:*`]),
       }),
     );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadAndUpdateDrItem',
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-        resources: [props.table.tableArn],
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'AppendRegionChange',
-        actions: ['dynamodb:PutItem'],
-        resources: [props.historyTable.tableArn],
-      }),
-    );
-    // Tables encrypted with a customer managed key: the direct integrations read and write through it.
-    const keys = [...new Set([props.table.encryptionKey, props.historyTable.encryptionKey].filter((k) => k))];
-    for (const key of keys) key!.grantEncryptDecrypt(this.role);
+    props.tables.grantDecisionWrites(this.role);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'PublishHealthMetrics',

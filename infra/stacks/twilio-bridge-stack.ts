@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -14,6 +13,7 @@ import { Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Settings } from '../../handlers/lib/settings';
 import { PUBLIC_PATHS } from '../../twilio/paths';
+import type { DrTables } from '../constructs/dr-tables';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -21,8 +21,8 @@ const REPO_ROOT = join(__dirname, '..', '..');
 export interface TwilioBridgeStackProps extends StackProps {
   /** The handlers' settings (regions, bots and their IDs per region), passed to the bridge as LEXDR_SETTINGS. */
   readonly settings: Settings;
-  /** The lexDR table (the bridge only reads it, through the cached lookup). */
-  readonly table: dynamodb.ITable;
+  /** The DR tables: the bridge only reads the lexDR table, through the cached lookup. */
+  readonly tables: DrTables;
   /** ACM certificate for `domainName` in this stack's region (context `twilio.certificateArn`). */
   readonly certificateArn: string;
   /** The DNS name Twilio calls (point it at the load balancer); the signatures are checked against it. */
@@ -118,7 +118,7 @@ export class TwilioBridgeStack extends Stack {
         PUBLIC_BASE_URL: publicBaseUrl,
         TWILIO_ACCOUNT_SID: props.twilioAccountSid,
         LEXDR_SETTINGS: JSON.stringify(props.settings),
-        LEXDR_TABLE_NAME: props.table.tableName,
+        LEXDR_TABLE_NAME: props.tables.table.tableName,
         LEXDR_BOT: botName,
         HUMAN_NUMBER: props.humanNumber,
         DRAIN_DEADLINE_MS: String(drain.toMilliseconds() - 5000),
@@ -141,9 +141,7 @@ export class TwilioBridgeStack extends Stack {
       resources: props.settings.regions.map((r) => bot.regions[r]!.botAliasArn),
     });
     taskDef.taskRole.addToPrincipalPolicy(lexStatement);
-    taskDef.taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'ReadDrItem', actions: ['dynamodb:GetItem'], resources: [props.table.tableArn] }),
-    );
+    props.tables.grantReadTable(taskDef.taskRole);
 
     const albSg = new ec2.SecurityGroup(this, 'AlbSecurityGroup', { vpc, allowAllOutbound: false });
     albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Twilio webhooks and media streams (HTTPS/WSS)');

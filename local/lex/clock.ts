@@ -3,11 +3,9 @@
  * tests of 12-second fulfillments with 5-second updates take a second) and the per-intent fulfillment
  * delay that makes a slow fulfillment Lambda on demand. Real seconds are the default everywhere.
  */
-import { z } from 'zod';
 import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
 import type { LexTimer } from './dialog';
 import { realTimer } from './dialog';
-import type { LexReply } from './protocol';
 
 /** An invalid time scale. */
 export class TimeScaleError extends Error {
@@ -82,32 +80,4 @@ export function fulfillmentDelays(inner: Fulfill, timer: LexTimer): FulfillmentD
       for (const w of [...waiting]) w.wake();
     },
   };
-}
-
-const fulfillmentDelaySchema = z.object({
-  intent: z.string().min(1, { error: 'intent must name an intent of the bot' }),
-  delayMs: z
-    .number({ error: 'delayMs must be a number of milliseconds 0–900000, or null to clear' })
-    .int({ error: 'delayMs must be a whole number of milliseconds' })
-    .min(0, { error: 'delayMs must be 0–900000' })
-    .max(900_000, { error: 'delayMs must be 0–900000' })
-    .nullable()
-    .optional(),
-});
-
-/** `GET|PUT /_lexdr/fulfillment` (`{"intent": "OrderFlowers", "delayMs": 12000}`; `null` clears). */
-export function fulfillmentAdmin(method: string, body: Buffer, delays: FulfillmentDelays | undefined): LexReply {
-  if (method === 'GET') return { body: delays?.all() ?? {} };
-  if (method !== 'PUT') return { status: 404, body: { message: `no admin endpoint ${method} /_lexdr/fulfillment` } };
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8') || 'null');
-  } catch {
-    return { status: 400, body: { message: 'body must be JSON: {"intent": "...", "delayMs": n | null}' } };
-  }
-  const r = fulfillmentDelaySchema.safeParse(json);
-  if (!r.success) return { status: 400, body: { message: r.error.issues.map((i) => i.message).join('; ') } };
-  if (!delays) return { status: 409, body: { message: 'this region has no fulfillment code hook to delay' } };
-  delays.set(r.data.intent, r.data.delayMs ?? undefined);
-  return { body: delays.all() };
 }

@@ -25,6 +25,7 @@ import type { LexTimer, Session, WireMessage } from './dialog';
 import { DependencyFailedError, newSession } from './dialog';
 import type { EndpointEvent } from './endpointer';
 import { Endpointer } from './endpointer';
+import { DEFAULT_SLOW_MS, FAULT_ERRORS, faultMessage } from './faults';
 import type { LexRequestRecord, RegionBot, RegionState } from './protocol';
 import { ERROR_TYPES, LexApiError, liveSession } from './protocol';
 import { synthesize } from './speech';
@@ -65,12 +66,6 @@ const KIND_TO_EXCEPTION: Record<LexApiError['kind'], StreamException> = {
   throttled: 'ThrottlingException',
   internal: 'InternalServerException',
   dependency: 'DependencyFailedException',
-};
-
-const FAULT_EXCEPTION: Partial<Record<Fault['mode'], LexApiError['kind']>> = {
-  down: 'internal',
-  throttled: 'throttled',
-  notfound: 'notfound',
 };
 
 const configurationEventSchema = z.object({
@@ -195,7 +190,7 @@ export class ConversationServer {
     // Faults at the start, as for every other operation.
     for (;;) {
       const f = h.fault();
-      const kind = FAULT_EXCEPTION[f.mode];
+      const kind = FAULT_ERRORS[f.mode];
       if (kind) return fail(kind, faultMessage(f, h.state.region));
       if (f.mode === 'hang') {
         await new Promise<void>((resolve) => {
@@ -239,12 +234,6 @@ function decode(s: string | undefined): string {
   } catch {
     return s ?? '';
   }
-}
-
-function faultMessage(f: Fault, region: string): string {
-  if (f.mode === 'down') return `Lex in ${region} is unavailable (injected fault)`;
-  if (f.mode === 'throttled') return `Rate exceeded in ${region} (injected fault)`;
-  return `Bot alias not found in ${region} (injected fault)`;
 }
 
 /** What a playing response allows. */
@@ -308,7 +297,7 @@ class Conversation {
   }
 
   faultChanged(f: Fault): void {
-    const kind = FAULT_EXCEPTION[f.mode];
+    const kind = FAULT_ERRORS[f.mode];
     if (kind) {
       this.held = undefined;
       return this.raise(kind, faultMessage(f, this.h.state.region));
@@ -548,7 +537,7 @@ class Conversation {
   private async turn(text: string, inputMode: 'Text' | 'Speech' | 'DTMF'): Promise<void> {
     if (this.done) return;
     const f = this.h.fault();
-    if (f.mode === 'slow') await new Promise((r) => setTimeout(r, f.latencyMs ?? 3000));
+    if (f.mode === 'slow') await new Promise((r) => setTimeout(r, f.latencyMs ?? DEFAULT_SLOW_MS));
     const s = this.session;
     s.lastInputMode = inputMode;
     try {

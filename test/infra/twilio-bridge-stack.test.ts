@@ -6,9 +6,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Settings } from '../../handlers/lib/settings';
+import { DrTables } from '../../infra/constructs/dr-tables';
 import type { TwilioBridgeStackProps } from '../../infra/stacks/twilio-bridge-stack';
 import { TwilioBridgeStack } from '../../infra/stacks/twilio-bridge-stack';
 import { flat } from './template-helpers';
@@ -40,15 +40,16 @@ const env = { account: '111111111111', region: 'us-east-1' };
 
 function build(overrides: Partial<TwilioBridgeStackProps> = {}) {
   const app = new App();
-  const tables = new Stack(app, 'Tables', { env });
-  const table = new dynamodb.Table(tables, 'Dr', {
+  const tables = new DrTables(new Stack(app, 'Tables', { env }), 'Dr', {
     tableName: 'lexDR',
-    partitionKey: { name: 'connectRegion', type: dynamodb.AttributeType.STRING },
+    historyTableName: 'lexDR-history',
+    connectRegion: 'us-east-1',
+    primaryRegion: 'us-east-1',
   });
   return new TwilioBridgeStack(app, 'TwilioBridge', {
     env,
     settings,
-    table,
+    tables,
     certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/11111111-2222-3333-4444-555555555555',
     domainName: 'voice.example.com',
     authTokenSecretArn: SECRET,

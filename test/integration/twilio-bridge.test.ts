@@ -14,7 +14,7 @@ import { LOCAL_CREDENTIALS } from '../../local/http';
 import type { LocalSystem } from '../../local/system';
 import type { Bridge } from '../../twilio/bridge';
 import { startBridge, twilioCallControl } from '../../twilio/bridge';
-import { localBridgeConfig } from '../../twilio/local';
+import { localBridgeConfig } from '../../local/twilio';
 import { publicWsUrl } from '../../twilio/server';
 import { postTwiml, SimulatedCall } from '../../twilio/simulated-call';
 import { FAST, startFast } from './system-fixture';

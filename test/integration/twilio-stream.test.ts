@@ -16,7 +16,7 @@ import type { LocalSystem } from '../../local/system';
 import type { Bridge } from '../../twilio/bridge';
 import { startBridge } from '../../twilio/bridge';
 import type { TurnRecord } from '../../twilio/call-session';
-import { localBridgeConfig } from '../../twilio/local';
+import { localBridgeConfig } from '../../local/twilio';
 import { publicWsUrl } from '../../twilio/server';
 import { SimulatedCall } from '../../twilio/simulated-call';
 import { FAST, startFast } from './system-fixture';

@@ -27,7 +27,7 @@ import { localBotIds, startLocalLexRegion } from '../../local/lex';
 import type { LocalSystem } from '../../local/system';
 import type { Bridge } from '../../twilio/bridge';
 import { startBridge, twilioCallControl, TwilioApiError } from '../../twilio/bridge';
-import { localBridgeConfig } from '../../twilio/local';
+import { localBridgeConfig } from '../../local/twilio';
 import { publicWsUrl } from '../../twilio/server';
 import { postTwiml, randomSid, SimulatedCall } from '../../twilio/simulated-call';
 import { STREAM_TOKEN_PARAMETER, streamTokenKey } from '../../twilio/stream-token';

@@ -4,11 +4,11 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LocalSystem } from '../local/system';
-import type { Bridge } from './bridge';
-import { startBridge } from './bridge';
-import type { CallControl } from './call-session';
-import type { BridgeConfig } from './config';
+import type { Bridge } from '../twilio/bridge';
+import { startBridge } from '../twilio/bridge';
+import type { CallControl } from '../twilio/call-session';
+import type { BridgeConfig } from '../twilio/config';
+import type { LocalSystem } from './system';
 
 /** The auth token of local runs (never a real one): the replay tool signs with it. */
 export const LOCAL_TWILIO_TOKEN = 'local-twilio-token';
