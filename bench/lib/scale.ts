@@ -42,6 +42,8 @@ export interface ScaleFigures {
   estimatedStateBytes: number;
   monthlyUsd: number;
   monthlyAfterFreeTierUsd: number;
+  /** Beyond what the config reader lets one stack deploy: the workflow measured alone. */
+  workflowOnly: boolean;
   runs: ScaleRun[];
 }
 
@@ -191,13 +193,17 @@ export async function measureScale(
   }
 }
 
-/** One-cycle executions of `bots` × 3 regions, liveness and NLU. */
+/**
+ * One-cycle executions of `bots` × 3 regions, liveness and NLU; with `regions`, that many regions and liveness only,
+ * for the workflow alone (beyond what one stack deploys: `workflowOnly` in the figures).
+ */
 export async function benchScale(
   bots = 50,
   repeats = 5,
   log: (s: string) => void = console.log,
+  o: { regions?: readonly string[] } = {},
 ): Promise<ScaleFigures> {
-  const config = parseConfig(scaleConfig(bots));
+  const config = o.regions ? workflowScaleConfig(bots, o.regions) : parseConfig(scaleConfig(bots));
   const cost = estimateMonthlyCost(config);
   const out: ScaleFigures = {
     bots,
@@ -206,9 +212,10 @@ export async function benchScale(
     estimatedStateBytes: estimatePeakStateBytes(config),
     monthlyUsd: cost.totalUsd,
     monthlyAfterFreeTierUsd: cost.totalAfterFreeTierUsd,
+    workflowOnly: o.regions !== undefined,
     runs: [],
   };
-  for (const method of ['liveness', 'nlu'] as const) {
+  for (const method of o.regions ? (['liveness'] as const) : (['liveness', 'nlu'] as const)) {
     const r = await measureScale(config, method, repeats);
     out.runs.push(r);
     log(

@@ -18,7 +18,8 @@ const line = (e: ReturnType<typeof estimateMonthlyCost>, item: RegExp) => {
 test('one execution a minute, ten 6-second cycles each, every bot probed in every region', () => {
   const e = estimateMonthlyCost(defaults);
   expect(e.basis).toMatchObject({ executions: 43_200, cycles: 432_000, probes: 864_000, nluProbes: 1_440 });
-  expect(e.basis.lambdaInvocations).toBe(43_200 * (1 + 10) + 864_000);
+  // Per execution: plan once, decide each of the ten cycles, make the metric data once; and every probe.
+  expect(e.basis.lambdaInvocations).toBe(43_200 * (1 + 10 + 1) + 864_000);
 });
 
 test('Express duration: (cycles − 1) × cadence + a few seconds, in 64 MB blocks', () => {
