@@ -4,8 +4,8 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import { ERR, readItem } from './dr-item';
-import type { DrItem } from './dr-item';
+import { ERR, readItem } from './dr-item-read';
+import type { DrItem } from './dr-item-read';
 import type { Settings } from './settings';
 
 /** The parts of a Connect ContactFlowEvent the lookup reads. Parameters are optional. */
