@@ -17,6 +17,7 @@ export const PROBE_METHODS = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext',
 
 // zod/mini: the same checks and messages as zod's chained API, but only what they use is bundled, and each shared
 // schema is built once — the lookup builds these at every cold start.
+const str = z.string();
 const nonEmpty = z.string().check(z.minLength(1));
 const atLeast0 = z.number().check(z.int(), z.minimum(0));
 const atLeast1 = z.number().check(z.int(), z.minimum(1));
@@ -40,8 +41,8 @@ export const settingsSchema = z.object({
       z.object({
         name: nonEmpty,
         localeId: nonEmpty,
-        regions: z.record(z.string(), botInRegionSchema),
-        v1: z.optional(z.object({ botName: z.string(), botAlias: z.string() })),
+        regions: z.record(str, botInRegionSchema),
+        v1: z.optional(z.object({ botName: str, botAlias: str })),
       }),
     )
     .check(z.minLength(1)),
@@ -58,7 +59,7 @@ export const settingsSchema = z.object({
     method: z.enum(PROBE_METHODS),
     utterance: nonEmpty,
     expectedIntent: nonEmpty,
-    expectedSlot: z.optional(z.string()),
+    expectedSlot: z.optional(str),
     timeoutMs: positiveInt,
     latencyBudgetMs: positiveInt,
   }),
