@@ -4,9 +4,24 @@ import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { LookupAnswer } from './lookup-core';
 import { createLookup } from './lookup-core';
-import { logger } from './powertools';
+import type { logger as Logger } from './powertools';
 import type { Settings } from './settings';
 import { createSettingsLoader } from './settings';
+
+type Level = 'warn' | 'error';
+let loggerLoaded: Promise<typeof Logger> | undefined;
+/**
+ * Logs through the Powertools logger, loaded at its first use: the lookup logs only when something is wrong, so a
+ * healthy cold start does without it (loading it and `new Logger` take a few milliseconds of init). Entries keep
+ * their order: each waits on the same load.
+ */
+function log(level: Level, message: string, extra: Record<string, unknown>): void {
+  loggerLoaded ??= import('./powertools').then((m) => m.logger);
+  loggerLoaded.then(
+    (logger) => logger[level](message, extra),
+    (err: unknown) => console.error(message, extra, err),
+  );
+}
 
 export type GetRegionDeps = {
   tableName: string;
@@ -89,11 +104,11 @@ export function createGetRegionHandler(deps: GetRegionDeps): (event: unknown) =>
       now,
       getItem: (key) => getItem(key, true),
       readTimeoutMs: READ_TIMEOUT_MS,
-      onError: (err, context) => logger.error('lexDR read failed', { ...context, error: err as Error }),
+      onError: (err, context) => log('error', 'lexDR read failed', { ...context, error: err as Error }),
     });
   const answer = async (lookup: (event: unknown) => Promise<LookupAnswer>, event: unknown) => {
     const a = await lookup(event);
-    if (a.status !== 'ok') logger.warn('lookup answered with a degraded status', { answer: a });
+    if (a.status !== 'ok') log('warn', 'lookup answered with a degraded status', { answer: a });
     return a;
   };
 
@@ -109,7 +124,7 @@ export function createGetRegionHandler(deps: GetRegionDeps): (event: unknown) =>
       connectRegion,
       tableName: deps.tableName,
       now,
-      onStale: (err) => logger.warn('settings re-read failed; using the last settings', { error: err as Error }),
+      onStale: (err) => log('warn', 'settings re-read failed; using the last settings', { error: err as Error }),
     });
   // One lookup (and its cached lexDR item) per settings: rebuilt only when a deploy changed them.
   let built: { settings: Settings; lookup: (event: unknown) => Promise<LookupAnswer> } | undefined;
@@ -120,7 +135,7 @@ export function createGetRegionHandler(deps: GetRegionDeps): (event: unknown) =>
     } catch (err) {
       // Without its settings the lookup knows no alias ARN to answer: it fails, and the contact flow's error branch
       // connects the caller to the bots by their deployed aliases (primary, then secondary).
-      logger.error('settings unreadable: the flow falls back to its deployed aliases', {
+      log('error', 'settings unreadable: the flow falls back to its deployed aliases', {
         connectRegion,
         answerWouldBe: withoutSettingsAnswer(connectRegion, regions, err).lexRegion,
         error: err as Error,

@@ -3,28 +3,24 @@
  * string map. Never throws: a bad event or an unreadable table still gets a safe answer, with a status saying so.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
-import { ERR, readItem } from './dr-item';
-import type { DrItem } from './dr-item';
+import * as z from 'zod/mini';
+import { ERR, readItem } from './dr-item-read';
+import type { DrItem } from './dr-item-read';
 import type { Settings } from './settings';
 
 /** The parts of a Connect ContactFlowEvent the lookup reads. Parameters are optional. */
 export const connectEventSchema = z.object({
-  Name: z.literal('ContactFlowEvent').optional(),
+  Name: z.optional(z.literal('ContactFlowEvent')),
   Details: z.object({
-    ContactData: z
-      .object({ ContactId: z.string().optional(), InstanceARN: z.string().optional() })
-      .passthrough()
-      .optional(),
-    Parameters: z
-      .object({
+    ContactData: z.optional(z.looseObject({ ContactId: z.optional(z.string()), InstanceARN: z.optional(z.string()) })),
+    Parameters: z.optional(
+      z.looseObject({
         /** Seed-compatible: the Connect region whose lexDR item to read. */
-        region: z.string().max(64).optional(),
+        region: z.optional(z.string().check(z.maxLength(64))),
         /** The bot the flow is about to use (default: the first configured bot). */
-        bot: z.string().max(100).optional(),
-      })
-      .passthrough()
-      .optional(),
+        bot: z.optional(z.string().check(z.maxLength(100))),
+      }),
+    ),
   }),
 });
 

@@ -9,50 +9,61 @@
  * invocation its request.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { SettingsError, describeIssues } from './errors';
 
 export const PROBE_METHODS = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext', 'stream'] as const;
 
+// zod/mini: the same checks and messages as zod's chained API, but only what they use is bundled, and each shared
+// schema is built once — the lookup builds these at every cold start.
+const str = z.string();
+const nonEmpty = z.string().check(z.minLength(1));
+const atLeast0 = z.number().check(z.int(), z.minimum(0));
+const atLeast1 = z.number().check(z.int(), z.minimum(1));
+const positiveInt = z.number().check(z.int(), z.positive());
+// zod/mini loads no locale of its own: the English messages zod's chained API sets, so errors read alike everywhere.
+z.config(en());
+
 export const botInRegionSchema = z.object({
-  botId: z.string().min(1),
-  botAliasId: z.string().min(1),
-  botAliasArn: z.string().min(1),
+  botId: nonEmpty,
+  botAliasId: nonEmpty,
+  botAliasArn: nonEmpty,
 });
 export type BotInRegion = z.infer<typeof botInRegionSchema>;
 
 export const settingsSchema = z.object({
-  connectRegion: z.string().min(1),
+  connectRegion: nonEmpty,
   /** Bot regions in priority order. */
-  regions: z.array(z.string().min(1)).min(2),
+  regions: z.array(nonEmpty).check(z.minLength(2)),
   bots: z
     .array(
       z.object({
-        name: z.string().min(1),
-        localeId: z.string().min(1),
-        regions: z.record(z.string(), botInRegionSchema),
-        v1: z.object({ botName: z.string(), botAlias: z.string() }).optional(),
+        name: nonEmpty,
+        localeId: nonEmpty,
+        regions: z.record(str, botInRegionSchema),
+        v1: z.optional(z.object({ botName: str, botAlias: str })),
       }),
     )
-    .min(1),
-  failThreshold: z.number().int().min(1),
-  recoverThreshold: z.number().int().min(1),
-  cadenceSeconds: z.number().int().min(1),
-  cyclesPerExecution: z.number().int().min(1),
-  nluEveryCycles: z.number().int().min(0),
+    .check(z.minLength(1)),
+  failThreshold: atLeast1,
+  recoverThreshold: atLeast1,
+  cadenceSeconds: atLeast1,
+  cyclesPerExecution: atLeast1,
+  nluEveryCycles: atLeast0,
   /** Re-probe a region that just failed within the same cycle, so failThreshold failures take seconds. @default true */
-  confirmFailures: z.boolean().optional(),
+  confirmFailures: z.optional(z.boolean()),
   /** Seconds between a failed probe and its confirmation. @default 1 */
-  confirmDelaySeconds: z.number().int().min(1).max(10).optional(),
+  confirmDelaySeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(10))),
   probe: z.object({
     method: z.enum(PROBE_METHODS),
-    utterance: z.string().min(1),
-    expectedIntent: z.string().min(1),
-    expectedSlot: z.string().optional(),
-    timeoutMs: z.number().int().positive(),
-    latencyBudgetMs: z.number().int().positive(),
+    utterance: nonEmpty,
+    expectedIntent: nonEmpty,
+    expectedSlot: z.optional(str),
+    timeoutMs: positiveInt,
+    latencyBudgetMs: positiveInt,
   }),
-  lookupCacheSeconds: z.number().int().min(0),
+  lookupCacheSeconds: atLeast0,
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -1,0 +1,154 @@
+/**
+ * The lookup as it is deployed: bundled as the stack bundles it and run in a fresh node process against a local
+ * table. Its cold start stays light (zod's tree-shakable API, no logger until something is wrong) and its input is
+ * still validated at the edge, with zod's English messages, although no other zod module is loaded there.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { bundleLookup } from '../../bench/lib/lookup';
+import { parseConfig } from '../../infra/config';
+import { buildSettings } from '../../infra/settings';
+import { SETTINGS_ENV, settingsItem } from '../../handlers/lib/settings';
+import { startLocalDynamo } from '../../local/dynamodb';
+import type { LocalDynamo } from '../../local/dynamodb';
+
+const ROOT = join(__dirname, '..', '..');
+const TABLE = 'lexDR';
+const config = parseConfig({ connectRegions: ['us-east-1'] });
+const settings = buildSettings(
+  config,
+  (_b, r) => ({ botId: `BOT${r.length}XXXXXX`.slice(0, 10), botAliasId: 'ALIASXXXXX' }),
+  '000000000000',
+  'aws',
+  'us-east-1',
+);
+const event = (Parameters: Record<string, unknown> = {}) => ({
+  Name: 'ContactFlowEvent',
+  Details: { ContactData: {}, Parameters },
+});
+
+let dir: string;
+let outfile: string;
+let bundle: ReturnType<typeof bundleLookup>;
+let dynamo: LocalDynamo;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lexdr-lookup-bundle-'));
+  outfile = join(dir, 'get-region.js');
+  bundle = bundleLookup(outfile);
+  dynamo = await startLocalDynamo({ tableName: TABLE, historyTableName: `${TABLE}History` });
+});
+
+afterAll(async () => {
+  await dynamo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Requires the bundle in a fresh node, calls its handler with each event; returns the answers (or errors) and logs. */
+async function coldLookup(events: unknown[]): Promise<{ results: unknown[]; logs: string }> {
+  const script = `
+    const { handler } = require(${JSON.stringify(outfile)});
+    (async () => {
+      const results = [];
+      for (const e of ${JSON.stringify(events)}) {
+        try { results.push(await handler(e)); } catch (err) { results.push({ error: err.name, message: err.message }); }
+      }
+      // The logger is loaded at its first use: let its entries out before the results.
+      await new Promise((r) => setTimeout(r, 50));
+      process.stdout.write('RESULTS ' + JSON.stringify(results));
+    })();`;
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-e', script], {
+    env: {
+      ...process.env,
+      NODE_PATH: join(ROOT, 'node_modules'),
+      [SETTINGS_ENV.table]: TABLE,
+      [SETTINGS_ENV.connectRegion]: settings.connectRegion,
+      [SETTINGS_ENV.regions]: settings.regions.join(','),
+      AWS_REGION: settings.connectRegion,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    },
+    encoding: 'utf8',
+  });
+  const at = stdout.lastIndexOf('RESULTS ');
+  // Powertools writes warnings and errors to stderr.
+  return { results: JSON.parse(stdout.slice(at + 'RESULTS '.length)) as unknown[], logs: stdout.slice(0, at) + stderr };
+}
+
+async function putSettings(json: string): Promise<void> {
+  await dynamo.client.send(new PutItemCommand({ TableName: TABLE, Item: settingsItem(settings.connectRegion, json) }));
+}
+
+test('bundles without zod’s chained API, its other locales, the SDK’s marshalling or anything else external', () => {
+  // What esbuild kept: it parses more than it bundles.
+  const inputs = Object.values(bundle.metafile.outputs).flatMap((o) =>
+    Object.entries(o.inputs)
+      .filter(([, i]) => i.bytesInOutput > 0)
+      .map(([f]) => f),
+  );
+  expect(inputs).toContainEqual(expect.stringMatching(/zod\/v4\/locales\/en\.js$/));
+  expect(inputs.filter((f) => f.includes('zod/v4/classic'))).toEqual([]);
+  expect(inputs.filter((f) => /zod\/v4\/locales\/(?!en\.js$)/.test(f))).toEqual([]);
+  const external = Object.values(bundle.metafile.outputs)
+    .flatMap((o) => o.imports)
+    .filter((i) => i.external && !i.path.startsWith('node:'))
+    .map((i) => i.path);
+  expect([...new Set(external)].sort()).toEqual(['@aws-sdk/client-dynamodb', '@smithy/node-http-handler']);
+  expect(bundle.bytes).toBeLessThan(100 * 1024);
+});
+
+test('cold, it answers from the table and validates the Connect event', async () => {
+  await putSettings(JSON.stringify(settings));
+  await dynamo.client.send(
+    new PutItemCommand({
+      TableName: TABLE,
+      Item: marshall({ connectRegion: settings.connectRegion, lexRegion: settings.regions[1], version: 3 }),
+    }),
+  );
+  const bot = settings.bots[0]!;
+  const { results, logs } = await coldLookup([
+    event(),
+    event({ bot: bot.name }),
+    { Details: 'not an object' },
+    event({ region: 'x'.repeat(65) }),
+  ]);
+  expect(results[0]).toMatchObject({
+    status: 'ok',
+    lexRegion: settings.regions[1],
+    botName: bot.name,
+    botAliasArn: bot.regions[settings.regions[1]!]!.botAliasArn,
+    fallbackRegion: settings.regions[0],
+  });
+  expect(results[1]).toMatchObject({ status: 'ok', lexRegion: settings.regions[1] });
+  expect(results[2]).toMatchObject({ status: 'bad-input', detail: 'not a Connect ContactFlowEvent' });
+  expect(results[3]).toMatchObject({ status: 'bad-input', detail: 'not a Connect ContactFlowEvent' });
+  // The degraded answers were logged, through the logger loaded for them.
+  const warnings = logs
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { level: string; message: string });
+  expect(warnings.map((w) => [w.level, w.message])).toEqual([
+    ['WARN', 'lookup answered with a degraded status'],
+    ['WARN', 'lookup answered with a degraded status'],
+  ]);
+});
+
+test('cold, it refuses an invalid settings item and logs what is wrong with it in zod’s English messages', async () => {
+  await putSettings(JSON.stringify({ ...settings, regions: ['us-east-1'], failThreshold: 1.5 }));
+  const { results, logs } = await coldLookup([event()]);
+  expect(results).toEqual([
+    {
+      error: 'SettingsUnavailableError',
+      message: expect.stringContaining('unreadable (SettingsError)') as unknown,
+    },
+  ]);
+  expect(logs).toContain('settings unreadable: the flow falls back to its deployed aliases');
+  expect(logs).toContain(
+    'invalid lexdr settings: regions: got [\\"us-east-1\\"]; Too small: expected array to have >=2 items; failThreshold: got 1.5; Invalid input: expected int, received number',
+  );
+});
