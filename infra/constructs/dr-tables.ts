@@ -164,14 +164,6 @@ export class DrTables extends Construct {
     this.table.encryptionKey?.grantDecrypt(grantee);
   }
 
-  /** Lets `grantee` read any item of the DR table by GetItem (every Connect region's items, the settings items too). */
-  grantReadTable(grantee: IGrantable, sid = 'ReadDrItem'): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid, actions: ['dynamodb:GetItem'], resources: [this.table.tableArn] }),
-    );
-    this.table.encryptionKey?.grantDecrypt(grantee);
-  }
-
   /**
    * What the health-check workflow's direct integrations need to record a decision: read and update items of the DR
    * table (GetItem, UpdateItem) and append region changes to the history table (PutItem), through the customer

@@ -141,7 +141,8 @@ export class TwilioBridgeStack extends Stack {
       resources: props.settings.regions.map((r) => bot.regions[r]!.botAliasArn),
     });
     taskDef.taskRole.addToPrincipalPolicy(lexStatement);
-    props.tables.grantReadTable(taskDef.taskRole);
+    // Its Connect region's lexDR item only (not the settings item, nor another region's).
+    props.tables.grantReadItems(taskDef.taskRole, { lexDR: true, sid: 'ReadDrItem' });
 
     const albSg = new ec2.SecurityGroup(this, 'AlbSecurityGroup', { vpc, allowAllOutbound: false });
     albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Twilio webhooks and media streams (HTTPS/WSS)');

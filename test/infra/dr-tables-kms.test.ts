@@ -43,9 +43,9 @@ test('grantReadItems also grants kms:Decrypt on the tables’ customer managed k
   expect(statements().find((s) => actions(s).includes('dynamodb:GetItem'))).toBeDefined();
 });
 
-test('grantReadTable: GetItem on the DR table and kms:Decrypt only', () => {
+test('grantReadItems: GetItem on the named items and kms:Decrypt only', () => {
   const { tables, role, statements } = tablesWith(true);
-  tables.grantReadTable(role);
+  tables.grantReadItems(role, { lexDR: true, sid: 'ReadDrItem' });
   expect(statements().find((s) => s.Sid === 'ReadDrItem')?.Action).toBe('dynamodb:GetItem');
   expect(kmsActions(statements())).toEqual(['kms:Decrypt']);
 });
@@ -66,17 +66,11 @@ test('grantDecisionWrites: the DR table and the history table, encrypting and de
 test('without a customer managed key the grants name no key', () => {
   const { tables, role, statements } = tablesWith(false);
   tables.grantReadItems(role, { lexDR: true });
-  tables.grantReadTable(role, 'ReadAnyDrItem');
   tables.grantDecisionWrites(role);
   expect(
     statements()
       .flatMap(actions)
       .filter((a) => a.startsWith('kms:')),
   ).toEqual([]);
-  expect(statements().map((s) => s.Sid)).toEqual([
-    undefined,
-    'ReadAnyDrItem',
-    'ReadAndUpdateDrItem',
-    'AppendRegionChange',
-  ]);
+  expect(statements().map((s) => s.Sid)).toEqual([undefined, 'ReadAndUpdateDrItem', 'AppendRegionChange']);
 });

@@ -94,9 +94,15 @@ test('the task may only recognise on the bot aliases and read the DR table', () 
     'lex:StartConversation',
   ]);
   expect(lex.Resource).toEqual([ARN('us-east-1', 'BOTEAST001'), ARN('us-west-2', 'BOTWEST002')]);
-  const dr = statements.find((s) => s.Sid === 'ReadDrItem')!;
+  const dr = statements.find((s) => s.Sid === 'ReadDrItem')! as {
+    Action: unknown;
+    Resource: unknown;
+    Condition: unknown;
+  };
   expect(dr.Action).toBe('dynamodb:GetItem');
   expect(flat(dr.Resource)).toMatch(/<import:Tables:ExportsOutputFnGetAttDr/);
+  // Only its Connect region's lexDR item: not the settings item, not another Connect region's.
+  expect(dr.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['us-east-1'] } });
 });
 
 test('HTTPS with the certificate; HTTP only redirects; WebSockets stay on their task', () => {
