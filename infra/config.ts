@@ -15,6 +15,8 @@ import {
   EXPRESS_MAX_DURATION_SECONDS,
   TEMPLATE_BODY_LIMIT_BYTES,
   estimateTemplateBytes,
+  metricDatumsPerExecution,
+  PUT_METRIC_DATA_MAX_DATUMS,
   healthCheckStackResources,
   INLINE_MAP_MAX_CONCURRENCY,
   LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY,
@@ -338,6 +340,14 @@ function checkLimits(c: Checked, ctx: z.RefinementCtx): void {
       `${c.bots.length} bots × ${c.regions.length} regions = ${probes} probes: the workflow's state would reach about ` +
         `${kib(state)} KiB; Step Functions allows ${kib(STATE_PAYLOAD_LIMIT_BYTES)} KiB per state (States.DataLimitExceeded), ` +
         `lexdr keeps ${Math.round(STATE_SIZE_SAFETY * 100)} % of it (${kib(stateBudget)} KiB): configure fewer bots or regions`,
+    );
+  }
+  const datums = metricDatumsPerExecution(sizing);
+  if (datums > PUT_METRIC_DATA_MAX_DATUMS) {
+    issue(
+      ['bots'],
+      `${probes} bot regions make ${datums} metric datums per execution; CloudWatch's PutMetricData takes ` +
+        `${PUT_METRIC_DATA_MAX_DATUMS}: configure fewer bots or regions`,
     );
   }
   const worst = worstExecutionSeconds(c);

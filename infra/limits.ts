@@ -239,6 +239,19 @@ function regionDataBytes(c: SizingInput): number {
 }
 
 /**
+ * CloudWatch PutMetricData: "up to 1000 different metrics" per request, each with up to 150 values (CloudWatch API
+ * reference, PutMetricData, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html).
+ * The workflow publishes an execution's metrics in one request.
+ */
+export const PUT_METRIC_DATA_MAX_DATUMS = 1000;
+
+/** MetricData entries of one execution at most: a ProbeSuccess per bot and region, each region's, the decisions'. */
+export function metricDatumsPerExecution(c: SizingInput): number {
+  const latencyDatums = Math.ceil(distinctLatencies(c.probe.timeoutMs) / 150);
+  return c.bots.length * c.regions.length + c.regions.length * (latencyDatums + 1) + 3;
+}
+
+/**
  * The rest of the state: the execution, its cycle and schedule, the probe spec, the lexDR item as read, the
  * decision and its write values, the decisions' tally (upper bound).
  */

@@ -190,6 +190,11 @@ describe('limits refused at parse time, naming the key, the value and the limit'
       /bots: got 100 items; 100 bots × 10 regions = 1000 probes: the workflow's state would reach about \d+ KiB; Step Functions allows 256 KiB per state/,
     ],
     [
+      'metric datums per PutMetricData',
+      { regions: regions10, bots: bots(100, regions10) },
+      /bots: got 100 items; 1000 bot regions make \d+ metric datums per execution; CloudWatch's PutMetricData takes 1000/,
+    ],
+    [
       'reserved concurrency',
       { lambdaConcurrencyQuota: 104 },
       /lambdaConcurrencyQuota: got 104; the probe function needs a reserved concurrency of 6 .*reserve at most 4/,
