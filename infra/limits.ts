@@ -4,7 +4,7 @@
  * fail at run time with an uncatchable `States.DataLimitExceeded`) is refused with the key, the value and the limit,
  * never by a throw from deep inside a construct or by a failed deployment.
  */
-import { METRIC, roundLatency } from '../handlers/lib/cycle-metrics';
+import { METRIC, VALUES_PER_DATUM, roundLatency } from '../handlers/lib/cycle-metrics';
 import { PROBE_DETAIL_MAX_CHARS } from '../handlers/lib/cycle-plan';
 
 /**
@@ -235,19 +235,22 @@ function regionDataBytes(c: SizingInput): number {
     Values: Array.from({ length: values }, () => 9999),
     Counts: Array.from({ length: values }, () => 999),
   });
-  return Math.ceil(n / 150) * bytes(datum(METRIC.ProbeLatency, 150)) + bytes(datum(METRIC.ProbeErrors, 1));
+  return (
+    Math.ceil(n / VALUES_PER_DATUM) * bytes(datum(METRIC.ProbeLatency, VALUES_PER_DATUM)) +
+    bytes(datum(METRIC.ProbeErrors, 1))
+  );
 }
 
 /**
  * CloudWatch PutMetricData: "up to 1000 different metrics" per request, each with up to 150 values (CloudWatch API
- * reference, PutMetricData, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html).
- * The workflow publishes an execution's metrics in one request.
+ * reference, PutMetricData, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html;
+ * the 150 is `VALUES_PER_DATUM`). The workflow publishes an execution's metrics in one request.
  */
 export const PUT_METRIC_DATA_MAX_DATUMS = 1000;
 
 /** MetricData entries of one execution at most: a ProbeSuccess per bot and region, each region's, the decisions'. */
 export function metricDatumsPerExecution(c: SizingInput): number {
-  const latencyDatums = Math.ceil(distinctLatencies(c.probe.timeoutMs) / 150);
+  const latencyDatums = Math.ceil(distinctLatencies(c.probe.timeoutMs) / VALUES_PER_DATUM);
   return c.bots.length * c.regions.length + c.regions.length * (latencyDatums + 1) + 3;
 }
 

@@ -195,7 +195,7 @@ function definitionFor(name: string, defs: Record<string, BotDefinition> | undef
 
 export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<LocalSystem> {
   const config = o.config
-    ? parseConfig(o.config, 'lexdr config', { ...(o.deployLimits === false ? { deployLimits: false } : {}) })
+    ? parseConfig(o.config, 'lexdr config', { deployLimits: o.deployLimits !== false })
     : readConfigFile();
   const host = o.host ?? '127.0.0.1';
   const exposed = !isLoopbackHost(host);

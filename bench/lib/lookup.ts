@@ -13,7 +13,7 @@ import { buildSync } from 'esbuild';
 import type { BuildOptions, Metafile } from 'esbuild';
 import { readConfigFile } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
-import { createGetRegionHandler } from '../../handlers/lib/get-region-handler';
+import { LOOKUP_HTTP_OPTIONS, createGetRegionHandler } from '../../handlers/lib/get-region-handler';
 import { SETTINGS_ENV } from '../../handlers/lib/settings';
 import { startLocalDynamo } from '../../local/dynamodb';
 import { LOCAL_CREDENTIALS } from '../../local/http';
@@ -129,7 +129,7 @@ export async function benchLookup(calls = 20_000, log: (s: string) => void = con
       // The AWS SDK client alone: the packages the bundle leaves external (as the Lambda runtime provides them) and
       // the client the lookup makes of them, configured as the lookup configures it.
       const sdk = `require('@aws-sdk/client-dynamodb');require('@smithy/node-http-handler');`;
-      const client = `new (require('@aws-sdk/client-dynamodb').DynamoDBClient)({maxAttempts:1,requestHandler:new (require('@smithy/node-http-handler').NodeHttpHandler)({connectionTimeout:300,requestTimeout:700,throwOnRequestTimeout:true})});`;
+      const client = `new (require('@aws-sdk/client-dynamodb').DynamoDBClient)({maxAttempts:1,requestHandler:new (require('@smithy/node-http-handler').NodeHttpHandler)(${JSON.stringify(LOOKUP_HTTP_OPTIONS)})});`;
       const sdkOnly = `const t=process.hrtime.bigint();${sdk}${client}const d=Number(process.hrtime.bigint()-t)/1e6;process.stdout.write(String(d));`;
       // The SDK first (as the runtime has it), then the bundle alone is timed (its own client included).
       const own = `${sdk}${script}`;

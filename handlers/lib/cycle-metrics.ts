@@ -3,6 +3,7 @@
  * the local dashboard), the compact tally an execution carries from cycle to cycle, and the MetricData of the
  * execution's single PutMetricData made from it.
  */
+import { z } from 'zod';
 import type { ProbeResult } from './probe-core';
 import { ERR } from './dr-item';
 
@@ -33,24 +34,26 @@ export interface MetricDatum {
   Counts: number[];
 }
 
+const pairs = z.array(z.tuple([z.number(), z.number()]));
 /** `[value, count]` pairs: how many datapoints of an execution had each value. */
-export type Tallied = [value: number, count: number][];
+export type Tallied = z.infer<typeof pairs>;
 
 /**
  * What an execution has observed so far, in the compact form the state machine carries from cycle to cycle (its
  * state is limited to 256 KiB, and this stays a few bytes per bot and region): `metricDataFor` turns it into
- * PutMetricData's MetricData once, when the execution ends.
+ * PutMetricData's MetricData once, when the execution ends. The schema checks it when the workflow hands it back.
  */
-export interface MetricTally {
+export const metricTallySchema = z.object({
   /** Per region, per bot: `[passed, failed]` probes that reached Lex (ProbeSuccess 1 and 0). */
-  success: Record<string, Record<string, [passed: number, failed: number]>>;
+  success: z.record(z.string(), z.record(z.string(), z.tuple([z.number(), z.number()]))),
   /** Per region: the latencies of its probes, rounded by {@link roundLatency} (ProbeLatency). */
-  latency: Record<string, Tallied>;
+  latency: z.record(z.string(), pairs),
   /** Per region: probes that could not run (ProbeErrors). */
-  errors: Record<string, number>;
+  errors: z.record(z.string(), z.number()),
   /** The decisions' datapoints: ActiveRegionIndex, NoHealthyRegion and RegionChanges. */
-  decisions: Partial<Record<'ActiveRegionIndex' | 'NoHealthyRegion' | 'RegionChanges', Tallied>>;
-}
+  decisions: z.partialRecord(z.enum(['ActiveRegionIndex', 'NoHealthyRegion', 'RegionChanges']), pairs),
+});
+export type MetricTally = z.infer<typeof metricTallySchema>;
 
 export const emptyTally = (): MetricTally => ({ success: {}, latency: {}, errors: {}, decisions: {} });
 
@@ -63,12 +66,11 @@ export function roundLatency(ms: number): number {
   return ms < 100 ? Math.round(ms) : Number(Math.round(ms).toPrecision(2));
 }
 
-function add(pairs: Tallied | undefined, value: number, count = 1): Tallied {
-  const out: Tallied = (pairs ?? []).map(([v, c]) => [v, c]);
-  const found = out.find(([v]) => v === value);
-  if (found) found[1] += count;
-  else out.push([value, count]);
-  return out;
+/** Counts `value` once more in `pairs` (in place). */
+function add(pairs: Tallied, value: number): void {
+  const found = pairs.find(([v]) => v === value);
+  if (found) found[1] += 1;
+  else pairs.push([value, 1]);
 }
 
 /**
@@ -80,25 +82,17 @@ export function tallyProbes(
   probes: readonly ProbeResult[],
   observed: (p: ProbeResult) => boolean,
 ): MetricTally {
-  const success = Object.fromEntries(
-    Object.entries(tally.success).map(([r, bots]) => [
-      r,
-      Object.fromEntries(Object.entries(bots).map(([b, n]) => [b, [...n]])),
-    ]),
-  ) as MetricTally['success'];
-  const latency = { ...tally.latency };
-  const errors = { ...tally.errors };
+  const t = structuredClone(tally);
   for (const p of probes) {
     if (!observed(p)) {
-      errors[p.region] = (errors[p.region] ?? 0) + 1;
+      t.errors[p.region] = (t.errors[p.region] ?? 0) + 1;
       continue;
     }
-    const bots = (success[p.region] ??= {});
-    const n = (bots[p.bot] ??= [0, 0]);
+    const n = ((t.success[p.region] ??= {})[p.bot] ??= [0, 0]);
     n[p.ok ? 0 : 1] += 1;
-    if (p.latencyMs >= 0) latency[p.region] = add(latency[p.region], roundLatency(p.latencyMs));
+    if (p.latencyMs >= 0) add((t.latency[p.region] ??= []), roundLatency(p.latencyMs));
   }
-  return { ...tally, success, latency, errors };
+  return t;
 }
 
 /** Adds a decision's datapoints: the active region's index (-1 for err), no healthy region, a region change. */
@@ -108,11 +102,11 @@ export function tallyDecision(
   lexRegion: string,
   changed: boolean,
 ): MetricTally['decisions'] {
-  return {
-    ActiveRegionIndex: add(decisions.ActiveRegionIndex, lexRegion === ERR ? -1 : regions.indexOf(lexRegion)),
-    NoHealthyRegion: add(decisions.NoHealthyRegion, lexRegion === ERR ? 1 : 0),
-    RegionChanges: add(decisions.RegionChanges, changed ? 1 : 0),
-  };
+  const d = structuredClone(decisions);
+  add((d.ActiveRegionIndex ??= []), lexRegion === ERR ? -1 : regions.indexOf(lexRegion));
+  add((d.NoHealthyRegion ??= []), lexRegion === ERR ? 1 : 0);
+  add((d.RegionChanges ??= []), changed ? 1 : 0);
+  return d;
 }
 
 /** CloudWatch's limit of values (and counts) in one MetricDatum of PutMetricData. */

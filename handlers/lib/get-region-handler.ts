@@ -75,16 +75,19 @@ export function withoutSettingsAnswer(connectRegion: string, regions: readonly s
  */
 export const READ_TIMEOUT_MS = 700;
 
+/** The lookup's HTTP handler options: a connection in 300 ms, a table read within {@link READ_TIMEOUT_MS}. */
+export const LOOKUP_HTTP_OPTIONS = {
+  connectionTimeout: 300,
+  requestTimeout: READ_TIMEOUT_MS,
+  throwOnRequestTimeout: true,
+} as const;
+
 export function createGetRegionHandler(deps: GetRegionDeps): (event: unknown) => Promise<LookupAnswer> {
   const client =
     deps.dynamodb ??
     new DynamoDBClient({
       maxAttempts: 1,
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 300,
-        requestTimeout: READ_TIMEOUT_MS,
-        throwOnRequestTimeout: true,
-      }),
+      requestHandler: new NodeHttpHandler(LOOKUP_HTTP_OPTIONS),
       ...deps.clientConfig,
     });
   const now = deps.now ?? Date.now;

@@ -1,8 +1,8 @@
 /** The health-check Lambda's adapter: validates the workflow's event and calls the pure core. */
 import { z } from 'zod';
 import { InvalidInputError, describeIssues } from './errors';
-import type { CycleState, MetricDatum, MetricTally } from './health-core';
-import { cycleStateSchema, decideCycle, executionMetricData, parseCycleState, planFirstCycle } from './health-core';
+import type { CycleState, MetricDatum } from './health-core';
+import { cycleStateSchema, decideCycle, metricDataFor, parseCycleState, planFirstCycle } from './health-core';
 import { logger } from './powertools';
 import type { Settings } from './settings';
 
@@ -43,7 +43,7 @@ export function createHealthCheckHandler(deps: HealthCheckDeps) {
     // The execution's metrics need no settings: they come out even while the settings cannot be read.
     if (parsed.data.action === 'metrics') {
       const { connectRegion, metrics } = parsed.data.state;
-      return executionMetricData({ connectRegion, metrics: metrics as MetricTally });
+      return metricDataFor(connectRegion, metrics);
     }
     const settings = await settingsOf();
     if (parsed.data.action === 'plan') {

@@ -23,8 +23,8 @@ import {
   probeSpecFor,
   targetsFor,
 } from './cycle-plan';
-import type { MetricDatum, MetricTally } from './cycle-metrics';
-import { emptyTally, metricDataFor, tallyDecision, tallyProbes } from './cycle-metrics';
+import type { MetricTally } from './cycle-metrics';
+import { emptyTally, metricTallySchema, tallyDecision, tallyProbes } from './cycle-metrics';
 import type { ActiveDrill, DrItem, RegionChange } from './dr-item';
 import { N, S, mapOrNull, readItem } from './dr-item';
 import { InvalidInputError, describeIssues } from './errors';
@@ -72,12 +72,7 @@ export const cycleStateSchema = z
     schedule: z.array(z.object({ index: z.number(), at: z.string(), done: z.boolean() })),
     probe: z.record(z.string(), z.unknown()),
     targets: z.array(z.unknown()),
-    metrics: z.object({
-      success: z.record(z.string(), z.record(z.string(), z.tuple([z.number(), z.number()]))),
-      latency: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))),
-      errors: z.record(z.string(), z.number()),
-      decisions: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))),
-    }),
+    metrics: metricTallySchema,
     done: z.boolean(),
     /** Cycles whose decision could not be made (the health-check function failed): the execution fails at its end. */
     decideFailures: z.number().int().min(0).optional(),
@@ -328,9 +323,4 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
     cycle: next.cycle,
     targets: next.done ? [] : targetsFor(settings, next.nluIn, state.drill?.failRegions ?? [], next.regions),
   };
-}
-
-/** The execution's MetricData, made from its tally when it ends (the workflow's single PutMetricData). */
-export function executionMetricData(state: Pick<CycleState, 'connectRegion' | 'metrics'>): MetricDatum[] {
-  return metricDataFor(state.connectRegion, state.metrics);
 }

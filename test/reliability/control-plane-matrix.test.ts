@@ -6,14 +6,12 @@
  * The rule every cell checks: never `err` while a region's Lex answers, and never a region change caused by
  * lexdr's own failure. A change is allowed only where Lex really failed, and then it is recorded exactly once.
  */
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import type { LexdrConfigInput } from '../../infra/config';
 import type { LambdaFaultMode } from '../../local/lambda-faults';
 import type { LocalSystem } from '../../local/system';
 import type { ExecutionRecord } from '../../local/workflow-runner';
 import { startFast } from '../integration/system-fixture';
-import { metricValues, resetSystem, sum } from './helpers';
+import { metricValues, seedHealthyItem, sum } from './helpers';
 
 const E = 'us-east-1';
 const W = 'us-west-2';
@@ -37,27 +35,8 @@ afterAll(async () => {
 });
 
 /** A clean item, as healthy cycles leave it, with the primary active (or `lexRegion`). */
-async function healthyItem(lexRegion = E, fails: Record<string, number> = {}) {
-  await resetSystem(sys);
-  await sys.dynamo.client.send(
-    new PutItemCommand({
-      TableName: sys.config.tableName,
-      Item: marshall({
-        connectRegion: E,
-        lexRegion,
-        version: 1,
-        regionHealth: Object.fromEntries(
-          [E, W].map((r) => [
-            r,
-            { fails: fails[r] ?? 0, passes: fails[r] ? 0 : 3, reason: fails[r] ? 'server-error' : 'ok' },
-          ]),
-        ),
-        pin: null,
-      }),
-    }),
-  );
-  return (await sys.readItem())!;
-}
+const healthyItem = (lexRegion = E, fails: Record<string, number> = {}) =>
+  seedHealthyItem(sys, { passes: 3, lexRegion, fails });
 
 async function run(n: number, input: Record<string, unknown> = { cycles: 1 }): Promise<ExecutionRecord[]> {
   const out: ExecutionRecord[] = [];

@@ -8,8 +8,6 @@
  * state machine's Retry policies are the only thing absorbing a throttle — as in Step Functions, whose DynamoDB
  * integration reports the throttle to the state.
  */
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import type { LexdrConfigInput } from '../../infra/config';
 import type { FaultMode } from '../../local/lex';
 import { withoutSdkRetries } from '../../local/dynamodb';
@@ -17,7 +15,7 @@ import type { DynamoFault } from '../../local/dynamodb';
 import type { LocalSystem } from '../../local/system';
 import type { ExecutionRecord } from '../../local/workflow-runner';
 import { startFast } from '../integration/system-fixture';
-import { changeKey, metricValues, resetSystem, seeded, sum } from './helpers';
+import { changeKey, metricValues, resetSystem, seedHealthyItem, seeded, sum } from './helpers';
 
 const E = 'us-east-1';
 const W = 'us-west-2';
@@ -89,22 +87,8 @@ const CASES: Case[] = (Object.keys(DYNAMO) as DynamoCase[]).flatMap((dynamo) =>
 );
 
 async function runCase(sys: LocalSystem, c: Case) {
-  await resetSystem(sys);
   // A healthy item to start from, as one clean cycle leaves it (version 1, both regions passed once).
-  await sys.dynamo.client.send(
-    new PutItemCommand({
-      TableName: sys.config.tableName,
-      Item: marshall({
-        connectRegion: E,
-        lexRegion: E,
-        version: 1,
-        regionHealth: { [E]: { fails: 0, passes: 1, reason: 'ok' }, [W]: { fails: 0, passes: 1, reason: 'ok' } },
-        pin: null,
-      }),
-    }),
-  );
-  const before = await sys.readItem();
-  sys.cloudwatch.clear();
+  const before = await seedHealthyItem(sys, { passes: 1 });
 
   const region = c.faulted === 'primary' ? E : W;
   if (c.lex !== 'ok') sys.lex[region]!.setFault({ mode: c.lex, latencyMs: SLOW_MS });

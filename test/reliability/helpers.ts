@@ -1,6 +1,7 @@
 /** Shared by the reliability suites: resetting a local system between cases and reading what it recorded. */
-import { DeleteItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { RegionChange } from '../../handlers/lib/health-core';
+import { DeleteItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DrItem, RegionChange } from '../../handlers/lib/health-core';
 import type { LocalSystem } from '../../local/system';
 
 /** Clears Lex, function and DynamoDB faults, deletes the lexDR item and every history record, forgets the metrics. */
@@ -28,6 +29,36 @@ export async function resetSystem(sys: LocalSystem): Promise<void> {
     );
   }
   sys.cloudwatch.clear();
+}
+
+/**
+ * Resets the system, then stores a clean lexDR item as healthy cycles leave it (version 1): `lexRegion` active (the
+ * primary by default), every region with `passes` passes — or, where `fails` names it, that many failures.
+ */
+export async function seedHealthyItem(
+  sys: LocalSystem,
+  o: { passes: number; lexRegion?: string; fails?: Record<string, number> },
+): Promise<DrItem> {
+  await resetSystem(sys);
+  const fails = o.fails ?? {};
+  await sys.dynamo.client.send(
+    new PutItemCommand({
+      TableName: sys.config.tableName,
+      Item: marshall({
+        connectRegion: sys.config.connectRegion,
+        lexRegion: o.lexRegion ?? sys.config.regions[0],
+        version: 1,
+        regionHealth: Object.fromEntries(
+          sys.config.regions.map((r) => [
+            r,
+            { fails: fails[r] ?? 0, passes: fails[r] ? 0 : o.passes, reason: fails[r] ? 'server-error' : 'ok' },
+          ]),
+        ),
+        pin: null,
+      }),
+    }),
+  );
+  return (await sys.readItem())!;
 }
 
 /** Values of a metric's datapoints (each datapoint expanded by its count). */

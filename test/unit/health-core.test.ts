@@ -2,7 +2,6 @@ import {
   decideCycle,
   emptyTally,
   evaluate,
-  executionMetricData,
   metricDataFor,
   planFirstCycle,
   tallyProbes,
@@ -11,41 +10,9 @@ import {
 import { VALUES_PER_DATUM, roundLatency } from '../../handlers/lib/cycle-metrics';
 import type { DrItem } from '../../handlers/lib/health-core';
 import type { ProbeResult } from '../../handlers/lib/probe-core';
-import { parseSettings } from '../../handlers/lib/settings';
+import { settingsFor } from './settings-fixture';
 
-const settings = parseSettings({
-  connectRegion: 'us-east-1',
-  regions: ['us-east-1', 'us-west-2', 'eu-west-2'],
-  bots: [
-    {
-      name: 'OrderFlowers',
-      localeId: 'en_US',
-      regions: Object.fromEntries(
-        ['us-east-1', 'us-west-2', 'eu-west-2'].map((r, i) => [
-          r,
-          {
-            botId: `BOT000000${i}`,
-            botAliasId: `ALIAS00000${i}`.slice(0, 10),
-            botAliasArn: `arn:aws:lex:${r}:1:bot-alias/x/y`,
-          },
-        ]),
-      ),
-    },
-  ],
-  failThreshold: 2,
-  recoverThreshold: 3,
-  cadenceSeconds: 10,
-  cyclesPerExecution: 6,
-  nluEveryCycles: 6,
-  probe: {
-    method: 'liveness',
-    utterance: 'I would like to order some flowers',
-    expectedIntent: 'OrderFlowers',
-    timeoutMs: 1000,
-    latencyBudgetMs: 500,
-  },
-  lookupCacheSeconds: 5,
-});
+const settings = settingsFor(['us-east-1', 'us-west-2', 'eu-west-2'], { nluEveryCycles: 6, lookupCacheSeconds: 5 });
 const NOW = new Date('2026-11-20T12:00:00Z');
 const results = (ok: Record<string, boolean>): ProbeResult[] =>
   Object.entries(ok).map(([region, pass]) => ({
@@ -217,7 +184,7 @@ describe('planning and cycles', () => {
     const s = planFirstCycle(settings, {}, exec);
     const out = decideCycle(settings, { ...s, probes: results(allDown), readError: { Error: 'x' } }, NOW);
     expect(out.decision?.write).toBe('none');
-    const names = executionMetricData(out).map((m) => m.MetricName);
+    const names = metricDataFor(out.connectRegion, out.metrics).map((m) => m.MetricName);
     expect(names).toContain('ProbeSuccess');
     expect(names).not.toContain('ActiveRegionIndex');
   });

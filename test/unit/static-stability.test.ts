@@ -9,49 +9,19 @@ import type { CycleState } from '../../handlers/lib/health-core';
 import {
   decideCycle,
   evaluate,
-  executionMetricData,
   maxCycles,
+  metricDataFor,
   planFirstCycle,
   readItem,
 } from '../../handlers/lib/health-core';
 import type { DrItem } from '../../handlers/lib/dr-item';
 import type { ProbeReason, ProbeResult, ProbeTarget } from '../../handlers/lib/probe-core';
-import { parseSettings } from '../../handlers/lib/settings';
 import type { Settings } from '../../handlers/lib/settings';
+import { settingsFor } from './settings-fixture';
 
 const E = 'us-east-1';
 const W = 'us-west-2';
 const EU = 'eu-west-2';
-
-function settingsFor(regions: string[], over: Partial<Settings> = {}): Settings {
-  return parseSettings({
-    connectRegion: E,
-    regions,
-    bots: [
-      {
-        name: 'OrderFlowers',
-        localeId: 'en_US',
-        regions: Object.fromEntries(
-          regions.map((r, i) => [r, { botId: `BOT00000${i}X`, botAliasId: `ALIAS0000${i}`, botAliasArn: `arn:${r}` }]),
-        ),
-      },
-    ],
-    failThreshold: 2,
-    recoverThreshold: 3,
-    cadenceSeconds: 10,
-    cyclesPerExecution: 6,
-    nluEveryCycles: 0,
-    probe: {
-      method: 'liveness',
-      utterance: 'I would like to order some flowers',
-      expectedIntent: 'OrderFlowers',
-      timeoutMs: 1000,
-      latencyBudgetMs: 500,
-    },
-    lookupCacheSeconds: 1,
-    ...over,
-  });
-}
 
 type Outcome = ProbeReason; // 'ok' passes
 /** What each probe answers in a round: region → outcome (a function of the probe for NLU-aware cases). */
@@ -145,7 +115,7 @@ describe('a probe that could not run is no observation', () => {
     expect(item.blind).toMatchObject({ regions: [E, W] });
     expect(states.every((s) => s.decision!.change === null)).toBe(true);
     // No ProbeSuccess from a probe that did not run; ProbeErrors counts them.
-    const last = executionMetricData(states.at(-1)!);
+    const last = metricDataFor(E, states.at(-1)!.metrics);
     expect(last.find((m) => m.MetricName === 'ProbeSuccess')).toBeUndefined();
     const errors = last.filter((m) => m.MetricName === 'ProbeErrors');
     expect(errors.reduce((n, m) => n + m.Values.reduce((a, v, i) => a + v * m.Counts[i]!, 0), 0)).toBe(12);
