@@ -4,17 +4,11 @@
  * state and enforces Step Functions' 256 KiB as AWS does) beside the config reader's estimate and the cost model's
  * monthly cost.
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfigError, parseConfig } from '../../infra/config';
 import type { LexdrConfig, LexdrConfigInput } from '../../infra/config';
 import { estimateMonthlyCost } from '../../infra/cost';
 import { STATE_PAYLOAD_LIMIT_BYTES, estimatePeakStateBytes } from '../../infra/limits';
-import { createHealthCheckHandler } from '../../handlers/lib/health-check-handler';
-import { createProbeHandler } from '../../handlers/lib/probe-handler';
-import { LOCAL_CREDENTIALS } from '../../local/http';
-import { FN, localAslSubstitutions, startLocalSystem } from '../../local/system';
-import { WorkflowRunner } from '../../local/workflow-runner';
+import { startLocalSystem } from '../../local/system';
 import { median } from './stats';
 
 export const SCALE_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-2'] as const;
@@ -122,45 +116,18 @@ export async function measureScale(
   });
   const run: ScaleRun = { method, cycleMs: [], peakStateBytes: 0, peakFailingStateBytes: 0, allPassed: true };
   let peak = 0;
-  // A runner of its own on the system's parts; it measures every payload that crosses a state (largestStateBytes).
-  const dynamodb = new DynamoDBClient({
-    endpoint: sys.dynamo.url,
-    region: config.connectRegion,
-    maxAttempts: 1,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const cloudwatch = new CloudWatchClient({
-    endpoint: sys.cloudwatch.url,
-    region: config.connectRegion,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const probe = createProbeHandler({
-    lexEndpoints: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.url])),
-    credentials: LOCAL_CREDENTIALS,
-  });
+  // The system's own workflow: its runner weighs every payload that crosses a state (largestStateBytes); its cycle
+  // events carry each round's probe results.
   let probes = 0;
   let failedProbes = 0;
-  const countedProbe = async (e: unknown) => {
-    const r = await probe(e);
-    probes += 1;
-    if (!r.ok) failedProbes += 1;
-    return r;
-  };
-  const runner = new WorkflowRunner({
-    substitutions: localAslSubstitutions(config),
-    lambdas: {
-      [FN.probe]: countedProbe,
-      [FN.healthCheck]: createHealthCheckHandler({ settings: sys.settings, now: () => new Date() }),
-    },
-    dynamodb,
-    cloudwatch,
-    region: config.connectRegion,
-    waitMs: 0,
-    retryMs: 0,
+  const off = sys.onEvent((e) => {
+    if (e.type !== 'cycle') return;
+    probes += e.probes.length;
+    failedProbes += e.probes.filter((p) => !p.ok).length;
   });
   try {
     const measured = async (input: unknown) => {
-      const r = await runner.run(input);
+      const r = await sys.runExecution(input);
       peak = Math.max(peak, r.largestStateBytes);
       return r;
     };
@@ -187,8 +154,7 @@ export async function measureScale(
     if (Math.max(run.peakStateBytes, run.peakFailingStateBytes) > STATE_PAYLOAD_LIMIT_BYTES) run.allPassed = false;
     return run;
   } finally {
-    dynamodb.destroy();
-    cloudwatch.destroy();
+    off();
     await sys.close();
   }
 }

@@ -144,13 +144,8 @@ export const PROBE_DETAIL_MAX_CHARS = 80;
 
 /** What every probe of the execution shares (the Map hands it to each probe beside its target). */
 export function probeSpecFor(settings: Settings): ProbeSpec {
-  return {
-    utterance: settings.probe.utterance,
-    expectedIntent: settings.probe.expectedIntent,
-    ...(settings.probe.expectedSlot ? { expectedSlot: settings.probe.expectedSlot } : {}),
-    timeoutMs: settings.probe.timeoutMs,
-    latencyBudgetMs: settings.probe.latencyBudgetMs,
-  };
+  const { method: _method, ...spec } = settings.probe;
+  return spec;
 }
 
 /**

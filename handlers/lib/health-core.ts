@@ -31,7 +31,7 @@ import { InvalidInputError, describeIssues } from './errors';
 import { evaluate, isNluProbe, observedLex } from './hysteresis';
 import type { Evaluation } from './hysteresis';
 import type { ProbeResult, ProbeSpec, ProbeTarget } from './probe-core';
-import { probeReasons } from './probe-core';
+import { probeReasons, probeSpecSchema } from './probe-core';
 import type { Settings } from './settings';
 
 export { ERR, readItem } from './dr-item';
@@ -70,7 +70,7 @@ export const cycleStateSchema = z
     drill: z.object({ failRegions: z.array(z.string()), reason: z.string().optional() }).nullable(),
     cycle: cycleSchema,
     schedule: z.array(z.object({ index: z.number(), at: z.string(), done: z.boolean() })),
-    probe: z.record(z.string(), z.unknown()),
+    probe: probeSpecSchema,
     targets: z.array(z.unknown()),
     metrics: metricTallySchema,
     done: z.boolean(),
