@@ -4,7 +4,8 @@
  * fail at run time with an uncatchable `States.DataLimitExceeded`) is refused with the key, the value and the limit,
  * never by a throw from deep inside a construct or by a failed deployment.
  */
-import { METRIC, VALUES_PER_DATUM, roundLatency } from '../handlers/lib/cycle-metrics';
+import { VALUES_PER_DATUM, emptyTally, metricDataFor, roundLatency } from '../handlers/lib/cycle-metrics';
+import type { MetricTally } from '../handlers/lib/cycle-metrics';
 import { PROBE_DETAIL_MAX_CHARS } from '../handlers/lib/cycle-plan';
 
 /**
@@ -189,56 +190,45 @@ export function probeResultBytes(c: SizingInput): number {
 }
 
 /** Distinct latencies a region's tally can hold: two significant digits from 0 ms to the probe timeout. */
-export function distinctLatencies(timeoutMs: number): number {
-  const seen = new Set<number>();
-  for (let ms = 0; ms <= timeoutMs; ms += 1) seen.add(roundLatency(ms));
-  return seen.size;
+function tallyLatencies(timeoutMs: number): number[] {
+  return [...new Set(Array.from({ length: timeoutMs + 1 }, (_, ms) => roundLatency(ms)))];
+}
+export const distinctLatencies = (timeoutMs: number): number => tallyLatencies(timeoutMs).length;
+
+/**
+ * The tally of the longest bot in the longest region at its largest (every count three digits, every latency
+ * distinct), as the workflow's own code keeps it: the sizes below are of what `metricDataFor` makes of it.
+ */
+function sampleTally(c: SizingInput): MetricTally {
+  const { bot, region } = sample(c);
+  return {
+    success: { [region]: { [bot.name]: [999, 999] } },
+    latency: { [region]: tallyLatencies(c.probe.timeoutMs).map((v) => [v, 999]) },
+    errors: { [region]: 999 },
+    decisions: {},
+  };
 }
 
-/** A bot's entry in a region of the tally (`"name":[passed,failed]`, counts of three digits). */
-const tallyEntryBytes = (c: SizingInput) => bytes({ [sample(c).bot.name]: [999, 999] });
+/** A bot's entry in a region of the tally (`"name":[passed,failed]`). */
+const tallyEntryBytes = (c: SizingInput) => bytes(Object.values(sampleTally(c).success)[0]);
 
-/** A region of the tally: its latencies (all distinct, four digits each), its probe errors, its name twice. */
+/** A region of the tally: its latencies, its probe errors, its (empty) map of bots. */
 function tallyRegionBytes(c: SizingInput): number {
-  const { region } = sample(c);
-  const pairs = Array.from({ length: distinctLatencies(c.probe.timeoutMs) }, () => [9999, 999]);
-  return bytes({ [region]: pairs }) + bytes({ [region]: 999 }) + bytes({ [region]: {} });
+  const t = sampleTally(c);
+  return bytes(t.latency) + bytes(t.errors) + bytes(Object.fromEntries(Object.keys(t.success).map((r) => [r, {}])));
 }
 
 /** The MetricData one bot region adds: its ProbeSuccess datum (values 1 and 0). */
 function successDatumBytes(c: SizingInput): number {
-  const { bot, region, connectRegion } = sample(c);
-  return bytes({
-    MetricName: METRIC.ProbeSuccess,
-    Dimensions: [
-      { Name: 'ConnectRegion', Value: connectRegion },
-      { Name: 'Bot', Value: bot.name },
-      { Name: 'Region', Value: region },
-    ],
-    Unit: 'None',
-    Values: [1, 0],
-    Counts: [999, 999],
-  });
+  const { connectRegion } = sample(c);
+  return bytes(metricDataFor(connectRegion, { ...emptyTally(), success: sampleTally(c).success })[0]);
 }
 
 /** The MetricData of one region: its latency datums (every distinct value) and its ProbeErrors datum. */
 function regionDataBytes(c: SizingInput): number {
-  const { region, connectRegion } = sample(c);
-  const n = distinctLatencies(c.probe.timeoutMs);
-  const datum = (MetricName: string, values: number) => ({
-    MetricName,
-    Dimensions: [
-      { Name: 'ConnectRegion', Value: connectRegion },
-      { Name: 'Region', Value: region },
-    ],
-    Unit: 'Milliseconds',
-    Values: Array.from({ length: values }, () => 9999),
-    Counts: Array.from({ length: values }, () => 999),
-  });
-  return (
-    Math.ceil(n / VALUES_PER_DATUM) * bytes(datum(METRIC.ProbeLatency, VALUES_PER_DATUM)) +
-    bytes(datum(METRIC.ProbeErrors, 1))
-  );
+  const { connectRegion } = sample(c);
+  const { latency, errors } = sampleTally(c);
+  return bytes(metricDataFor(connectRegion, { ...emptyTally(), latency, errors }));
 }
 
 /**

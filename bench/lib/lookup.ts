@@ -12,6 +12,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { buildSync } from 'esbuild';
 import type { BuildOptions, Metafile } from 'esbuild';
 import { readConfigFile } from '../../infra/config';
+import { FUNCTION_BUNDLING } from '../../infra/stacks/sizing';
 import { buildSettings } from '../../infra/settings';
 import { LOOKUP_HTTP_OPTIONS, createGetRegionHandler } from '../../handlers/lib/get-region-handler';
 import { SETTINGS_ENV } from '../../handlers/lib/settings';
@@ -29,7 +30,7 @@ export interface LookupFigures {
   naive: Distribution;
   bundleBytes: number;
   requireMs: number[];
-  /** Require time of the AWS SDK packages the bundle leaves external, alone, in the same run. */
+  /** Require time of the AWS SDK packages the bundle leaves external and a client made of them, alone, same run. */
   sdkRequireMs: number[];
   /**
    * The bundle's own require time in a process that has already loaded those SDK packages: our code's share measured
@@ -38,14 +39,14 @@ export interface LookupFigures {
   ownRequireMs: number[];
 }
 
-/** The bundling options of the stack's functions (infra/constructs/lexdr-function.ts, NodejsFunction's defaults). */
+/** The bundling options of the stack's functions (`FUNCTION_BUNDLING` on NodejsFunction's defaults: CJS, Node). */
 export const STACK_BUNDLING: BuildOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node22',
   format: 'cjs',
-  minify: true,
-  external: ['@aws-sdk/*', '@smithy/*'],
+  target: FUNCTION_BUNDLING.target,
+  minify: FUNCTION_BUNDLING.minify,
+  external: [...FUNCTION_BUNDLING.externalModules],
 };
 
 /** Bundles the lookup exactly as the stack does; returns its size and esbuild's metafile. */

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../stacks/sizing';
+import { FUNCTION_BUNDLING, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../stacks/sizing';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 
@@ -110,9 +110,8 @@ export class LexdrFunction extends Construct {
         : {}),
       bundling: {
         forceDockerBundling: false,
-        externalModules: ['@aws-sdk/*', '@smithy/*'],
-        minify: true,
-        target: 'node22',
+        ...FUNCTION_BUNDLING,
+        externalModules: [...FUNCTION_BUNDLING.externalModules],
       },
     });
     this.function.node.addDependency(this.role);

@@ -15,5 +15,15 @@ export const PROBE_FUNCTION = { memoryMb: 128, timeoutSeconds: 8 } as const;
  */
 export const LOOKUP_FUNCTION = { memoryMb: 512, timeoutSeconds: 3 } as const;
 
+/**
+ * How every lexdr function is bundled (esbuild through NodejsFunction): the AWS SDK v3 and Smithy stay external (the
+ * Lambda runtime provides them), the rest minified for Node 22. The benchmark bundles the lookup with these.
+ */
+export const FUNCTION_BUNDLING = {
+  externalModules: ['@aws-sdk/*', '@smithy/*'],
+  minify: true,
+  target: 'node22',
+} as const;
+
 /** Lambda's limit on the total size of a function's environment variables (keys and values); see infra/limits.ts. */
 export { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../limits';
