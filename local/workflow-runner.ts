@@ -202,8 +202,10 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 export function realSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new Error('aborted'));
-    const t = setTimeout(resolve, Math.max(0, ms));
-    signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
+    const abort = () => (clearTimeout(t), reject(new Error('aborted')));
+    // The listener leaves with the timer: an execution's many Waits share one signal.
+    const t = setTimeout(() => (signal.removeEventListener('abort', abort), resolve()), Math.max(0, ms));
+    signal.addEventListener('abort', abort, { once: true });
   });
 }
 
