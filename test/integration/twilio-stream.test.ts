@@ -22,6 +22,8 @@ import { SimulatedCall } from '../../twilio/simulated-call';
 import { FAST, startFast } from './system-fixture';
 
 const SCALE = 8;
+/** The bridge's answer timeout and stream stall deadline. */
+const ANSWER_MS = 3000;
 const AUDIO = join(__dirname, '..', 'fixtures', 'audio');
 const manifest = JSON.parse(readFileSync(join(AUDIO, 'order-roses.json'), 'utf8')) as {
   utterances: { file: string; transcript: string }[];
@@ -48,11 +50,12 @@ beforeAll(async () => {
     for (const [i, u] of manifest.utterances.entries())
       l.speechTemplates.register(mulaw.decode([ORDER, ROSES, TOMORROW, TEN, YES][i]!), 8000, u.transcript);
   bridge = await startBridge(
-    // No region cooldown: each test's call starts where lexDR says.
+    // No region cooldown: each test's call starts where lexDR says. Answer and stall deadlines of 3 s: a loaded
+    // 2-core machine (the whole suite in parallel) must not pass for a stalled region.
     localBridgeConfig(sys, {
       publicBaseUrl: PUBLIC,
       authToken: TOKEN,
-      lexTimeoutMs: 1500,
+      lexTimeoutMs: ANSWER_MS,
       drainDeadlineMs: 1000,
       regionCooldownMs: 0,
     }),
@@ -64,7 +67,7 @@ beforeAll(async () => {
         redirect: async (callSid) => void actions.push({ callSid, action: 'transfer' }),
       },
       lexApi: 'stream',
-      streamStallMs: 1500,
+      streamStallMs: ANSWER_MS,
     },
   );
 });
@@ -132,7 +135,7 @@ describe('the bridge on StartConversation', () => {
     await call.sendAudio(ORDER!);
     await call.sendSilence(1000, 1);
     await untilTurns(call.callSid, 'turn 1', (t) => t.length >= 1);
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, ANSWER_MS + 500));
     await say(call, ROSES!, 2);
     await say(call, TOMORROW!, 3);
     await say(call, TEN!, 4);
