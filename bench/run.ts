@@ -17,7 +17,7 @@ import { RETRY_WINDOW_MS, benchDetection, projectConfig } from './lib/detection'
 import type { DetectionFigures, DetectionPlan, DetectionRun } from './lib/detection';
 import type { LexdrConfigInput } from '../infra/config';
 import type { FaultMode } from '../local/lex';
-import { benchLookup } from './lib/lookup';
+import { benchLookup, coldShare } from './lib/lookup';
 import type { LookupFigures } from './lib/lookup';
 import { benchScale, largestDeployableBots } from './lib/scale';
 import type { ScaleFigures } from './lib/scale';
@@ -106,6 +106,7 @@ function detectionFigures(d: DetectionFigures): { figures: Figure[]; table: stri
 }
 
 function lookupFigures(l: LookupFigures): Figure[] {
+  const share = coldShare(l);
   const ratio = l.naive.p99 / l.cached.p99;
   return [
     {
@@ -123,17 +124,18 @@ function lookupFigures(l: LookupFigures): Figure[] {
       note: `naive p50 ${ms(l.naive.median)}, p99 ${ms(l.naive.p99)} (GetItem on every call, same client, same local DynamoDB)`,
     },
     {
-      name: 'Lookup bundle (esbuild, node22, SDK external, minified)',
+      name: 'Lookup bundle (esbuild, node22, minified; the SDK external, the logger installed beside it)',
       value: `${(l.bundleBytes / 1024).toFixed(1)} KiB`,
       goal: '—',
       met: null,
     },
     {
       name: `Lookup cold start: our code's share of the init (bundle require − the AWS SDK client alone, medians of ${l.requireMs.length}, side by side)`,
-      value: ms(median(l.requireMs) - median(l.sdkRequireMs), 1),
+      value: ms(share.fresh, 1),
       goal: '≤ 10 ms',
-      met: median(l.requireMs) - median(l.sdkRequireMs) <= 10,
-      note: `bundle require median ${ms(median(l.requireMs), 1)} (min ${ms(Math.min(...l.requireMs), 1)}, max ${ms(Math.max(...l.requireMs), 1)}); @aws-sdk/client-dynamodb + @smithy/node-http-handler and a DynamoDBClient made of them alone ${ms(median(l.sdkRequireMs), 1)}; the bundle required after the SDK in one process (its client included) ${ms(median(l.ownRequireMs), 1)}`,
+      // Met only when both estimates are.
+      met: share.fresh <= 10 && share.sdkLoaded <= 10,
+      note: `fresh processes: bundle require median ${ms(median(l.requireMs), 1)} (min ${ms(Math.min(...l.requireMs), 1)}, max ${ms(Math.max(...l.requireMs), 1)}), @aws-sdk/client-dynamodb + @smithy/node-http-handler and a DynamoDBClient made of them alone ${ms(median(l.sdkRequireMs), 1)}; with the SDK already loaded: the bundle ${ms(median(l.ownRequireMs), 1)} − the client alone ${ms(median(l.clientAfterSdkMs), 1)} = ${ms(share.sdkLoaded, 1)} (the second estimate, without the SDK's load noise)`,
     },
   ];
 }

@@ -1,6 +1,6 @@
 /** Lookup Lambda entry: Amazon Connect asks "which Lex region now?" on every call. */
 import { createGetRegionHandler } from './lib/get-region-handler';
-import { SETTINGS_ENV, requireEnv } from './lib/settings';
+import { SETTINGS_ENV, requireEnv } from './lib/settings-item';
 
 export const handler = createGetRegionHandler({
   tableName: requireEnv(SETTINGS_ENV.table),

@@ -3,7 +3,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createHealthCheckHandler } from './lib/health-check-handler';
 import { logger } from './lib/powertools';
-import { SETTINGS_ENV, createSettingsLoader, requireEnv } from './lib/settings';
+import { SETTINGS_ENV, createSettingsLoader, parseSettings, requireEnv } from './lib/settings';
 
 const tableName = requireEnv(SETTINGS_ENV.table);
 const connectRegion = requireEnv(SETTINGS_ENV.connectRegion);
@@ -22,6 +22,7 @@ export const handler = createHealthCheckHandler({
         )
       ).Item,
     connectRegion,
+    parse: parseSettings,
     tableName,
     now: Date.now,
     onStale: (err) => logger.warn('settings re-read failed; using the last settings', { error: err as Error }),

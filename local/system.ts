@@ -19,11 +19,13 @@ import { createHealthCheckHandler } from '../handlers/lib/health-check-handler';
 import type { CycleState, DrItem, RegionChange } from '../handlers/lib/health-core';
 import { readItem } from '../handlers/lib/health-core';
 import type { LookupAnswer } from '../handlers/lib/lookup-core';
+import type { LookupSettings } from '../handlers/lib/lookup-settings';
+import { parseLookupSettings } from '../handlers/lib/lookup-settings';
 import type { ProbeResult } from '../handlers/lib/probe-core';
 import { logger } from '../handlers/lib/powertools';
 import { createProbeHandler } from '../handlers/lib/probe-handler';
-import type { Settings } from '../handlers/lib/settings';
-import { createSettingsLoader, settingsItem } from '../handlers/lib/settings';
+import type { Settings, SettingsParser } from '../handlers/lib/settings';
+import { createSettingsLoader, parseSettings, settingsItem } from '../handlers/lib/settings';
 import { startLocalCloudWatch } from './cloudwatch';
 import type { LocalCloudWatch } from './cloudwatch';
 import { roleClient, startLocalDynamo } from './dynamodb';
@@ -296,7 +298,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       credentials,
       ...roleClient('lookup'),
     });
-    const settingsLoader = () =>
+    const settingsLoader = <S extends LookupSettings>(parse: SettingsParser<S>) =>
       createSettingsLoader({
         getItem: async (key) =>
           (
@@ -309,12 +311,13 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
             )
           ).Item,
         connectRegion: config.connectRegion,
+        parse,
         tableName: config.tableName,
         now: Date.now,
         onStale: (err) => logger.warn('settings re-read failed; using the last settings', { error: err as Error }),
       });
-    const healthCheckSettings = settingsLoader();
-    const lookupSettings = settingsLoader();
+    const healthCheckSettings = settingsLoader<Settings>(parseSettings);
+    const lookupSettings = settingsLoader(parseLookupSettings);
     await Promise.all([healthCheckSettings(), lookupSettings()]);
 
     const listeners = new Set<(e: SystemEvent) => void>();

@@ -12,7 +12,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { buildSync } from 'esbuild';
 import type { BuildOptions, Metafile } from 'esbuild';
 import { readConfigFile } from '../../infra/config';
-import { FUNCTION_BUNDLING } from '../../infra/stacks/sizing';
+import { LOOKUP_BUNDLING } from '../../infra/stacks/sizing';
+import type { FunctionBundling } from '../../infra/stacks/sizing';
 import { buildSettings } from '../../infra/settings';
 import { LOOKUP_HTTP_OPTIONS, createGetRegionHandler } from '../../handlers/lib/get-region-handler';
 import { SETTINGS_ENV } from '../../handlers/lib/settings';
@@ -32,27 +33,44 @@ export interface LookupFigures {
   requireMs: number[];
   /** Require time of the AWS SDK packages the bundle leaves external and a client made of them, alone, same run. */
   sdkRequireMs: number[];
-  /**
-   * The bundle's own require time in a process that has already loaded those SDK packages: our code's share measured
-   * directly, in one process, so it does not carry the difference between two processes' noise.
-   */
+  /** The bundle's require time in a process that has already loaded those SDK packages (its own client included). */
   ownRequireMs: number[];
+  /** The same client's construction alone in a process that has already loaded the SDK packages. */
+  clientAfterSdkMs: number[];
 }
 
-/** The bundling options of the stack's functions (`FUNCTION_BUNDLING` on NodejsFunction's defaults: CJS, Node). */
-export const STACK_BUNDLING: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: FUNCTION_BUNDLING.target,
-  minify: FUNCTION_BUNDLING.minify,
-  external: [...FUNCTION_BUNDLING.externalModules],
-};
+/**
+ * Our code's share of the lookup's init, estimated two ways from the same run: fresh processes (the bundle's
+ * require − the SDK client alone, each timed from nothing) and SDK-loaded processes (the bundle's require − the client
+ * alone, both after the SDK is loaded: the SDK's own load time, the larger noise, is out of both).
+ */
+export function coldShare(l: LookupFigures): { fresh: number; sdkLoaded: number } {
+  return {
+    fresh: median(l.requireMs) - median(l.sdkRequireMs),
+    sdkLoaded: median(l.ownRequireMs) - median(l.clientAfterSdkMs),
+  };
+}
 
-/** Bundles the lookup exactly as the stack does; returns its size and esbuild's metafile. */
+/** esbuild's options for a function bundled as the stack bundles it (NodejsFunction's defaults: CJS, Node). */
+export function stackBuildOptions(bundling: FunctionBundling): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: bundling.target,
+    minify: bundling.minify,
+    // NodejsFunction leaves its installed modules out of the bundle too.
+    external: [...bundling.externalModules, ...(bundling.nodeModules ?? [])],
+  };
+}
+
+/**
+ * Bundles the lookup exactly as the stack does (`LOOKUP_BUNDLING`); returns its size and esbuild's metafile. Its
+ * installed modules resolve from the project's node_modules, as they would from the ones beside the bundle.
+ */
 export function bundleLookup(outfile: string): { bytes: number; metafile: Metafile } {
   const { metafile } = buildSync({
-    ...STACK_BUNDLING,
+    ...stackBuildOptions(LOOKUP_BUNDLING),
     entryPoints: [join(ROOT, 'handlers', 'get-region.ts')],
     outfile,
     metafile: true,
@@ -72,8 +90,8 @@ async function timeCalls(fn: () => Promise<unknown>, calls: number): Promise<num
   return out;
 }
 
-/** Fresh node processes per way of the cold-start proxy (they alternate, so load affects each alike). */
-export const COLD_RUNS = 31;
+/** Fresh node processes per way of the cold-start proxy (the four ways alternate, so load affects each alike). */
+export const COLD_RUNS = 61;
 
 export async function benchLookup(calls = 20_000, log: (s: string) => void = console.log): Promise<LookupFigures> {
   const config = readConfigFile();
@@ -132,19 +150,26 @@ export async function benchLookup(calls = 20_000, log: (s: string) => void = con
       const sdk = `require('@aws-sdk/client-dynamodb');require('@smithy/node-http-handler');`;
       const client = `new (require('@aws-sdk/client-dynamodb').DynamoDBClient)({maxAttempts:1,requestHandler:new (require('@smithy/node-http-handler').NodeHttpHandler)(${JSON.stringify(LOOKUP_HTTP_OPTIONS)})});`;
       const sdkOnly = `const t=process.hrtime.bigint();${sdk}${client}const d=Number(process.hrtime.bigint()-t)/1e6;process.stdout.write(String(d));`;
-      // The SDK first (as the runtime has it), then the bundle alone is timed (its own client included).
+      // The SDK first (as the runtime has it), then the bundle alone is timed (its own client included) …
       const own = `${sdk}${script}`;
+      // … and, beside it, the client alone.
+      const clientAfterSdk = `${sdk}const t=process.hrtime.bigint();${client}const d=Number(process.hrtime.bigint()-t)/1e6;process.stdout.write(String(d));`;
       const requireMs: number[] = [];
       const sdkRequireMs: number[] = [];
       const ownRequireMs: number[] = [];
-      // Side by side in one run, alternating, so machine load affects both alike.
+      const clientAfterSdkMs: number[] = [];
+      const time = (source: string) =>
+        Number(execFileSync(process.execPath, ['-e', source], { env, encoding: 'utf8' }));
+      // Side by side in one run, alternating, so machine load affects each alike.
       for (let i = 0; i < COLD_RUNS; i += 1) {
-        requireMs.push(Number(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' })));
-        sdkRequireMs.push(Number(execFileSync(process.execPath, ['-e', sdkOnly], { env, encoding: 'utf8' })));
-        ownRequireMs.push(Number(execFileSync(process.execPath, ['-e', own], { env, encoding: 'utf8' })));
+        requireMs.push(time(script));
+        sdkRequireMs.push(time(sdkOnly));
+        ownRequireMs.push(time(own));
+        clientAfterSdkMs.push(time(clientAfterSdk));
+        if ((i + 1) % 20 === 0) log(`  lookup cold starts: ${i + 1}/${COLD_RUNS} rounds`);
       }
       log(
-        `  lookup: bundle ${bundleBytes} bytes, require median ${median(requireMs).toFixed(1)} ms (the SDK alone ${median(sdkRequireMs).toFixed(1)} ms; the bundle after the SDK ${median(ownRequireMs).toFixed(1)} ms)`,
+        `  lookup: bundle ${bundleBytes} bytes, require median ${median(requireMs).toFixed(1)} ms (the SDK client alone ${median(sdkRequireMs).toFixed(1)} ms); after the SDK: the bundle ${median(ownRequireMs).toFixed(1)} ms, the client alone ${median(clientAfterSdkMs).toFixed(1)} ms`,
       );
       return {
         calls,
@@ -154,6 +179,7 @@ export async function benchLookup(calls = 20_000, log: (s: string) => void = con
         requireMs,
         sdkRequireMs,
         ownRequireMs,
+        clientAfterSdkMs,
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -4,9 +4,10 @@ import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { LookupAnswer } from './lookup-core';
 import { createLookup } from './lookup-core';
+import type { LookupSettings } from './lookup-settings';
+import { parseLookupSettings } from './lookup-settings';
 import type { logger as Logger } from './powertools';
-import type { Settings } from './settings';
-import { createSettingsLoader } from './settings';
+import { createSettingsLoader } from './settings-item';
 
 type Level = 'warn' | 'error';
 let loggerLoaded: Promise<typeof Logger> | undefined;
@@ -33,7 +34,7 @@ export type GetRegionDeps = {
 } & (
   | {
       /** Fixed settings (tests). */
-      settings: Settings;
+      settings: LookupSettings;
     }
   | {
       /** Read the settings item of the DR table (at the first call, then at most once a minute). */
@@ -42,7 +43,7 @@ export type GetRegionDeps = {
         /** Bot regions in priority order: the answer while the settings cannot be read. */
         regions: readonly string[];
         /** @default a `createSettingsLoader` on this handler's client (consistent reads) */
-        loadSettings?: () => Promise<Settings>;
+        loadSettings?: () => Promise<LookupSettings>;
       };
     }
 );
@@ -101,7 +102,7 @@ export function createGetRegionHandler(deps: GetRegionDeps): (event: unknown) =>
         }),
       )
     ).Item;
-  const build = (settings: Settings) =>
+  const build = (settings: LookupSettings) =>
     createLookup({
       settings,
       now,
@@ -125,14 +126,15 @@ export function createGetRegionHandler(deps: GetRegionDeps): (event: unknown) =>
     createSettingsLoader({
       getItem: (key) => getItem(key, true),
       connectRegion,
+      parse: parseLookupSettings,
       tableName: deps.tableName,
       now,
       onStale: (err) => log('warn', 'settings re-read failed; using the last settings', { error: err as Error }),
     });
   // One lookup (and its cached lexDR item) per settings: rebuilt only when a deploy changed them.
-  let built: { settings: Settings; lookup: (event: unknown) => Promise<LookupAnswer> } | undefined;
+  let built: { settings: LookupSettings; lookup: (event: unknown) => Promise<LookupAnswer> } | undefined;
   return async (event) => {
-    let settings: Settings;
+    let settings: LookupSettings;
     try {
       settings = await loadSettings();
     } catch (err) {

@@ -6,13 +6,14 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { ERR, readItem } from './dr-item-read';
 import type { DrItem } from './dr-item-read';
-import type { Settings } from './settings';
+import type { LookupSettings } from './lookup-settings';
+// zod/mini's configuration (English messages) before this module's schema.
+import './schema';
 
-/** The parts of a Connect ContactFlowEvent the lookup reads. Parameters are optional. */
+/** The parts of a Connect ContactFlowEvent the lookup reads (the name, the flow's parameters). Parameters are optional. */
 export const connectEventSchema = z.object({
   Name: z.optional(z.literal('ContactFlowEvent')),
   Details: z.object({
-    ContactData: z.optional(z.looseObject({ ContactId: z.optional(z.string()), InstanceARN: z.optional(z.string()) })),
     Parameters: z.optional(
       z.looseObject({
         /** Seed-compatible: the Connect region whose lexDR item to read. */
@@ -44,7 +45,7 @@ export interface LookupAnswer {
 }
 
 export interface LookupDeps {
-  settings: Settings;
+  settings: LookupSettings;
   /** GetItem of the lexDR item by connectRegion. */
   getItem(key: string): Promise<Record<string, AttributeValue> | undefined>;
   now(): number;

@@ -7,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_BUNDLING, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../stacks/sizing';
+import type { FunctionBundling } from '../stacks/sizing';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 
@@ -46,6 +47,11 @@ export interface LexdrFunctionProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * How the handler is bundled.
+   * @default FUNCTION_BUNDLING
+   */
+  readonly bundling?: FunctionBundling;
 }
 
 /**
@@ -60,6 +66,7 @@ export class LexdrFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: LexdrFunctionProps) {
     super(scope, id);
+    const bundling = props.bundling ?? FUNCTION_BUNDLING;
     const environment = { POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'lexdr', ...props.environment };
     const sized: Record<string, string> = { ...environment, ...props.environmentSizeHint };
     const bytes = Object.entries(sized).reduce(
@@ -110,8 +117,10 @@ export class LexdrFunction extends Construct {
         : {}),
       bundling: {
         forceDockerBundling: false,
-        ...FUNCTION_BUNDLING,
-        externalModules: [...FUNCTION_BUNDLING.externalModules],
+        minify: bundling.minify,
+        target: bundling.target,
+        externalModules: [...bundling.externalModules],
+        ...(bundling.nodeModules ? { nodeModules: [...bundling.nodeModules] } : {}),
       },
     });
     this.function.node.addDependency(this.role);

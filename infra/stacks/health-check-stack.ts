@@ -23,7 +23,7 @@ import { DrTables } from '../constructs/dr-tables';
 import { HealthCheckWorkflow } from '../constructs/health-check-workflow';
 import { LexdrFunction } from '../constructs/lexdr-function';
 import { HEALTH_CHECK_OUTPUTS } from '../stack-outputs';
-import { HEALTH_CHECK_FUNCTION, LOOKUP_FUNCTION, PROBE_FUNCTION } from './sizing';
+import { HEALTH_CHECK_FUNCTION, LOOKUP_BUNDLING, LOOKUP_FUNCTION, PROBE_FUNCTION } from './sizing';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -141,6 +141,7 @@ export class HealthCheckStack extends Stack {
       environment: { ...settingsEnv, [SETTINGS_ENV.regions]: config.regions.join(',') },
       environmentSizeHint: { ...settingsEnvHint, [SETTINGS_ENV.regions]: config.regions.join(',') },
       serviceName: 'lexdr-lookup',
+      bundling: LOOKUP_BUNDLING,
     });
     // Each lookup reads its own Connect region's items only.
     this.tables.grantReadItems(this.lookup.role, { lexDR: true, settings: true, sid: 'ReadDrItem' });

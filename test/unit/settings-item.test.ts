@@ -4,7 +4,15 @@ import { parseConfig } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
 import { createGetRegionHandler } from '../../handlers/lib/get-region-handler';
 import { SettingsError } from '../../handlers/lib/errors';
-import { createSettingsLoader, readSettingsItem, settingsItem, settingsItemKey } from '../../handlers/lib/settings';
+import { parseLookupSettings } from '../../handlers/lib/lookup-settings';
+import type { LookupSettings } from '../../handlers/lib/lookup-settings';
+import {
+  createSettingsLoader,
+  parseSettings,
+  readSettingsItem,
+  settingsItem,
+  settingsItemKey,
+} from '../../handlers/lib/settings';
 import type { Settings } from '../../handlers/lib/settings';
 
 const ids = (region: string) => ({ botId: `BOT${region.length}XXXXXX`.slice(0, 10), botAliasId: 'ALIASXXXXX' });
@@ -31,20 +39,22 @@ describe('the settings item', () => {
   test('is keyed "<connectRegion>#settings" beside the lexDR item and round-trips the settings', () => {
     const item = settingsItem('us-east-1', JSON.stringify(east));
     expect(item.connectRegion).toEqual({ S: 'us-east-1#settings' });
-    expect(readSettingsItem(item, 'us-east-1')).toEqual(east);
+    expect(readSettingsItem(item, 'us-east-1', parseSettings)).toEqual(east);
   });
 
   test("a missing item, a missing attribute or another region's settings are refused by name", () => {
-    expect(() => readSettingsItem(undefined, 'us-east-1', 'lexDR')).toThrow(
+    expect(() => readSettingsItem(undefined, 'us-east-1', parseSettings, 'lexDR')).toThrow(
       new SettingsError('no settings item "us-east-1#settings" in lexDR (the stack writes it on deploy)'),
     );
-    expect(() => readSettingsItem({ connectRegion: { S: 'us-east-1#settings' } }, 'us-east-1')).toThrow(
+    expect(() => readSettingsItem({ connectRegion: { S: 'us-east-1#settings' } }, 'us-east-1', parseSettings)).toThrow(
       /has no string attribute "settings"/,
     );
-    expect(() => readSettingsItem(settingsItem('us-east-1', JSON.stringify(west)), 'us-east-1')).toThrow(
+    expect(() => readSettingsItem(settingsItem('us-east-1', JSON.stringify(west)), 'us-east-1', parseSettings)).toThrow(
       /is for Connect region us-west-2, not us-east-1/,
     );
-    expect(() => readSettingsItem(settingsItem('us-east-1', '{"regions":'), 'us-east-1')).toThrow(/is not JSON/);
+    expect(() => readSettingsItem(settingsItem('us-east-1', '{"regions":'), 'us-east-1', parseSettings)).toThrow(
+      /is not JSON/,
+    );
   });
 
   test('each Connect region has its own settings, the same bots and regions', () => {
@@ -65,6 +75,7 @@ describe('the settings loader', () => {
     const load = createSettingsLoader({
       getItem: (k) => table.getItem(k),
       connectRegion: 'us-east-1',
+      parse: parseSettings,
       now: () => now,
       maxAgeMs,
       onStale: (e) => stale.push(e),
@@ -157,5 +168,71 @@ describe('the lookup without its settings', () => {
     // The table is unreachable here: the settings are known, the lexDR item is not.
     expect(answer.lexRegion).toBe('us-east-1');
     expect(answer.detail).toMatch(/lexDR unreadable/);
+  });
+});
+
+describe("the lookup's part of the settings", () => {
+  test('is what the lookup answers from, read out of the whole settings (every Settings is one)', () => {
+    const part: LookupSettings = east; // a type check: the whole settings are a lookup's settings
+    expect(parseLookupSettings(JSON.parse(JSON.stringify(part)))).toEqual({
+      connectRegion: east.connectRegion,
+      regions: east.regions,
+      bots: east.bots.map((b) => ({
+        name: b.name,
+        localeId: b.localeId,
+        regions: Object.fromEntries(Object.entries(b.regions).map(([r, ids]) => [r, { botAliasArn: ids.botAliasArn }])),
+      })),
+      failThreshold: east.failThreshold,
+      lookupCacheSeconds: east.lookupCacheSeconds,
+    });
+  });
+
+  test('a field only the health check reads cannot stop the lookup', () => {
+    const broken = { ...east, cadenceSeconds: 0, probe: { ...east.probe, method: 'telepathy' } };
+    expect(() => parseSettings(broken)).toThrow(/cadenceSeconds: got 0.*probe\.method: got "telepathy"/);
+    expect(parseLookupSettings(broken).regions).toEqual(east.regions);
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['connectRegion empty', { connectRegion: '' }],
+    ['one region', { regions: ['us-east-1'] }],
+    ['a blank region', { regions: ['us-east-1', ''] }],
+    ['no bots', { bots: [] }],
+    ['a bot without a locale', { bots: [{ ...east.bots[0]!, localeId: '' }] }],
+    [
+      'a bot missing a region',
+      { bots: [{ ...east.bots[0]!, regions: { 'us-east-1': east.bots[0]!.regions['us-east-1'] } }] },
+    ],
+    [
+      'a blank alias ARN',
+      {
+        bots: [
+          {
+            ...east.bots[0]!,
+            regions: {
+              ...east.bots[0]!.regions,
+              'us-west-2': { ...east.bots[0]!.regions['us-west-2']!, botAliasArn: '' },
+            },
+          },
+        ],
+      },
+    ],
+    ['failThreshold 0', { failThreshold: 0 }],
+    ['failThreshold 1.5', { failThreshold: 1.5 }],
+    ['failThreshold "2"', { failThreshold: '2' }],
+    ['lookupCacheSeconds −1', { lookupCacheSeconds: -1 }],
+    ['lookupCacheSeconds missing', { lookupCacheSeconds: undefined }],
+  ])('%s: refused by the lookup with the same message as by the health check', (_name, change) => {
+    const bad = { ...east, ...change };
+    const message = (parse: (x: unknown) => unknown) => {
+      try {
+        parse(bad);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(message(parseSettings)).not.toBe('accepted');
+    expect(message(parseLookupSettings)).toBe(message(parseSettings));
   });
 });
