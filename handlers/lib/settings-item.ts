@@ -5,7 +5,7 @@
  * the health check reads can never stop callers' answers, and the lookup builds only its own schema at cold start.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { SettingsError, describeIssues } from './errors';
+import { SettingsError } from './errors';
 
 /** Environment variables of the functions that read the settings item (names shared by the stack and handlers). */
 export const SETTINGS_ENV = {
@@ -31,33 +31,6 @@ export function settingsItemKey(connectRegion: string): string {
 /** The settings item as DynamoDB attributes (`settingsJson` may hold CloudFormation tokens at synth time). */
 export function settingsItem(connectRegion: string, settingsJson: string): Record<string, AttributeValue> {
   return { connectRegion: { S: settingsItemKey(connectRegion) }, [SETTINGS_ATTRIBUTE]: { S: settingsJson } };
-}
-
-/** What a settings parser is made of: a zod schema of settings (the whole settings or one reader's part). */
-interface SettingsSchema<S> {
-  safeParse(
-    input: unknown,
-  ):
-    | { success: true; data: S }
-    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
-}
-
-/**
- * A parser of settings from a schema of them: the schema's checks (SettingsError naming each bad key), then every
- * bot must have its IDs in every region.
- */
-export function settingsParser<
-  S extends { connectRegion: string; regions: string[]; bots: { name: string; regions: Record<string, unknown> }[] },
->(schema: SettingsSchema<S>): SettingsParser<S> {
-  return (input) => {
-    const r = schema.safeParse(input);
-    if (!r.success) throw new SettingsError(`invalid lexdr settings: ${describeIssues(r.error.issues, input)}`);
-    for (const bot of r.data.bots) {
-      const missing = r.data.regions.filter((region) => !bot.regions[region]);
-      if (missing.length > 0) throw new SettingsError(`bot ${bot.name} has no IDs for ${missing.join(', ')}`);
-    }
-    return r.data;
-  };
 }
 
 export function parseSettingsJson<S extends { connectRegion: string }>(

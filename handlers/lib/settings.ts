@@ -8,51 +8,53 @@
  * exists in both places and takes items up to 400 KB.) The probe function needs no settings: the Map hands each
  * invocation its request.
  */
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { SettingsError } from './errors';
-import { lookupBotSchema, lookupSettingsSchema } from './lookup-settings';
-import { atLeast0, atLeast1, nonEmpty, positiveInt, str } from './schema';
-import { parseSettingsJson, settingsParser } from './settings-item';
+import { atLeast0, atLeast1, lookupBotSchema, lookupSettingsSchema, nonEmpty, settingsParser } from './lookup-settings';
+import { parseSettingsJson } from './settings-item';
 
 export * from './settings-item';
 
 export const PROBE_METHODS = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext', 'stream'] as const;
 
-export const botInRegionSchema = z.object({
+export const botInRegionSchema = v.object({
   botId: nonEmpty,
   botAliasId: nonEmpty,
   botAliasArn: nonEmpty,
 });
-export type BotInRegion = z.infer<typeof botInRegionSchema>;
+export type BotInRegion = v.InferOutput<typeof botInRegionSchema>;
 
 /** The whole settings: the lookup's part (lookup-settings.ts), and what the health check and the bridge read. */
-export const settingsSchema = z.safeExtend(lookupSettingsSchema, {
-  bots: z
-    .array(
-      z.safeExtend(lookupBotSchema, {
-        regions: z.record(str, botInRegionSchema),
-        v1: z.optional(z.object({ botName: str, botAlias: str })),
+export const settingsSchema = v.object({
+  ...lookupSettingsSchema.entries,
+  bots: v.pipe(
+    v.array(
+      v.object({
+        ...lookupBotSchema.entries,
+        regions: v.record(v.string(), botInRegionSchema),
+        v1: v.optional(v.object({ botName: v.string(), botAlias: v.string() })),
       }),
-    )
-    .check(z.minLength(1)),
+    ),
+    v.minLength(1),
+  ),
   recoverThreshold: atLeast1,
   cadenceSeconds: atLeast1,
   cyclesPerExecution: atLeast1,
   nluEveryCycles: atLeast0,
   /** Re-probe a region that just failed within the same cycle, so failThreshold failures take seconds. @default true */
-  confirmFailures: z.optional(z.boolean()),
+  confirmFailures: v.optional(v.boolean()),
   /** Seconds between a failed probe and its confirmation. @default 1 */
-  confirmDelaySeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(10))),
-  probe: z.object({
-    method: z.enum(PROBE_METHODS),
+  confirmDelaySeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10))),
+  probe: v.object({
+    method: v.picklist(PROBE_METHODS),
     utterance: nonEmpty,
     expectedIntent: nonEmpty,
-    expectedSlot: z.optional(str),
-    timeoutMs: positiveInt,
-    latencyBudgetMs: positiveInt,
+    expectedSlot: v.optional(v.string()),
+    timeoutMs: atLeast1,
+    latencyBudgetMs: atLeast1,
   }),
 });
-export type Settings = z.infer<typeof settingsSchema>;
+export type Settings = v.InferOutput<typeof settingsSchema>;
 
 /** Validates settings; throws SettingsError naming each bad key. */
 export const parseSettings = settingsParser(settingsSchema);
