@@ -416,9 +416,9 @@ export class WorkflowRunner {
       } as never,
     });
     stop.signal.addEventListener('abort', () => execution.abort(), { once: true });
-    o.signal?.addEventListener('abort', () => fail({ status: 'ABORTED', error: 'Aborted', cause: 'stopped' }), {
-      once: true,
-    });
+    // The caller's signal may be shared by many executions (a schedule's): the listener leaves with this one.
+    const aborted = () => fail({ status: 'ABORTED', error: 'Aborted', cause: 'stopped' });
+    o.signal?.addEventListener('abort', aborted, { once: true });
     const cap = setTimeout(
       () =>
         fail({
@@ -452,6 +452,7 @@ export class WorkflowRunner {
       return ended({ status: 'FAILED', error: caught?.name ?? e.name, cause: caught?.message ?? e.message });
     } finally {
       clearTimeout(cap);
+      o.signal?.removeEventListener('abort', aborted);
     }
   }
 }

@@ -2,6 +2,7 @@
  * The real statemachine/health-check.asl.json run by aws-local-stepfunctions, with the real handlers and real
  * SDK clients over HTTP against local Lex regions, dynalite and a local CloudWatch.
  */
+import { getEventListeners } from 'node:events';
 import { metricValues, sum } from '../reliability/helpers';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -205,6 +206,13 @@ describe('health-check workflow against the local regions', () => {
     expect(afterSecond?.lexRegion).toBe(afterFirst?.lexRegion);
     expect(afterSecond?.regionHealth).toEqual(afterFirst?.regionHealth);
     expect(await sys.history()).toHaveLength(historyFirst.length);
+  });
+
+  it("keeps no listener on a caller's abort signal once an execution ended (a schedule shares one signal)", async () => {
+    const schedule = new AbortController();
+    for (let i = 0; i < 12; i += 1)
+      expect((await sys.runExecution({ cycles: 1 }, { signal: schedule.signal })).status).toBe('SUCCEEDED');
+    expect(getEventListeners(schedule.signal, 'abort')).toHaveLength(0);
   });
 
   it('fails the execution (after its metrics) when a change cannot reach the history table, keeping lastChange', async () => {
