@@ -22,7 +22,7 @@ import type { LookupFigures } from './lib/lookup';
 import { benchScale, largestDeployableBots } from './lib/scale';
 import type { ScaleFigures } from './lib/scale';
 import type { Figure } from './lib/stats';
-import { distribution, median, round } from './lib/stats';
+import { distribution, iqr, median, round } from './lib/stats';
 
 const ROOT = join(__dirname, '..');
 const PARTS = ['detection', 'lookup', 'scale', 'cost'] as const;
@@ -130,12 +130,12 @@ function lookupFigures(l: LookupFigures): Figure[] {
       met: null,
     },
     {
-      name: `Lookup cold start: our code's share of the init (bundle require − the AWS SDK client alone, medians of ${l.requireMs.length}, side by side)`,
-      value: ms(share.fresh, 1),
+      name: `Lookup cold start: our code's share of the init (the bundle's require − the AWS SDK client alone, side by side, ${l.requireMs.length} each, in processes that loaded the SDK first)`,
+      value: ms(share.sdkLoaded, 1),
       goal: '≤ 10 ms',
-      // Met only when both estimates are.
-      met: share.fresh <= 10 && share.sdkLoaded <= 10,
-      note: `fresh processes: bundle require median ${ms(median(l.requireMs), 1)} (min ${ms(Math.min(...l.requireMs), 1)}, max ${ms(Math.max(...l.requireMs), 1)}), @aws-sdk/client-dynamodb + @smithy/node-http-handler and a DynamoDBClient made of them alone ${ms(median(l.sdkRequireMs), 1)}; with the SDK already loaded: the bundle ${ms(median(l.ownRequireMs), 1)} − the client alone ${ms(median(l.clientAfterSdkMs), 1)} = ${ms(share.sdkLoaded, 1)} (the second estimate, without the SDK's load noise)`,
+      // Met only when the fresh-process difference is too.
+      met: share.sdkLoaded <= 10 && share.fresh <= 10,
+      note: `the bundle ${ms(median(l.ownRequireMs), 1)} − the client alone ${ms(median(l.clientAfterSdkMs), 1)} (medians). From fresh processes, the SDK's own load included: bundle require median ${ms(median(l.requireMs), 1)} (min ${ms(Math.min(...l.requireMs), 1)}, max ${ms(Math.max(...l.requireMs), 1)}), @aws-sdk/client-dynamodb + @smithy/node-http-handler and a DynamoDBClient made of them alone ${ms(median(l.sdkRequireMs), 1)} (interquartile range ${ms(iqr(l.sdkRequireMs), 1)}): a difference of ${ms(share.fresh, 1)}, within the SDK load's own spread`,
     },
   ];
 }

@@ -6,6 +6,8 @@ export function percentile(xs: readonly number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, rank - 1))]!;
 }
 export const median = (xs: readonly number[]): number => percentile(xs, 50);
+/** Interquartile range: the spread of the middle half. */
+export const iqr = (xs: readonly number[]): number => percentile(xs, 75) - percentile(xs, 25);
 
 export interface Distribution {
   n: number;
