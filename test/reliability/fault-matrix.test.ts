@@ -124,49 +124,40 @@ async function runCase(sys: LocalSystem, c: Case) {
 
 /**
  * Cases run a few at a time, each on a system of its own from a small pool: most of a case's time is waiting
- * (probe timeouts, slow answers), which overlaps well. A pool starts on first use, inside the tests.
+ * (probe timeouts, slow answers), which overlaps well. The pool starts on first use, inside the tests.
  */
-function systemPool(size: number, start: () => Promise<LocalSystem>) {
-  let started: Promise<LocalSystem[]> | undefined;
-  const free: LocalSystem[] = [];
-  const waiting: (() => void)[] = [];
-  return {
-    async with<T>(f: (sys: LocalSystem) => Promise<T>): Promise<T> {
-      started ??= Promise.all(
-        Array.from({ length: size }, async () => {
-          const sys = await start();
-          free.push(sys);
-          return sys;
-        }),
-      );
-      await started;
-      while (free.length === 0) await new Promise<void>((resolve) => waiting.push(resolve));
-      const sys = free.pop()!;
-      try {
-        return await f(sys);
-      } finally {
-        free.push(sys);
-        waiting.shift()?.();
-      }
-    },
-    async close() {
-      await Promise.all(((await started) ?? []).map((sys) => sys.close()));
-    },
-  };
+const POOL_SIZE = 3;
+let pool: Promise<LocalSystem[]> | undefined;
+const free: LocalSystem[] = [];
+const waiting: (() => void)[] = [];
+
+async function withSystem<T>(f: (sys: LocalSystem) => Promise<T>): Promise<T> {
+  pool ??= Promise.all(
+    Array.from({ length: POOL_SIZE }, async () => {
+      const sys = await startFast(config('nlu'), { atLeastOnce: atLeastOnce(MATRIX_REDELIVERY) });
+      withoutSdkRetries(sys.dynamo.client);
+      free.push(sys);
+      return sys;
+    }),
+  );
+  await pool;
+  while (free.length === 0) await new Promise<void>((resolve) => waiting.push(resolve));
+  const sys = free.pop()!;
+  try {
+    return await f(sys);
+  } finally {
+    free.push(sys);
+    waiting.shift()?.();
+  }
 }
 
-/** As many as jest runs concurrently (its `maxConcurrency`, 5 by default). */
-const POOL_SIZE = 5;
-
 describe('fault matrix: Lex faults × regions × DynamoDB throttling, through the real workflow', () => {
-  const pool = systemPool(POOL_SIZE, async () => {
-    const sys = await startFast(config('nlu'), { atLeastOnce: atLeastOnce(MATRIX_REDELIVERY) });
-    withoutSdkRetries(sys.dynamo.client);
-    return sys;
+  afterAll(async () => {
+    const systems = await pool;
+    await Promise.all((systems ?? []).map((s) => s.close()));
   });
-  afterAll(() => pool.close());
 
-  it.concurrent.each(CASES)('$lex on the $faulted, DynamoDB $dynamo', (c) => pool.with((sys) => checkCase(sys, c)));
+  it.concurrent.each(CASES)('$lex on the $faulted, DynamoDB $dynamo', (c) => withSystem((sys) => checkCase(sys, c)));
 });
 
 async function checkCase(sys: LocalSystem, c: Case) {
@@ -260,21 +251,23 @@ describe('a liveness probe does not look at the NLU', () => {
 });
 
 describe('the stream probe (StartConversation) through the same Lex faults, DynamoDB ok', () => {
-  const pool = systemPool(POOL_SIZE, async () => {
-    const sys = await startFast(config('stream'));
-    withoutSdkRetries(sys.dynamo.client);
-    return sys;
-  });
-  afterAll(() => pool.close());
+  let sys: LocalSystem;
 
-  it.concurrent.each(CASES.filter((c) => c.dynamo === 'ok'))('$lex on the $faulted', (c) =>
-    pool.with(async (sys) => {
-      const conversations = () => sum(Object.values(sys.lex).map((l) => l.stats()['V2.StartConversation'] ?? 0));
-      const before = conversations();
-      await checkCase(sys, c); // (its metrics start from none)
-      // Every probe was a conversation (hung ones too: they are counted on arrival), one per probe: each round's
-      // (a confirmation round probes the failed region again).
-      expect(conversations() - before).toBe(metricValues(sys, 'ProbeSuccess').length);
-    }),
-  );
+  beforeAll(async () => {
+    sys = await startFast(config('stream'));
+    withoutSdkRetries(sys.dynamo.client);
+  });
+  afterAll(async () => {
+    await sys?.close();
+  });
+
+  it.each(CASES.filter((c) => c.dynamo === 'ok'))('$lex on the $faulted', async (c) => {
+    const before = sum(Object.values(sys.lex).map((l) => l.stats()['V2.StartConversation'] ?? 0));
+    await checkCase(sys, c);
+    // Every probe was a conversation (hung ones too: they are counted on arrival).
+    // One conversation per probe: each round's (a confirmation round probes the failed region again).
+    expect(sum(Object.values(sys.lex).map((l) => l.stats()['V2.StartConversation'] ?? 0)) - before).toBe(
+      metricValues(sys, 'ProbeSuccess').length,
+    );
+  });
 });
