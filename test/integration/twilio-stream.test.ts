@@ -178,8 +178,10 @@ describe('the bridge on StartConversation', () => {
     expect(kinds.at(-1)).toBe('other');
     expect(last.reply).toMatch(/order/i);
     // Bot time between them (the wall clock runs 8× slower): the first update 5 s after the start, then every 5 s.
+    // Heard at the caller, through the bridge and the whole suite's load: 2 s of bot time (250 ms of wall clock) either
+    // way, still far from a 2.5 s or a 7.5 s cadence (the region's own timing is checked to 600 ms in local-lex-stream).
     const gaps = heard.slice(0, -1).map((h, i, all) => (i === 0 ? 0 : (h.atMs - all[i - 1]!.atMs) * SCALE));
-    for (const g of gaps.slice(1)) expect(Math.abs(g - 5000)).toBeLessThan(1200);
+    for (const g of gaps.slice(1)) expect(Math.abs(g - 5000)).toBeLessThan(2000);
     // Each progress response reached the caller as audio too: one mark per response.
     expect(call.marks().length - marksBefore).toBeGreaterThanOrEqual(kinds.length);
   });
