@@ -33,7 +33,7 @@ export const lookupSettingsSchema = v.object({
 export type LookupSettings = v.InferOutput<typeof lookupSettingsSchema>;
 
 /** A valibot issue as `describeIssues` reads it: its path of keys and its message. */
-export const issuesOf = (issues: readonly v.BaseIssue<unknown>[]) =>
+const issuesOf = (issues: readonly v.BaseIssue<unknown>[]) =>
   issues.map((i) => ({ path: (i.path ?? []).map((p) => p.key as PropertyKey), message: i.message }));
 
 /**
