@@ -346,7 +346,7 @@ export class WorkflowRunner {
       ...rest,
       largestStateBytes: largest,
     });
-    if (jsonBytes(input) > MAX_STATE_BYTES)
+    if (largest > MAX_STATE_BYTES)
       return ended({
         status: 'FAILED',
         error: 'States.DataLimitExceeded',

@@ -34,9 +34,9 @@ export interface MetricDatum {
   Counts: number[];
 }
 
-const pairs = z.array(z.tuple([z.number(), z.number()]));
 /** `[value, count]` pairs: how many datapoints of an execution had each value. */
-export type Tallied = z.infer<typeof pairs>;
+const talliedSchema = z.array(z.tuple([z.number(), z.number()]));
+export type Tallied = z.infer<typeof talliedSchema>;
 
 /**
  * What an execution has observed so far, in the compact form the state machine carries from cycle to cycle (its
@@ -47,11 +47,11 @@ export const metricTallySchema = z.object({
   /** Per region, per bot: `[passed, failed]` probes that reached Lex (ProbeSuccess 1 and 0). */
   success: z.record(z.string(), z.record(z.string(), z.tuple([z.number(), z.number()]))),
   /** Per region: the latencies of its probes, rounded by {@link roundLatency} (ProbeLatency). */
-  latency: z.record(z.string(), pairs),
+  latency: z.record(z.string(), talliedSchema),
   /** Per region: probes that could not run (ProbeErrors). */
   errors: z.record(z.string(), z.number()),
   /** The decisions' datapoints: ActiveRegionIndex, NoHealthyRegion and RegionChanges. */
-  decisions: z.partialRecord(z.enum(['ActiveRegionIndex', 'NoHealthyRegion', 'RegionChanges']), pairs),
+  decisions: z.partialRecord(z.enum(['ActiveRegionIndex', 'NoHealthyRegion', 'RegionChanges']), talliedSchema),
 });
 export type MetricTally = z.infer<typeof metricTallySchema>;
 
