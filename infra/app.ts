@@ -8,6 +8,7 @@ import type { BotDefinition } from '../bot';
 import { orderFlowers } from '../bot';
 import type { BotConfig, LexdrConfig } from './config';
 import { ConfigError, parseConfig, readConfigFile } from './config';
+import { STACK_NAMES } from './contract';
 import { boundProviderLogs } from './constructs/custom-resource-logs';
 import { BotStack } from './stacks/bot-stack';
 import { HealthCheckStack } from './stacks/health-check-stack';
@@ -66,7 +67,7 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
     for (const region of config.regions) {
       botStacks.set(
         `${bot.name}/${region}`,
-        new BotStack(app, `Lexdr-Bot-${bot.name}-${region}`, {
+        new BotStack(app, STACK_NAMES.bot(bot.name, region), {
           env: env(region),
           crossRegionReferences: true,
           description: `lexdr: Lex V2 bot ${bot.name} (as code) in ${region}`,
@@ -85,7 +86,7 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
   for (const connectRegion of config.connectRegions) {
     healthChecks.set(
       connectRegion,
-      new HealthCheckStack(app, `Lexdr-HealthCheck-${connectRegion}`, {
+      new HealthCheckStack(app, STACK_NAMES.healthCheck(connectRegion), {
         env: env(connectRegion),
         crossRegionReferences: true,
         // Its template grows with bots × regions (dashboard, alarms, settings): no indentation, a third smaller.
@@ -99,7 +100,7 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
   }
   const healthCheck = healthChecks.get(config.connectRegion)!;
   const twilioBridge = config.twilio
-    ? new TwilioBridgeStack(app, `Lexdr-TwilioBridge-${config.connectRegion}`, {
+    ? new TwilioBridgeStack(app, STACK_NAMES.twilioBridge(config.connectRegion), {
         env: env(config.connectRegion),
         description: `lexdr: Twilio Media Streams bridge to the Lex bots, following lexDR in ${config.connectRegion}`,
         settings: healthCheck.settings,

@@ -19,6 +19,7 @@ import {
   PUT_METRIC_DATA_MAX_DATUMS,
   healthCheckStackResources,
   INLINE_MAP_MAX_CONCURRENCY,
+  LAMBDA_CONCURRENCY_QUOTA_CODE,
   LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY,
   LAMBDA_UNRESERVED_MINIMUM,
   LEX_V2_REGIONS,
@@ -117,6 +118,15 @@ const baseSchema = z
       .max(100)
       .refine((b) => new Set(b.map((x) => x.name)).size === b.length, 'bot names must be unique')
       .default([{ name: 'OrderFlowers', localeId: 'en_US', source: 'code', ids: {} }]),
+    /**
+     * Prefix of the name each bot deployed from code gets in Lex (`<prefix><bot name>`, e.g. `lexdr-OrderFlowers`).
+     * Lex bot names are unique per account and region, and AWS's own sample bots (`OrderFlowers`) are the names an
+     * account is likeliest to have already; change it to deploy a second lexdr into the same account.
+     */
+    botNamePrefix: z
+      .string()
+      .regex(/^([0-9A-Za-z][_-]?){1,40}$/, 'letters and digits, each optionally followed by one "_" or "-" (≤ 40)')
+      .default('lexdr-'),
     /** DynamoDB table holding connectRegion → lexRegion (seed-compatible name). */
     tableName: z
       .string()
@@ -210,6 +220,12 @@ const baseSchema = z
      * The probe function's reserved concurrency must leave Lambda's 100 unreserved.
      */
     lambdaConcurrencyQuota: z.number().int().min(10).max(1_000_000).default(LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY),
+    /**
+     * Reserve concurrency for the probe function, so a surge of calls that takes the account's concurrency cannot
+     * throttle the health check into blindness. `false` for an account whose quota leaves nothing to reserve (new
+     * accounts may start at 10): the probes then share the account's concurrency with every other function.
+     */
+    reserveProbeConcurrency: z.boolean().default(true),
     /** Seconds the lookup caches the lexDR item. */
     lookupCacheSeconds: z.number().int().min(0).max(60).default(1),
     /** The optional Twilio Media Streams bridge (ECS Fargate behind an ALB); deployed only when set. */
@@ -219,8 +235,17 @@ const baseSchema = z
         certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/),
         /** Public DNS name Twilio calls (signatures are checked against it). */
         domainName: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a DNS name such as "voice.example.com"'),
-        /** Secrets Manager secret holding the Twilio auth token (never a plain environment variable). */
-        authTokenSecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/),
+        /**
+         * Secrets Manager secret holding the Twilio auth token (never a plain environment variable): its complete ARN,
+         * with the six characters Secrets Manager appends to the name (`…:secret:twilio-auth-AbCdEf`). A partial ARN
+         * would be granted as if complete, and the task could not read its secret.
+         */
+        authTokenSecretArn: z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/,
+            'the secret\'s complete ARN, ending in "-" and the six characters Secrets Manager adds (see the console or `aws secretsmanager describe-secret`)',
+          ),
         /** Twilio account SID (AC…). */
         accountSid: z.string().regex(/^AC[0-9a-f]{32}$/, 'a Twilio account SID: AC + 32 hex digits'),
         /** Number callers are transferred to when no region is healthy (E.164). */
@@ -362,12 +387,14 @@ function checkLimits(c: Checked, ctx: z.RefinementCtx): void {
   }
   const reserved = probeReservedConcurrency(c);
   const reservable = c.lambdaConcurrencyQuota - LAMBDA_UNRESERVED_MINIMUM;
-  if (reserved > reservable) {
+  if (c.reserveProbeConcurrency && reserved > reservable) {
     issue(
       ['lambdaConcurrencyQuota'],
       `the probe function needs a reserved concurrency of ${reserved} (${Math.min(probes, INLINE_MAP_MAX_CONCURRENCY)} ` +
         `probes in flight × ${OVERLAPPING_EXECUTIONS} overlapping executions); with a quota of ${c.lambdaConcurrencyQuota}, Lambda lets you ` +
-        `reserve at most ${reservable} (it keeps ${LAMBDA_UNRESERVED_MINIMUM} unreserved): raise the account's quota and this key`,
+        `reserve at most ${reservable} (it keeps ${LAMBDA_UNRESERVED_MINIMUM} unreserved): raise the account's quota ` +
+        `(Service Quotas ${LAMBDA_CONCURRENCY_QUOTA_CODE}) and this key, or set reserveProbeConcurrency: false ` +
+        `(\`npx lexdr preflight\` reads the account's quota)`,
     );
   }
   const settings = estimateSettingsBytes(sizing);
@@ -469,11 +496,18 @@ export function nluEveryCycles(c: Pick<LexdrConfig, 'cadenceSeconds' | 'probe'>)
 
 /**
  * Reserved concurrency of the probe function (`reservedConcurrentExecutions`): the probes one execution has in flight
- * (every bot × region, at most the Map's 40) times the executions that can overlap. `parseConfig` has checked it
- * fits the account's quota.
+ * (every bot × region, at most the Map's 40) times the executions that can overlap; undefined (nothing reserved) with
+ * `reserveProbeConcurrency: false`. `parseConfig` has checked it fits the account's quota.
  */
-export function probeConcurrency(c: Pick<LexdrConfig, 'bots' | 'regions'>): number {
-  return probeReservedConcurrency(c);
+export function probeConcurrency(
+  c: Pick<LexdrConfig, 'bots' | 'regions' | 'reserveProbeConcurrency'>,
+): number | undefined {
+  return c.reserveProbeConcurrency ? probeReservedConcurrency(c) : undefined;
+}
+
+/** The name a bot deployed from code has in Lex: unique in the account, never AWS's sample's own name. */
+export function deployedBotName(c: Pick<LexdrConfig, 'botNamePrefix'>, botName: string): string {
+  return `${c.botNamePrefix}${botName}`;
 }
 
 /** The Amazon Connect instance (and its agent queue) the health-check stack of `connectRegion` wires, if any. */

@@ -70,6 +70,8 @@ export const STATE_MACHINE_TIMEOUT_SECONDS = 240;
  */
 export const LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY = 1000;
 export const LAMBDA_UNRESERVED_MINIMUM = 100;
+/** Service Quotas code of Lambda's "Concurrent executions" (`aws service-quotas get-service-quota --service-code lambda`). */
+export const LAMBDA_CONCURRENCY_QUOTA_CODE = 'L-B99A9384';
 
 /**
  * DynamoDB: "The maximum item size in DynamoDB is 400 KB" (DynamoDB quotas,

@@ -18,6 +18,7 @@ import {
   normaliseBotModel,
 } from '../../bot/drift';
 import { readConfigFile } from '../../infra/config';
+import { BOT_PARAMETER_PREFIX, STACK_NAMES } from '../../infra/contract';
 import type { BotConfig } from '../../infra/config';
 import type { CliContext } from '../lib/context';
 import { CliError, EXIT, TargetNotFoundError, UsageError } from '../lib/errors';
@@ -25,10 +26,6 @@ import type { Io } from '../lib/io';
 import type { GlobalOptions } from '../lib/target';
 import { LOCAL_FILE } from '../lib/target';
 
-/** Prefix of the SSM parameters the bot stacks publish (`<prefix>/<bot>/botId`, `…/botAliasId`). */
-export const BOT_PARAMETER_PREFIX = '/lexdr/bots';
-/** The CDK app's bot stack name (infra/app.ts). */
-export const botStackName = (bot: string, region: string) => `Lexdr-Bot-${bot}-${region}`;
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const LEX_ID = /^[0-9A-Z]{10}$/;
@@ -243,7 +240,7 @@ export function awsBotDiffDeps(g: GlobalOptions, io: Io): BotDiffDeps {
       } finally {
         ssm.destroy();
       }
-      const stack = botStackName(bot, region);
+      const stack = STACK_NAMES.bot(bot, region);
       const cfn = new CloudFormationClient(clientConfig(region));
       try {
         const r = await cfn.send(new DescribeStacksCommand({ StackName: stack }));

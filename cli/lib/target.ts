@@ -15,8 +15,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { readConfigFile } from '../../infra/config';
-import { HEALTH_CHECK_OUTPUTS } from '../../infra/stack-outputs';
-import type { CliOutput } from '../../infra/stack-outputs';
+import { HEALTH_CHECK_OUTPUTS, STACK_NAMES } from '../../infra/contract';
+import type { CliOutput } from '../../infra/contract';
 import type { LexdrConfig } from '../../infra/config';
 import type { LocalEndpoints } from '../../local/system';
 import { TOKEN_HEADER } from '../../local/http';
@@ -39,8 +39,8 @@ export interface GlobalOptions {
   endpointUrl?: string;
 }
 
-/** The CDK app's health-check stack name for a Connect region (infra/app.ts). */
-export const defaultStack = (connectRegion: string) => `Lexdr-HealthCheck-${connectRegion}`;
+/** The CDK app's health-check stack name for a Connect region. */
+export const defaultStack = STACK_NAMES.healthCheck;
 
 /** Defaults for --aws from this checkout's cdk.json, when there is one. */
 function checkoutConfig(): Partial<Pick<LexdrConfig, 'connectRegion' | 'regions' | 'metricNamespace'>> {
@@ -258,7 +258,7 @@ export async function localRequest<T>(
   return json as T;
 }
 
-/** The value of a stack output the CLI reads (the names: infra/stack-outputs.ts, checked against the stack). */
+/** The value of a stack output the CLI reads (the names: infra/contract.ts, checked against the stack). */
 function outputOf(outputs: { OutputKey?: string; OutputValue?: string }[], key: CliOutput): string | undefined {
   return outputs.find((x) => x.OutputKey === key)?.OutputValue;
 }

@@ -5,6 +5,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { BotDefinition } from '../../bot';
 import { CodeBot } from '../constructs/code-bot';
+import { BOT_PARAMETER_PREFIX } from '../contract';
 
 /** Properties of {@link BotStack}. */
 export interface BotStackProps extends StackProps {
@@ -17,7 +18,7 @@ export interface BotStackProps extends StackProps {
   readonly fulfillmentEntry?: string;
   /**
    * Prefix of the SSM parameters holding the bot's IDs.
-   * @default '/lexdr/bots'
+   * @default BOT_PARAMETER_PREFIX ('/lexdr/bots')
    */
   readonly parameterPrefix?: string;
 }
@@ -46,7 +47,7 @@ export class BotStack extends Stack {
     this.botAliasArn = this.bot.botAliasArn;
 
     const name = props.definition.bot.name;
-    const prefix = `${props.parameterPrefix ?? '/lexdr/bots'}/${name}`;
+    const prefix = `${props.parameterPrefix ?? BOT_PARAMETER_PREFIX}/${name}`;
     const publish = (key: string, value: string, description: string) => {
       new CfnOutput(this, key[0]!.toUpperCase() + key.slice(1), { value, description });
       new ssm.StringParameter(this, `${key}Parameter`, {

@@ -22,7 +22,7 @@ import { DrDashboard } from '../constructs/dr-dashboard';
 import { DrTables } from '../constructs/dr-tables';
 import { HealthCheckWorkflow } from '../constructs/health-check-workflow';
 import { LexdrFunction } from '../constructs/lexdr-function';
-import { HEALTH_CHECK_OUTPUTS } from '../stack-outputs';
+import { HEALTH_CHECK_OUTPUTS } from '../contract';
 import { HEALTH_CHECK_FUNCTION, LOOKUP_BUNDLING, LOOKUP_FUNCTION, PROBE_FUNCTION } from './sizing';
 
 const ROOT = join(__dirname, '..', '..');
@@ -227,7 +227,7 @@ export class HealthCheckStack extends Stack {
       });
     }
 
-    // ---- outputs (names: infra/stack-outputs.ts, read by the CLI) ----
+    // ---- outputs (names: infra/contract.ts, read by the CLI) ----
     const O = HEALTH_CHECK_OUTPUTS;
     const sm = this.workflow.stateMachine.stateMachineArn;
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });

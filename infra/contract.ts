@@ -1,0 +1,56 @@
+/**
+ * What crosses the boundary between the CDK app, the CLI and the local system, defined once: the stacks' names, the
+ * outputs the CLI reads, the SSM parameters the bot stacks publish, and the name a bot is deployed under.
+ * test/infra/cli-contract.test.ts reads both sides.
+ */
+
+/** The CDK app's stack names (infra/app.ts builds them; `lexdr --aws`, `preflight` and `verify` find them). */
+export const STACK_NAMES = {
+  /** The health check, DR tables, lookup, alarms and dashboard of one Connect region. */
+  healthCheck: (connectRegion: string) => `Lexdr-HealthCheck-${connectRegion}`,
+  /** One bot deployed from code (`bot/`) in one bot region. */
+  bot: (bot: string, region: string) => `Lexdr-Bot-${bot}-${region}`,
+  /** The Amazon Connect wiring of one Connect region (lookup permission, associations, flows), deployed last. */
+  connect: (connectRegion: string) => `Lexdr-Connect-${connectRegion}`,
+  /** The Twilio Media Streams bridge. */
+  twilioBridge: (connectRegion: string) => `Lexdr-TwilioBridge-${connectRegion}`,
+} as const;
+
+/** Prefix of the SSM parameters the bot stacks publish (`<prefix>/<bot>/botId`, `…/botAliasId`, `…/botAliasArn`). */
+export const BOT_PARAMETER_PREFIX = '/lexdr/bots';
+
+/**
+ * The health-check stack's output names: one list for the stack that emits them, the CLI that reads them
+ * (`lexdr --aws` resolves its target from DescribeStacks) and the contract test that checks both sides.
+ */
+export const HEALTH_CHECK_OUTPUTS = {
+  stateMachineArn: 'StateMachineArn',
+  startDrillConsoleUrl: 'StartDrillConsoleUrl',
+  tableName: 'TableName',
+  historyTableName: 'HistoryTableName',
+  metricNamespace: 'MetricNamespace',
+  connectRegion: 'ConnectRegion',
+  regions: 'Regions',
+  lookupFunctionArn: 'LookupFunctionArn',
+  dashboardUrl: 'DashboardUrl',
+  alarmTopicArn: 'AlarmTopicArn',
+  /** An alarm of lexdr's own that `lexdr verify` sets to ALARM (SetAlarmState) to prove CloudWatch can notify the topic. */
+  notificationTestAlarmName: 'NotificationTestAlarmName',
+} as const;
+
+export type HealthCheckOutput = (typeof HEALTH_CHECK_OUTPUTS)[keyof typeof HEALTH_CHECK_OUTPUTS];
+
+/**
+ * The outputs `lexdr --aws` reads, and the only ones it can (its reader takes a `CliOutput`); each must exist in
+ * the stack (test/infra/cli-contract.test.ts).
+ */
+export const CLI_READS_OUTPUTS = [
+  HEALTH_CHECK_OUTPUTS.stateMachineArn,
+  HEALTH_CHECK_OUTPUTS.tableName,
+  HEALTH_CHECK_OUTPUTS.historyTableName,
+  HEALTH_CHECK_OUTPUTS.metricNamespace,
+  HEALTH_CHECK_OUTPUTS.connectRegion,
+  HEALTH_CHECK_OUTPUTS.regions,
+] as const satisfies readonly HealthCheckOutput[];
+
+export type CliOutput = (typeof CLI_READS_OUTPUTS)[number];
