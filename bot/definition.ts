@@ -4,6 +4,12 @@
  *
  * Limits follow the Lex V2 model API (and CDK's synth-time checks): 1–5 message groups per response,
  * up to 2 variations per group, fulfillment delays/frequencies/timeouts of 1–900 seconds.
+ *
+ * How Lex plays a response: ONE message from EVERY message group, in the groups' order. A group holds
+ * alternatives (its `message` and up to two `variations`: Lex picks one of them); separate groups are things said
+ * one after the other. Write alternatives with {@link oneOf}, never as separate groups, or callers hear them all
+ * back to back. The exception is a fulfillment progress (start/update) response: there Lex picks one message among
+ * all its groups.
  */
 import { z } from 'zod';
 
@@ -34,18 +40,31 @@ const resourceName = text(100).regex(/^([0-9a-zA-Z][_-]?)+$/, {
   error: 'must be letters, digits, "_" or "-" (no leading separator, no two separators in a row)',
 });
 
-/** One message group: a plain-text message and up to two variations; Lex picks one of them at random. */
+/**
+ * One message group: alternatives for ONE thing to say. Lex says either `message` or one of the (up to two)
+ * `variations`, at random.
+ */
 export const messageGroupSchema = z.object({
   message: text(1000),
   variations: z.array(text(1000)).max(2, { error: 'must be 0–2 variations' }).default([]),
 });
 
-const messageGroups = z
-  .array(messageGroupSchema, { error: 'must be a list of 1–5 message groups' })
-  .min(1, { error: 'must be 1–5 message groups' })
-  .max(5, { error: 'must be 1–5 message groups' });
+const groupList = () =>
+  z
+    .array(messageGroupSchema, { error: 'must be a list of 1–5 message groups' })
+    .min(1, { error: 'must be 1–5 message groups' })
+    .max(5, { error: 'must be 1–5 message groups' });
 
-/** A response Lex speaks: 1–5 message groups, one chosen at random per turn. */
+/**
+ * What a response or prompt says, as a SEQUENCE: Lex says one message (the main one or a variation) from every
+ * group, in this order. Alternatives belong in one group ({@link oneOf}), not in separate groups.
+ */
+const messageGroups = groupList();
+
+/** What a progress (start/update) response may say: Lex picks ONE message among all the groups and their variations. */
+const progressMessageGroups = groupList();
+
+/** A response Lex speaks: one message from each of its 1–5 message groups, in order. */
 export const responseSchema = z.object({
   /** When false the response is left out of the bot (Lex then says nothing for this step). */
   active: z.boolean().default(true),
@@ -53,7 +72,7 @@ export const responseSchema = z.object({
   allowInterrupt: z.boolean().default(true),
 });
 
-/** A prompt that asks the user for something (a slot value, a confirmation). */
+/** A prompt that asks the user for something (a slot value, a confirmation); played like a response. */
 export const promptSchema = z.object({
   messageGroups,
   /** Re-prompts after an answer Lex could not use, before the intent fails. */
@@ -92,7 +111,7 @@ export const fulfillmentUpdatesSchema = z.object({
     .object({
       active: z.boolean().default(true),
       delayInSeconds: intRange(1, 900),
-      messageGroups,
+      messageGroups: progressMessageGroups,
       allowInterrupt: z.boolean().default(false),
     })
     .optional(),
@@ -100,7 +119,7 @@ export const fulfillmentUpdatesSchema = z.object({
     .object({
       active: z.boolean().default(true),
       frequencyInSeconds: intRange(1, 900),
-      messageGroups,
+      messageGroups: progressMessageGroups,
       allowInterrupt: z.boolean().default(false),
     })
     .optional(),
@@ -256,6 +275,17 @@ export type PostFulfillment = z.infer<typeof postFulfillmentSchema>;
 
 /** The intent every Lex V2 locale must have. */
 export const FALLBACK_INTENT = FALLBACK;
+
+/** A message group as written: `message`, and `variations` (0–2) that may be left out. */
+export type MessageGroupInput = z.input<typeof messageGroupSchema>;
+
+/**
+ * One message group of alternatives: Lex says `message` or one of `variations` (at most two), so a caller hears
+ * exactly one of them. A response of several groups says one message of each, in order.
+ */
+export function oneOf(message: string, ...variations: string[]): MessageGroupInput {
+  return { message, variations };
+}
 
 /** Slot names referenced as `{Slot}` in a message. */
 export function placeholders(message: string): string[] {

@@ -444,12 +444,21 @@ export function formatBotDifferences(differences: readonly BotDifference[], labe
 // Against the definition
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Options of {@link definitionModel} and {@link diffAgainstDefinition}. */
+export interface DefinitionModelOptions {
+  /**
+   * The name the bot was deployed under in Lex (e.g. `lexdr-OrderFlowers`: `deployedBotName` in `infra/config.ts`).
+   * @default the definition's name
+   */
+  readonly botName?: string;
+}
+
 /**
  * The definition in canonical form, as far as the definition says: the fields it sets, in the model-building API's
  * shape. Lex adds defaults the definition does not mention (message selection strategy, prompt attempt settings…);
  * {@link diffAgainstDefinition} therefore compares only what is here.
  */
-export function definitionModel(def: BotDefinition): NormalisedBotModel {
+export function definitionModel(def: BotDefinition, options: DefinitionModelOptions = {}): NormalisedBotModel {
   const slotTypes: NormalisedBotModel['slotTypes'] = {};
   for (const t of def.slotTypes)
     slotTypes[t.name] = sortKeys({
@@ -517,7 +526,7 @@ export function definitionModel(def: BotDefinition): NormalisedBotModel {
   }
   return {
     bot: compact({
-      botName: def.bot.name,
+      botName: options.botName ?? def.bot.name,
       description: def.bot.description,
       idleSessionTTLInSeconds: def.bot.idleSessionTTLInSeconds,
       dataPrivacy: { childDirected: def.bot.dataPrivacy.childDirected },
@@ -543,9 +552,13 @@ const COLLECTIONS = new Set(['intents', 'slotTypes', 'slots', 'slotPriorities', 
  * `deployed`): every field the definition sets must match; intents, slots, slot types and their values must be the
  * same sets of names; fields only Lex sets (its defaults) are not compared.
  */
-export function diffAgainstDefinition(def: BotDefinition, deployed: NormalisedBotModel): BotDifference[] {
+export function diffAgainstDefinition(
+  def: BotDefinition,
+  deployed: NormalisedBotModel,
+  options: DefinitionModelOptions = {},
+): BotDifference[] {
   const labels: DiffLabels = ['definition', 'deployed'];
-  const expected = definitionModel(def) as unknown as JsonObject;
+  const expected = definitionModel(def, options) as unknown as JsonObject;
   const actual = { ...deployed } as unknown as JsonObject;
   delete actual.alias;
   const out: BotDifference[] = [];

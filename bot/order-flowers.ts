@@ -2,10 +2,9 @@
  * THE OrderFlowers bot: the AWS sample bot, defined once. The CDK stacks deploy it (through `to-cfn.ts`)
  * and the local Lex regions run it (through `local/lex/`); nothing else holds a copy.
  */
-import type { BotDefinition, BotDefinitionInput } from './definition';
-import { parseBotDefinition } from './definition';
+import type { BotDefinition, BotDefinitionInput, MessageGroupInput } from './definition';
+import { oneOf, parseBotDefinition } from './definition';
 
-type MessageGroupInput = { message: string; variations?: string[] };
 type DeepPartial<T> = {
   [K in keyof T]?: NonNullable<T[K]> extends unknown[]
     ? T[K]
@@ -40,7 +39,11 @@ export interface OrderFlowersOverrides {
   readonly codeHook?: boolean;
 }
 
-const groups = (...messages: string[]): MessageGroupInput[] => messages.map((message) => ({ message }));
+/**
+ * The messages of a progress (start/update) response, one group each: Lex picks one of them per update. Only there;
+ * every other response plays all its groups in order, so its alternatives are one group ({@link oneOf}).
+ */
+const progressChoices = (...messages: string[]): MessageGroupInput[] => messages.map((message) => ({ message }));
 
 const DEFAULT_FLOWER_TYPES = [
   { value: 'tulips', synonyms: ['tulip'] },
@@ -52,36 +55,43 @@ const DEFAULT_UPDATES: NonNullable<FulfillmentInput['updates']> = {
   active: true,
   startResponse: {
     delayInSeconds: 2,
-    messageGroups: groups('We are placing your order…', 'One moment while I place your order.'),
+    messageGroups: progressChoices('We are placing your order…', 'One moment while I place your order.'),
     allowInterrupt: false,
   },
   updateResponse: {
     frequencyInSeconds: 5,
-    messageGroups: groups('Still working on your order…', 'Thanks for waiting, nearly done.'),
+    messageGroups: progressChoices('Still working on your order…', 'Thanks for waiting, nearly done.'),
     allowInterrupt: false,
   },
   timeoutInSeconds: 30,
 };
 
+/** Each outcome says one thing, worded one of two or three ways: one group of alternatives. */
 const DEFAULT_POST_FULFILLMENT: NonNullable<FulfillmentInput['postFulfillment']> = {
   successResponse: {
-    messageGroups: groups(
-      'Thanks, your order has been placed.',
-      'All done: your flowers are ordered.',
-      'Your order is in. See you at pickup!',
-    ),
+    messageGroups: [
+      oneOf(
+        'Thanks, your order has been placed.',
+        'All done: your flowers are ordered.',
+        'Your order is in. See you at pickup!',
+      ),
+    ],
   },
   failureResponse: {
-    messageGroups: groups(
-      'Sorry, I could not place your order. Please try again later.',
-      'Something went wrong placing your order. Please call back later.',
-    ),
+    messageGroups: [
+      oneOf(
+        'Sorry, I could not place your order. Please try again later.',
+        'Something went wrong placing your order. Please call back later.',
+      ),
+    ],
   },
   timeoutResponse: {
-    messageGroups: groups(
-      'Sorry, placing your order is taking too long. Please try again later.',
-      'Our ordering system is slow right now. Please try again in a few minutes.',
-    ),
+    messageGroups: [
+      oneOf(
+        'Sorry, placing your order is taking too long. Please try again later.',
+        'Our ordering system is slow right now. Please try again in a few minutes.',
+      ),
+    ],
   },
 };
 
@@ -129,32 +139,37 @@ export function orderFlowersInput(o: OrderFlowersOverrides = {}): BotDefinitionI
             name: 'FlowerType',
             slotTypeName: 'FlowerTypes',
             description: 'The type of flowers to pick up',
-            prompt: { messageGroups: groups('What type of flowers would you like to order?'), maxRetries: 2 },
+            prompt: { messageGroups: [oneOf('What type of flowers would you like to order?')], maxRetries: 2 },
           },
           {
             name: 'PickupDate',
             slotTypeName: 'AMAZON.Date',
             description: 'The date to pick up the flowers',
-            prompt: { messageGroups: groups('What day do you want the {FlowerType} to be picked up?'), maxRetries: 2 },
+            prompt: {
+              messageGroups: [oneOf('What day do you want the {FlowerType} to be picked up?')],
+              maxRetries: 2,
+            },
           },
           {
             name: 'PickupTime',
             slotTypeName: 'AMAZON.Time',
             description: 'The time to pick up the flowers',
             prompt: {
-              messageGroups: groups('At what time do you want the {FlowerType} to be picked up?'),
+              messageGroups: [oneOf('At what time do you want the {FlowerType} to be picked up?')],
               maxRetries: 2,
             },
           },
         ],
         confirmation: {
           prompt: {
-            messageGroups: groups(
-              'Okay, your {FlowerType} will be ready for pickup by {PickupTime} on {PickupDate}. Does this sound okay?',
-            ),
+            messageGroups: [
+              oneOf(
+                'Okay, your {FlowerType} will be ready for pickup by {PickupTime} on {PickupDate}. Does this sound okay?',
+              ),
+            ],
             maxRetries: 2,
           },
-          declinationResponse: { messageGroups: groups('Okay, I will not place your order.') },
+          declinationResponse: { messageGroups: [oneOf('Okay, I will not place your order.')] },
         },
         fulfillment: {
           codeHook: o.codeHook ?? true,
@@ -167,10 +182,12 @@ export function orderFlowersInput(o: OrderFlowersOverrides = {}): BotDefinitionI
         description: 'Default intent when no other intent matches',
         parentIntentSignature: 'AMAZON.FallbackIntent',
         closingResponse: {
-          messageGroups: groups(
-            "Sorry, I didn't understand. You can say: I would like to order some flowers.",
-            'Sorry, I can only help with ordering flowers.',
-          ),
+          messageGroups: [
+            oneOf(
+              "Sorry, I didn't understand. You can say: I would like to order some flowers.",
+              'Sorry, I can only help with ordering flowers.',
+            ),
+          ],
         },
       },
     ],

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lex from 'aws-cdk-lib/aws-lex';
 import { Construct } from 'constructs';
@@ -12,6 +12,13 @@ export interface CodeBotProps {
   readonly definition: BotDefinition;
   /** Handler file of the fulfillment code hook. */
   readonly fulfillmentEntry: string;
+  /**
+   * The name the bot gets in Lex (`AWS::Lex::Bot` `Name`, unique per account and region), e.g. `lexdr-OrderFlowers`
+   * so that it does not collide with AWS's own sample bot. lexdr itself (config, SSM parameters, metrics, the local
+   * Lex) keeps calling the bot by the definition's name.
+   * @default the definition's name (`definition.bot.name`)
+   */
+  readonly botName?: string;
   /**
    * Name of the alias callers use.
    * @default 'live'
@@ -30,6 +37,9 @@ export function fulfillmentTimeoutSeconds(def: BotDefinition): number {
   return Math.min(900, Math.max(10, ...timeouts));
 }
 
+/** Lex V2 bot names: 1–100 letters and digits, each optionally followed by one "_" or "-". */
+const LEX_BOT_NAME = /^([0-9a-zA-Z][_-]?){1,100}$/;
+
 /**
  * A Lex V2 bot deployed from its definition: a role for Lex, the bot (locales built on deploy), a version whose
  * logical ID carries the definition hash (a changed definition publishes a new version), a `live` alias on that
@@ -41,7 +51,12 @@ export class CodeBot extends Construct {
   public readonly alias: lex.CfnBotAlias;
   public readonly role: iam.Role;
   public readonly fulfillment: LexdrFunction;
-  /** Short hash of the definition, part of the version's logical ID. */
+  /** The bot's name in Lex (`AWS::Lex::Bot` `Name`). */
+  public readonly botName: string;
+  /**
+   * Short hash of the definition, part of the version's logical ID. It leaves out the name the bot gets in Lex: a
+   * version snapshots the bot's locales, not its name, and a renamed bot keeps its versions and alias.
+   */
   public readonly definitionHash: string;
   /** Lex V2 bot ID. */
   public readonly botId: string;
@@ -55,6 +70,11 @@ export class CodeBot extends Construct {
     const def = props.definition;
     const cfn = toCfnBotProps(def);
     this.definitionHash = definitionHash(def);
+    this.botName = props.botName ?? def.bot.name;
+    if (!Token.isUnresolved(this.botName) && !LEX_BOT_NAME.test(this.botName))
+      throw new Error(
+        `invalid botName "${this.botName}": must be 1–100 letters and digits, each optionally followed by one "_" or "-"`,
+      );
 
     this.role = new iam.Role(this, 'LexRole', {
       assumedBy: new iam.ServicePrincipal('lexv2.amazonaws.com', {
@@ -71,7 +91,7 @@ export class CodeBot extends Construct {
         'Lex V2 calls Polly SynthesizeSpeech to voice the bot; the action has no resource to scope to unless lexicons are used (none are).',
     });
 
-    this.bot = new lex.CfnBot(this, 'Bot', { ...cfn, roleArn: this.role.roleArn });
+    this.bot = new lex.CfnBot(this, 'Bot', { ...cfn, name: this.botName, roleArn: this.role.roleArn });
 
     this.version = new lex.CfnBotVersion(this, `Version${this.definitionHash}`, {
       botId: this.bot.attrId,

@@ -12,6 +12,12 @@ export interface BotStackProps extends StackProps {
   /** The bot as code. The same definition is deployed to every region. */
   readonly definition: BotDefinition;
   /**
+   * The name the bot gets in Lex (`AWS::Lex::Bot` `Name`, unique per account and region), e.g.
+   * `deployedBotName(config, definition.bot.name)`. The SSM parameter path and the outputs keep the definition's name.
+   * @default the definition's name (`definition.bot.name`)
+   */
+  readonly botName?: string;
+  /**
    * Handler file of the fulfillment code hook.
    * @default handlers/fulfillment.ts
    */
@@ -40,6 +46,7 @@ export class BotStack extends Stack {
     super(scope, id, props);
     this.bot = new CodeBot(this, 'CodeBot', {
       definition: props.definition,
+      ...(props.botName !== undefined && { botName: props.botName }),
       fulfillmentEntry: props.fulfillmentEntry ?? join(__dirname, '..', '..', 'handlers', 'fulfillment.ts'),
     });
     this.botId = this.bot.botId;

@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { BotDefinition, IntentDefinition, MessageGroup, ResponseDefinition } from '../../bot/definition';
 import { FALLBACK_INTENT } from '../../bot/definition';
+import type { MessageSelection } from './messages';
+import { chooseMessages } from './messages';
 import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
 import { lexV2CodeHookResponseSchema } from '../../handlers/lib/fulfillment-core';
 import type { SlotValue } from './nlu';
@@ -402,7 +404,7 @@ export class DialogEngine {
         resolve(o);
       };
       const record = (kind: ProgressEvent['kind'], groups: MessageGroup[], allowInterrupt: boolean) => {
-        const messages = this.say(groups, session.state.intent);
+        const messages = this.say(groups, session.state.intent, 'one');
         const ev: ProgressEvent = {
           sessionId: session.sessionId,
           kind,
@@ -477,27 +479,23 @@ export class DialogEngine {
     };
   }
 
-  /** One message group picked at random, then one of its message/variations at random; `{Slot}` filled. */
-  say(groups: MessageGroup[], intent: WireIntent | undefined): WireMessage[] {
-    if (groups.length === 0) return [];
-    const group = groups[pick(groups.length, this.o.random)] ?? groups[0];
-    if (!group) return [];
-    const choices = [group.message, ...group.variations];
-    const text = choices[pick(choices.length, this.o.random)] ?? group.message;
-    const content = text.replace(/\{([^{}]+)\}/g, (whole, name: string) => {
-      const v = intent?.slots[name]?.value;
-      return v ? v.interpretedValue : whole;
-    });
-    return [{ contentType: 'PlainText', content }];
+  /**
+   * What Lex says for `groups` (see `messages.ts`): one message per group, in order (`each-group`, every response
+   * and prompt), or one message in all (`one`, progress responses); `{Slot}` placeholders filled.
+   */
+  say(groups: MessageGroup[], intent: WireIntent | undefined, how: MessageSelection = 'each-group'): WireMessage[] {
+    return chooseMessages(groups, how, this.o.random).map((text) => ({
+      contentType: 'PlainText',
+      content: text.replace(/\{([^{}]+)\}/g, (whole, name: string) => {
+        const v = intent?.slots[name]?.value;
+        return v ? v.interpretedValue : whole;
+      }),
+    }));
   }
 }
 
 type Outcome =
   { kind: 'done'; response: unknown } | { kind: 'timeout'; afterSeconds: number } | { kind: 'error'; error: unknown };
-
-function pick(n: number, random: () => number): number {
-  return Math.min(n - 1, Math.max(0, Math.floor(random() * n)));
-}
 
 export function emptyIntent(name: string, def?: IntentDefinition): WireIntent {
   return {

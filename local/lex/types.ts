@@ -45,7 +45,10 @@ export interface LocalLexRegionOptions {
   host?: string;
   /** The fulfillment code hook (normally the real fulfillment core, in-process). @default none: intents end ReadyForFulfillment */
   fulfill?: (event: LexV2CodeHookEvent) => Promise<LexV2CodeHookResponse>;
-  /** Picks message groups and variations, as Lex does at random. @default Math.random */
+  /**
+   * Picks, as Lex does at random, each message group's message or variation (a response plays one per group) and a
+   * progress response's one message. @default Math.random
+   */
   random?: () => number;
   /** Clock and timers for fulfillment progress and timeout, session expiry and dates. @default the real ones */
   timer?: LexTimer;

@@ -15,9 +15,22 @@ const changedStack = new BotStack(app, 'Changed', {
   env: { account: '111111111111', region: 'us-east-1' },
   definition: changedDefinition,
 });
+// The same bot deployed under a prefixed Lex name (what the app passes: deployedBotName(config, 'OrderFlowers')).
+const prefixedStack = new BotStack(app, 'Prefixed', {
+  env: { account: '111111111111', region: 'us-east-1' },
+  definition: orderFlowers(),
+  botName: 'lexdr-OrderFlowers',
+});
+const prefixedChangedStack = new BotStack(app, 'PrefixedChanged', {
+  env: { account: '111111111111', region: 'us-east-1' },
+  definition: changedDefinition,
+  botName: 'lexdr-OrderFlowers',
+});
 const east = Template.fromStack(botStacks.get('OrderFlowers/us-east-1')!);
 const west = Template.fromStack(botStacks.get('OrderFlowers/us-west-2')!);
 const changed = Template.fromStack(changedStack);
+const prefixed = Template.fromStack(prefixedStack);
+const prefixedChanged = Template.fromStack(prefixedChangedStack);
 
 const only = (t: Template, type: string) => {
   const all = Object.entries(t.findResources(type));
@@ -39,10 +52,10 @@ test('the synthesized bot definition is byte-identical in both regions', () => {
   expect(a).toBe(b);
 });
 
-test('the bot builds its locales on deploy and uses its own role', () => {
+test('the bot is named lexdr-OrderFlowers in Lex (never the sample’s own name), builds its locales on deploy and uses its own role', () => {
   const { props } = only(east, 'AWS::Lex::Bot');
   expect(props).toMatchObject({
-    Name: 'OrderFlowers',
+    Name: 'lexdr-OrderFlowers',
     AutoBuildBotLocales: true,
     DataPrivacy: { ChildDirected: false },
   });
@@ -135,4 +148,37 @@ test('IDs are stack outputs and SSM parameters', () => {
   });
   east.hasResourceProperties('AWS::SSM::Parameter', { Name: '/lexdr/bots/OrderFlowers/botId' });
   east.hasResourceProperties('AWS::SSM::Parameter', { Name: '/lexdr/bots/OrderFlowers/botAliasId' });
+});
+
+test('a botName is the name the bot gets in Lex; lexdr keeps the definition name for its parameters', () => {
+  expect(only(prefixed, 'AWS::Lex::Bot').props).toMatchObject({ Name: 'lexdr-OrderFlowers' });
+  expect(prefixedStack.bot.botName).toBe('lexdr-OrderFlowers');
+  prefixed.hasResourceProperties('AWS::SSM::Parameter', { Name: '/lexdr/bots/OrderFlowers/botAliasArn' });
+  // Apart from the name, the same bot as the unprefixed one.
+  const rest = (t: Template) => JSON.stringify({ ...withoutRole(only(t, 'AWS::Lex::Bot').props), Name: undefined });
+  expect(rest(prefixed)).toBe(rest(east));
+});
+
+test('the definition hash leaves the Lex name out; a changed definition still publishes a new version', () => {
+  // A version snapshots the bot's locales, not its name: renaming the bot needs no new version.
+  const v = only(prefixed, 'AWS::Lex::BotVersion');
+  expect(v.id).toContain(definitionHash(orderFlowers()));
+  expect(v.id).toBe(only(east, 'AWS::Lex::BotVersion').id);
+  const c = only(prefixedChanged, 'AWS::Lex::BotVersion');
+  expect(c.id).toContain(definitionHash(changedDefinition));
+  expect(c.id).not.toBe(v.id);
+  expect(prefixedChanged.toJSON().Outputs.DefinitionHash.Value).toBe(definitionHash(changedDefinition));
+});
+
+test('an invalid botName fails at synth time, naming the value and what is valid', () => {
+  expect(
+    () =>
+      new BotStack(new App(), 'Bad', {
+        env: { account: '111111111111', region: 'us-east-1' },
+        definition: orderFlowers(),
+        botName: 'lexdr OrderFlowers',
+      }),
+  ).toThrow(
+    'invalid botName "lexdr OrderFlowers": must be 1–100 letters and digits, each optionally followed by one "_" or "-"',
+  );
 });

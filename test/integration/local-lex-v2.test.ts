@@ -44,7 +44,7 @@ const SUCCESS = texts(post?.successResponse?.messageGroups);
 const FAILURE = texts(post?.failureResponse?.messageGroups);
 const TIMEOUT = texts(post?.timeoutResponse?.messageGroups);
 
-/** A seeded RNG (LCG) so the randomly chosen message groups are reproducible. */
+/** A seeded RNG (LCG) so the randomly chosen messages (a group's message or variation) are reproducible. */
 function seeded(seed: number): () => number {
   let s = seed;
   return () => {

@@ -1,4 +1,5 @@
-import { BotDefinitionError, parseBotDefinition } from '../../bot/definition';
+import type { BotDefinition, MessageGroup } from '../../bot/definition';
+import { BotDefinitionError, oneOf, parseBotDefinition } from '../../bot/definition';
 import { orderFlowers, orderFlowersInput } from '../../bot/order-flowers';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -39,7 +40,7 @@ describe('OrderFlowers definition', () => {
     expect(def.intents.find((i) => i.name === 'FallbackIntent')?.parentIntentSignature).toBe('AMAZON.FallbackIntent');
   });
 
-  it('turns fulfillment progress updates on with 2 s start, 5 s updates, 30 s timeout and ≥2 groups per outcome', () => {
+  it('turns fulfillment progress updates on with 2 s start, 5 s updates, 30 s timeout; each outcome one group of ≥2 alternatives', () => {
     const f = orderFlowers().intents.find((i) => i.name === 'OrderFlowers')?.fulfillment;
     expect(f?.updates).toMatchObject({
       active: true,
@@ -51,8 +52,40 @@ describe('OrderFlowers definition', () => {
       f?.postFulfillment?.successResponse,
       f?.postFulfillment?.failureResponse,
       f?.postFulfillment?.timeoutResponse,
-    ])
-      expect(r?.messageGroups.length).toBeGreaterThanOrEqual(2);
+    ]) {
+      // Lex says one message of every group: alternatives are the variations of one group.
+      expect(r?.messageGroups).toHaveLength(1);
+      expect(r?.messageGroups[0]?.variations.length).toBeGreaterThanOrEqual(1);
+    }
+    // Progress updates are the exception (Lex picks one message among the groups): several choices there.
+    expect(f?.updates?.startResponse?.messageGroups.length).toBeGreaterThanOrEqual(2);
+    expect(f?.updates?.updateResponse?.messageGroups.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('says one thing per turn: every prompt and response (progress updates aside) is a single message group', () => {
+    const played = playedGroups(orderFlowers());
+    expect(Object.keys(played)).toEqual([
+      'OrderFlowers.slots.FlowerType.prompt',
+      'OrderFlowers.slots.PickupDate.prompt',
+      'OrderFlowers.slots.PickupTime.prompt',
+      'OrderFlowers.confirmation.prompt',
+      'OrderFlowers.confirmation.declinationResponse',
+      'OrderFlowers.fulfillment.postFulfillment.successResponse',
+      'OrderFlowers.fulfillment.postFulfillment.failureResponse',
+      'OrderFlowers.fulfillment.postFulfillment.timeoutResponse',
+      'FallbackIntent.closingResponse',
+    ]);
+    expect(Object.entries(played).filter(([, groups]) => groups.length !== 1)).toEqual([]);
+  });
+
+  it('oneOf writes alternatives as one group: a message and its variations', () => {
+    expect(oneOf('Thanks.', 'Done.', 'All set.')).toEqual({ message: 'Thanks.', variations: ['Done.', 'All set.'] });
+    expect(oneOf('Thanks.')).toEqual({ message: 'Thanks.', variations: [] });
+    const def = input();
+    orderIntent(def).fulfillment.postFulfillment.successResponse.messageGroups = [oneOf('a', 'b', 'c', 'd')];
+    expect(issuesOf(def)).toEqual([
+      'intents.OrderFlowers.fulfillment.postFulfillment.successResponse.messageGroups.0.variations: got 3 item(s); must be 0–2 variations',
+    ]);
   });
 
   it('applies overrides and leaves the defaults of later calls untouched', () => {
@@ -73,6 +106,23 @@ describe('OrderFlowers definition', () => {
     );
   });
 });
+
+/** The message groups of every prompt and response Lex plays in full (one message per group), by where they are. */
+function playedGroups(def: BotDefinition): Record<string, MessageGroup[]> {
+  const out: Record<string, MessageGroup[]> = {};
+  for (const i of def.intents) {
+    for (const s of i.slots) out[`${i.name}.slots.${s.name}.prompt`] = s.prompt.messageGroups;
+    if (i.confirmation) {
+      out[`${i.name}.confirmation.prompt`] = i.confirmation.prompt.messageGroups;
+      out[`${i.name}.confirmation.declinationResponse`] = i.confirmation.declinationResponse.messageGroups;
+    }
+    const post = i.fulfillment?.postFulfillment;
+    for (const k of ['successResponse', 'failureResponse', 'timeoutResponse'] as const)
+      if (post?.[k]) out[`${i.name}.fulfillment.postFulfillment.${k}`] = post[k].messageGroups;
+    if (i.closingResponse) out[`${i.name}.closingResponse`] = i.closingResponse.messageGroups;
+  }
+  return out;
+}
 
 describe('parseBotDefinition errors name the path, the value received and the valid range', () => {
   it('fulfillment timeout above 900 s', () => {

@@ -336,6 +336,16 @@ describe('diffAgainstDefinition', () => {
       },
     ]);
   });
+
+  it('compares the bot name with the name the bot was deployed under, when given', async () => {
+    const { model } = await read('us-east-1');
+    const deployed = { ...model, bot: { ...model.bot, botName: 'lexdr-OrderFlowers' } };
+
+    expect(diffAgainstDefinition(orderFlowers(), deployed)).toEqual([
+      { path: 'bot.botName', definition: 'OrderFlowers', deployed: 'lexdr-OrderFlowers' },
+    ]);
+    expect(diffAgainstDefinition(orderFlowers(), deployed, { botName: 'lexdr-OrderFlowers' })).toEqual([]);
+  });
 });
 
 describe('lexdr bot diff', () => {

@@ -72,16 +72,31 @@ describe('toCfnBotProps', () => {
     expect(hook?.fulfillmentUpdatesSpecification?.startResponse?.messageGroups[0]).toEqual({
       message: plain('We are placing your order…'),
     });
+    expect(hook?.fulfillmentUpdatesSpecification?.startResponse?.messageGroups).toHaveLength(2);
+    // Each outcome is one group (Lex plays one message of every group): its alternatives are Variations.
     const post = hook?.postFulfillmentStatusSpecification;
-    expect(post?.successResponse?.messageGroupsList.length).toBe(3);
-    expect(post?.failureResponse?.messageGroupsList.length).toBe(2);
-    expect(post?.timeoutResponse?.messageGroupsList.length).toBe(2);
+    expect(post?.successResponse?.messageGroupsList).toEqual([
+      {
+        message: plain('Thanks, your order has been placed.'),
+        variations: [plain('All done: your flowers are ordered.'), plain('Your order is in. See you at pickup!')],
+      },
+    ]);
+    expect(post?.failureResponse?.messageGroupsList).toHaveLength(1);
+    expect(post?.failureResponse?.messageGroupsList[0]?.variations).toHaveLength(1);
+    expect(post?.timeoutResponse?.messageGroupsList).toHaveLength(1);
+    expect(post?.timeoutResponse?.messageGroupsList[0]?.variations).toHaveLength(1);
   });
 
   it('marks FallbackIntent with its parent signature and no utterances', () => {
     const fallback = locale?.intents.find((i) => i.name === 'FallbackIntent');
     expect(fallback?.parentIntentSignature).toBe('AMAZON.FallbackIntent');
     expect(fallback?.sampleUtterances).toBeUndefined();
+    expect(fallback?.intentClosingSetting?.closingResponse.messageGroupsList).toEqual([
+      {
+        message: plain("Sorry, I didn't understand. You can say: I would like to order some flowers."),
+        variations: [plain('Sorry, I can only help with ordering flowers.')],
+      },
+    ]);
   });
 
   it('leaves inactive parts out', () => {
