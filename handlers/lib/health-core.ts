@@ -30,8 +30,8 @@ import { N, S, mapOrNull, readItem } from './dr-item';
 import { InvalidInputError, describeIssues } from './errors';
 import { evaluate, isNluProbe, observedLex } from './hysteresis';
 import type { Evaluation } from './hysteresis';
-import type { ProbeResult, ProbeSpec, ProbeTarget } from './probe-core';
-import { probeReasons, probeSpecSchema } from './probe-core';
+import type { ProbeResult, ProbeSpec, ProbeTarget } from './probe-schema';
+import { probeReasons, probeSpecSchema } from './probe-schema';
 import type { Settings } from './settings';
 
 export { ERR, readItem } from './dr-item';

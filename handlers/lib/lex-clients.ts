@@ -5,10 +5,11 @@
  * regions, which serve both protocols on one port; unset on AWS.
  */
 import { LexRuntimeV2Client } from '@aws-sdk/client-lex-runtime-v2';
-import { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
+import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
 import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import { z } from 'zod';
 import { SettingsError } from './errors';
+import { lexV1Sdk } from './lex-v1';
 
 export function lexEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const raw = env.LEXDR_LEX_ENDPOINTS;
@@ -36,7 +37,10 @@ const SILENT = {
   error: () => undefined,
 };
 
-/** Caches one V2 and one V1 client per region (and one HTTP/2 V2 client for StartConversation). */
+/**
+ * Caches one V2 and one V1 client per region (and one HTTP/2 V2 client for StartConversation). The V1 SDK is loaded
+ * at the first V1 client (`lexV1Sdk`).
+ */
 export function lexClientFactory(o: LexClientOptions) {
   const v2 = new Map<string, LexRuntimeV2Client>();
   const v1 = new Map<string, LexRuntimeServiceClient>();
@@ -82,7 +86,7 @@ export function lexClientFactory(o: LexClientOptions) {
     },
     lexV1(region: string): LexRuntimeServiceClient {
       let c = v1.get(region);
-      if (!c) v1.set(region, (c = new LexRuntimeServiceClient(common(region))));
+      if (!c) v1.set(region, (c = new (lexV1Sdk().LexRuntimeServiceClient)(common(region))));
       return c;
     },
   };

@@ -13,76 +13,16 @@ import type {
   StartConversationRequestEventStream,
   StartConversationResponseEventStream,
 } from '@aws-sdk/client-lex-runtime-v2';
-import {
-  DeleteSessionCommand as DeleteSessionV1Command,
-  PostTextCommand,
-  PutSessionCommand as PutSessionV1Command,
-} from '@aws-sdk/client-lex-runtime-service';
 import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
-import { z } from 'zod';
 import { EventQueue } from './event-queue';
 import { PROBE_DETAIL_MAX_CHARS } from './cycle-plan';
-import { PROBE_METHODS } from './settings';
+import { lexV1Sdk } from './lex-v1';
+import type { ProbeReason, ProbeRequest, ProbeResult } from './probe-schema';
 
-export const probeReasons = [
-  'ok',
-  'drill',
-  'timeout',
-  'throttled',
-  'not-found',
-  'server-error',
-  'unreachable',
-  'access-denied',
-  'client-error',
-  'wrong-intent',
-  'slow',
-  'probe-error',
-] as const;
-export type ProbeReason = (typeof probeReasons)[number];
-
-/** One bot in one region, as the cycle plans it: an item of the workflow's Map state. */
-export const probeTargetSchema = z.object({
-  bot: z.string().min(1),
-  region: z.string().min(1),
-  botId: z.string().min(1),
-  botAliasId: z.string().min(1),
-  localeId: z.string().min(1),
-  method: z.enum(PROBE_METHODS),
-  /** Set by a drill: report this region failed without calling Lex. Absent when false. */
-  drillFail: z.boolean().optional(),
-  v1: z.object({ botName: z.string(), botAlias: z.string() }).optional(),
-});
-export type ProbeTarget = z.infer<typeof probeTargetSchema>;
-
-/** What every probe of an execution shares: the state carries it once, not once per bot and region. */
-export const probeSpecSchema = z.object({
-  utterance: z.string().min(1),
-  expectedIntent: z.string().min(1),
-  expectedSlot: z.string().optional(),
-  timeoutMs: z.number().int().positive(),
-  latencyBudgetMs: z.number().int().positive(),
-});
-export type ProbeSpec = z.infer<typeof probeSpecSchema>;
-
-/** The probe function's event: the Map's item and the execution's probe spec (the Map's ItemSelector). */
-export const probeEventSchema = z.object({ target: probeTargetSchema, spec: probeSpecSchema });
-export type ProbeEvent = z.infer<typeof probeEventSchema>;
-
-/** One probe: a target with the spec. */
-export type ProbeRequest = ProbeTarget & ProbeSpec;
+export { probeEventSchema, probeReasons, probeSpecSchema, probeTargetSchema } from './probe-schema';
+export type { ProbeEvent, ProbeReason, ProbeRequest, ProbeResult, ProbeSpec, ProbeTarget } from './probe-schema';
 
 const clip = (s: string) => (s.length > PROBE_DETAIL_MAX_CHARS ? `${s.slice(0, PROBE_DETAIL_MAX_CHARS - 1)}…` : s);
-
-export interface ProbeResult {
-  bot: string;
-  region: string;
-  method: ProbeRequest['method'];
-  ok: boolean;
-  reason: ProbeReason;
-  /** Milliseconds of the probing call; -1 when Lex was not called. */
-  latencyMs: number;
-  detail?: string;
-}
 
 export interface ProbeDeps {
   lexV2(region: string): LexRuntimeV2Client;
@@ -168,6 +108,7 @@ async function call(req: ProbeRequest, deps: ProbeDeps, sessionId: string, signa
     case 'v1-posttext': {
       if (!req.v1) throw new WrongIntentError('no Lex V1 bot name/alias configured');
       const v1 = { botName: req.v1.botName, botAlias: req.v1.botAlias, userId: sessionId };
+      const { PostTextCommand, PutSessionCommand: PutSessionV1Command } = lexV1Sdk();
       if (req.method === 'v1-putsession') {
         const out = await deps
           .lexV1(req.region)
@@ -255,6 +196,7 @@ async function cleanup(req: ProbeRequest, deps: ProbeDeps, sessionId: string): P
         { abortSignal: signal },
       );
     } else if (req.v1) {
+      const { DeleteSessionCommand: DeleteSessionV1Command } = lexV1Sdk();
       await deps
         .lexV1(req.region)
         .send(new DeleteSessionV1Command({ botName: req.v1.botName, botAlias: req.v1.botAlias, userId: sessionId }), {

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,6 +11,53 @@ import { FUNCTION_BUNDLING, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../stacks/siz
 import type { FunctionBundling } from '../stacks/sizing';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
+
+/** A word for a POSIX shell, quoted. */
+const sh = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Bundling hooks that write each package, bundled with everything it imports, to `node_modules/<name>/index.js` in
+ * the function's asset (with a package.json naming its version), after the function's own bundle. Local bundling
+ * only: the hooks run the project's esbuild on the project's node_modules. (CDK asks for the Docker command too,
+ * with the container's directories, even when it bundles locally: that command fails, saying why.)
+ */
+function selfContainedHooks(modules: readonly string[], target: string, path: string): nodejs.ICommandHooks {
+  const esbuild = join(dirname(require.resolve('esbuild/package.json', { paths: [PROJECT_ROOT] })), 'bin', 'esbuild');
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) => {
+      if (inputDir !== PROJECT_ROOT) {
+        const why =
+          `${path}: bundling ${modules.join(', ')} needs local bundling (the project's esbuild); ` +
+          'install the dev dependencies (npm ci) so that CDK bundles without Docker';
+        return [`echo ${sh(why)} >&2`, 'exit 1'];
+      }
+      return modules.flatMap((name) => {
+        const entry = require.resolve(name, { paths: [PROJECT_ROOT] });
+        const { version } = JSON.parse(
+          readFileSync(require.resolve(`${name}/package.json`, { paths: [PROJECT_ROOT] }), 'utf8'),
+        ) as { version: string };
+        const dir = join(outputDir, 'node_modules', name);
+        const manifest = JSON.stringify({ name, version, main: 'index.js', description: `${name}, self-contained` });
+        return [
+          [
+            sh(esbuild),
+            sh(entry),
+            '--bundle',
+            '--platform=node',
+            '--format=cjs',
+            `--target=${target}`,
+            '--minify',
+            '--log-level=warning',
+            sh(`--outfile=${join(dir, 'index.js')}`),
+          ].join(' '),
+          `printf '%s' ${sh(manifest)} > ${sh(join(dir, 'package.json'))}`,
+        ];
+      });
+    },
+  };
+}
 
 /** Properties of a {@link LexdrFunction}. */
 export interface LexdrFunctionProps {
@@ -119,8 +167,11 @@ export class LexdrFunction extends Construct {
         forceDockerBundling: false,
         minify: bundling.minify,
         target: bundling.target,
-        externalModules: [...bundling.externalModules],
+        externalModules: [...bundling.externalModules, ...(bundling.selfContainedModules ?? [])],
         ...(bundling.nodeModules ? { nodeModules: [...bundling.nodeModules] } : {}),
+        ...(bundling.selfContainedModules?.length
+          ? { commandHooks: selfContainedHooks(bundling.selfContainedModules, bundling.target, this.node.path) }
+          : {}),
       },
     });
     this.function.node.addDependency(this.role);

@@ -2,6 +2,7 @@
  * Memory and timeouts of lexdr's functions, shared by the stacks and the cost model (`infra/cost.ts`) so the
  * estimate prices what is deployed.
  */
+import { LEX_V1_PACKAGE } from '../../handlers/lib/lex-v1';
 
 /** Health-check function (plan + decide): pure computation. */
 export const HEALTH_CHECK_FUNCTION = { memoryMb: 128, timeoutSeconds: 5 } as const;
@@ -21,6 +22,12 @@ export interface FunctionBundling {
   readonly externalModules: readonly string[];
   /** Installed beside the bundle (CDK's `nodeModules`, from the lock file) instead of bundled: loaded only if required. */
   readonly nodeModules?: readonly string[];
+  /**
+   * Packages bundled apart, each into one file with everything it imports (its own AWS SDK core and Smithy
+   * included), written to `node_modules/<name>/index.js` beside the function's bundle, which leaves them external:
+   * the function's `require` finds that copy, ahead of any the runtime has, and only when the code needing it runs.
+   */
+  readonly selfContainedModules?: readonly string[];
   readonly minify: boolean;
   readonly target: string;
 }
@@ -43,6 +50,17 @@ export const FUNCTION_BUNDLING: FunctionBundling = {
 export const LOOKUP_BUNDLING: FunctionBundling = {
   ...FUNCTION_BUNDLING,
   nodeModules: ['@aws-lambda-powertools/logger'],
+};
+
+/**
+ * The probe's bundling: the Lex V1 runtime client travels with it. Lex V1 ended support in September 2025, and the
+ * Lambda runtime promises "a version of the AWS SDK for JavaScript", not a given client nor a given version of the
+ * SDK core a client needs; the probe requires the client only for a `v1-*` probe method (handlers/lib/lex-v1.ts), so
+ * the copy costs a V2 probe nothing but its share of the asset (≈ 450 KB unzipped, ≈ 140 KB zipped).
+ */
+export const PROBE_BUNDLING: FunctionBundling = {
+  ...FUNCTION_BUNDLING,
+  selfContainedModules: [LEX_V1_PACKAGE],
 };
 
 /** Lambda's limit on the total size of a function's environment variables (keys and values); see infra/limits.ts. */
