@@ -1,11 +1,13 @@
-import { join } from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { Arn, ArnFormat, CfnOutput, Duration, IgnoreMode, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -17,6 +19,30 @@ import type { DrTables } from '../constructs/dr-tables';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
+/**
+ * The bridge's CPU. The task pins it and the image is built for it, whatever the CPU of the machine that runs
+ * `cdk deploy` (left to Docker, an Apple-silicon laptop builds an arm64 image that an X86_64 task cannot start).
+ */
+const BRIDGE_CPU = ecs.CpuArchitecture.X86_64;
+/** The Docker platform of {@link BRIDGE_CPU}: derived from it, so the two cannot disagree. */
+const IMAGE_PLATFORM = BRIDGE_CPU === ecs.CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64;
+
+/** A Secrets Manager secret's complete ARN: its name, "-" and the six characters Secrets Manager appends. */
+const SECRET_COMPLETE_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+
+/**
+ * Extra exclusions for the image's context (the repository root, narrowed by the root `.dockerignore` allow-list):
+ * this synth's output folder when it lies inside the context. CDK copies the context into the cloud assembly; a
+ * copy that contains its own destination never ends (ENAMETOOLONG). CDK's own exclusion of the output folder uses
+ * its absolute path, which a context-relative pattern never matches.
+ */
+function outdirExclusion(outdir: string | undefined): string[] {
+  if (!outdir) return [];
+  const rel = relative(REPO_ROOT, resolve(outdir));
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? [rel.split(sep).join('/')] : [];
+}
+
 /** Properties of {@link TwilioBridgeStack}. */
 export interface TwilioBridgeStackProps extends StackProps {
   /** The handlers' settings (regions, bots and their IDs per region), passed to the bridge as LEXDR_SETTINGS. */
@@ -27,8 +53,17 @@ export interface TwilioBridgeStackProps extends StackProps {
   readonly certificateArn: string;
   /** The DNS name Twilio calls (point it at the load balancer); the signatures are checked against it. */
   readonly domainName: string;
-  /** Secrets Manager secret (ARN) whose string value is the Twilio auth token. */
+  /**
+   * Complete ARN (`…:secret:<name>-AbCdEf`) of the Secrets Manager secret whose string value is the Twilio auth
+   * token; the task execution role may read exactly this ARN.
+   */
   readonly authTokenSecretArn: string;
+  /**
+   * The customer-managed KMS key the secret is encrypted with: the execution role may decrypt with it, through
+   * Secrets Manager only. Its key policy must let IAM policies grant that (the default key policy does).
+   * @default the AWS managed key `aws/secretsmanager` (no KMS permission needed)
+   */
+  readonly authTokenKey?: kms.IKey;
   /** Twilio account SID (AC…): hang-ups and transfers go through its REST API. */
   readonly twilioAccountSid: string;
   /** E.164 number calls are dialled to when no Lex region is healthy. */
@@ -72,6 +107,10 @@ export class TwilioBridgeStack extends Stack {
       throw new Error(`invalid twilioAccountSid "${props.twilioAccountSid}": must be AC followed by 32 hex digits`);
     if (!/^\+[1-9]\d{6,14}$/.test(props.humanNumber))
       throw new Error(`invalid humanNumber "${props.humanNumber}": must be E.164, e.g. +15555550100`);
+    if (!Token.isUnresolved(props.authTokenSecretArn) && !SECRET_COMPLETE_ARN.test(props.authTokenSecretArn))
+      throw new Error(
+        `invalid authTokenSecretArn "${props.authTokenSecretArn}": must be the secret's complete ARN, ending in "-" and the six characters Secrets Manager adds`,
+      );
     const drain = props.drainDeadline ?? Duration.seconds(110);
     if (drain.toSeconds() > 120) throw new Error(`invalid drainDeadline ${drain.toSeconds()} s: must be ≤ 120 s`);
     const botName = props.botName ?? props.settings.bots[0]!.name;
@@ -97,11 +136,25 @@ export class TwilioBridgeStack extends Stack {
       cpu: props.cpu ?? 512,
       memoryLimitMiB: props.memoryLimitMiB ?? 1024,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: BRIDGE_CPU,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
+    // ECS resolves the secret through the execution role: ecs.Secret grants it GetSecretValue on exactly this ARN.
     const authToken = secretsmanager.Secret.fromSecretCompleteArn(this, 'AuthToken', props.authTokenSecretArn);
+    if (props.authTokenKey) {
+      // Written by hand: an imported secret's grantRead routes the key's grant through a ViaServicePrincipal, which
+      // an IAM role's policy silently drops.
+      const secretRegion = Arn.split(props.authTokenSecretArn, ArnFormat.COLON_RESOURCE_NAME).region;
+      taskDef.obtainExecutionRole().addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptAuthTokenSecret',
+          actions: ['kms:Decrypt'],
+          resources: [props.authTokenKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${secretRegion}.amazonaws.com` } },
+        }),
+      );
+    }
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -110,7 +163,10 @@ export class TwilioBridgeStack extends Stack {
     taskDef.addContainer('Bridge', {
       image: ecs.ContainerImage.fromAsset(REPO_ROOT, {
         file: 'twilio/Dockerfile',
-        exclude: ['node_modules', 'cdk.out', '.git', '.lexdr', 'test', 'bench', 'coverage', '**/*.test.ts'],
+        platform: IMAGE_PLATFORM,
+        // The context is what the root .dockerignore allows (what the Dockerfile copies), as `docker build` reads it.
+        ignoreMode: IgnoreMode.DOCKER,
+        exclude: outdirExclusion(Stage.of(this)?.outdir),
       }),
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'bridge', logGroup }),
       environment: {

@@ -4,6 +4,7 @@
  * The container image is only staged at synth (no Docker build here).
  */
 import { App, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -11,7 +12,8 @@ import type { Settings } from '../../handlers/lib/settings';
 import { DrTables } from '../../infra/constructs/dr-tables';
 import type { TwilioBridgeStackProps } from '../../infra/stacks/twilio-bridge-stack';
 import { TwilioBridgeStack } from '../../infra/stacks/twilio-bridge-stack';
-import { flat } from './template-helpers';
+import { ConfigError, parseConfig } from '../../infra/config';
+import { actions, flat, resources, statementsOf } from './template-helpers';
 
 const ARN = (r: string, id: string) => `arn:aws:lex:${r}:111111111111:bot-alias/${id}/ALIAS${id.slice(-1)}`;
 const settings: Settings = {
@@ -78,6 +80,52 @@ test('the auth token is an ECS secret from Secrets Manager, never a plain enviro
   expect(c.StopTimeout).toBe(110);
   // The image is the staged twilio/Dockerfile (an asset: built on deploy, not at synth).
   expect(flat(c.Image)).toMatch(/cdk-hnb659fds-container-assets/);
+});
+
+describe('the auth token secret: its complete ARN, read by the execution role only', () => {
+  const secretStatements = (t: Template, rolePrefix: string) =>
+    statementsOf(t, rolePrefix).filter((s) => actions(s).some((a) => a.startsWith('secretsmanager:')));
+
+  test('the execution role (ECS injects secrets through it) may read exactly that ARN, nothing wider', () => {
+    const statements = secretStatements(template, 'TaskExecutionRole');
+    expect(statements).toHaveLength(1);
+    expect(actions(statements[0]!)).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    // The complete ARN as given: no "-??????" suffix wildcard, no "*".
+    expect(resources(statements[0]!)).toEqual([SECRET]);
+    expect(secretStatements(template, 'TaskTaskRole')).toEqual([]);
+    // No KMS grant unless the secret's key is given (the AWS managed key needs none).
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/kms:Decrypt/);
+  });
+
+  test('a customer-managed key: the execution role may decrypt with it, through Secrets Manager only', () => {
+    const KEY = 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555';
+    const t = Template.fromStack(build({ authTokenKey: kms.Key.fromKeyArn(new Stack(), 'Key', KEY) }));
+    const kmsStatements = statementsOf(t, 'TaskExecutionRole').filter((s) => actions(s).includes('kms:Decrypt'));
+    expect(kmsStatements).toHaveLength(1);
+    expect(actions(kmsStatements[0]!)).toEqual(['kms:Decrypt']);
+    expect(resources(kmsStatements[0]!)).toEqual([KEY]);
+    expect(kmsStatements[0]!.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' },
+    });
+    expect(resources(secretStatements(t, 'TaskExecutionRole')[0]!)).toEqual([SECRET]);
+  });
+
+  test('a partial ARN (no six-character suffix) is refused, by the config and by the stack', () => {
+    const partial = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:lexdr/twilio';
+    const twilio = {
+      certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012',
+      domainName: 'voice.example.com',
+      authTokenSecretArn: partial,
+      accountSid: `AC${'0'.repeat(32)}`,
+      humanNumber: '+15551234567',
+    };
+    expect(() => parseConfig({ twilio })).toThrow(ConfigError);
+    expect(() => parseConfig({ twilio })).toThrow(
+      /twilio\.authTokenSecretArn: got "arn:aws:secretsmanager:.*:secret:lexdr\/twilio"/,
+    );
+    expect(() => parseConfig({ twilio: { ...twilio, authTokenSecretArn: SECRET } })).not.toThrow();
+    expect(() => build({ authTokenSecretArn: partial })).toThrow(`invalid authTokenSecretArn "${partial}"`);
+  });
 });
 
 test('the task may only recognise on the bot aliases and read the DR table', () => {
