@@ -7,10 +7,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { BotDefinition } from '../bot';
 import { orderFlowers } from '../bot';
 import type { BotConfig, LexdrConfig } from './config';
-import { ConfigError, parseConfig, readConfigFile } from './config';
+import { ConfigError, connectInstanceFor, deployedBotName, parseConfig, readConfigFile } from './config';
 import { STACK_NAMES } from './contract';
 import { boundProviderLogs } from './constructs/custom-resource-logs';
 import { BotStack } from './stacks/bot-stack';
+import { ConnectStack } from './stacks/connect-stack';
 import { HealthCheckStack } from './stacks/health-check-stack';
 import { TwilioBridgeStack } from './stacks/twilio-bridge-stack';
 
@@ -29,6 +30,8 @@ export interface LexdrApp {
   readonly healthChecks: ReadonlyMap<string, HealthCheckStack>;
   /** Bot stacks by `<bot name>/<region>`. */
   readonly botStacks: ReadonlyMap<string, BotStack>;
+  /** The Amazon Connect wiring, by Connect region, for each region with a configured instance. */
+  readonly connectStacks: ReadonlyMap<string, ConnectStack>;
   /** The Twilio bridge, when `twilio` is configured. */
   readonly twilioBridge?: TwilioBridgeStack;
 }
@@ -72,6 +75,7 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
           crossRegionReferences: true,
           description: `lexdr: Lex V2 bot ${bot.name} (as code) in ${region}`,
           definition,
+          botName: deployedBotName(config, bot.name),
         }),
       );
     }
@@ -98,6 +102,25 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
       }),
     );
   }
+  // The Connect wiring deploys after the health check, in a stack of its own: should Connect refuse an association
+  // (another region's bot alias is not a setup AWS documents), only that stack rolls back.
+  const connectStacks = new Map<string, ConnectStack>();
+  for (const [connectRegion, stack] of healthChecks) {
+    const instance = connectInstanceFor(config, connectRegion);
+    if (!instance) continue;
+    const wiring = new ConnectStack(app, STACK_NAMES.connect(connectRegion), {
+      env: env(connectRegion),
+      crossRegionReferences: true,
+      description: `lexdr: Amazon Connect wiring (lookup, bot associations, contact flows) in ${connectRegion}`,
+      instanceArn: instance.instanceArn,
+      ...(instance.agentQueueArn ? { agentQueueArn: instance.agentQueueArn } : {}),
+      lookupFunction: stack.lookup.function,
+      settings: stack.settings,
+      ...(config.apologyText !== undefined ? { apologyText: config.apologyText } : {}),
+    });
+    wiring.addDependency(stack, 'the lookup and the DR table exist before Connect is wired to them');
+    connectStacks.set(connectRegion, wiring);
+  }
   const healthCheck = healthChecks.get(config.connectRegion)!;
   const twilioBridge = config.twilio
     ? new TwilioBridgeStack(app, STACK_NAMES.twilioBridge(config.connectRegion), {
@@ -112,9 +135,14 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
         humanNumber: config.twilio.humanNumber,
       })
     : undefined;
-  for (const stack of [...healthChecks.values(), ...botStacks.values(), ...(twilioBridge ? [twilioBridge] : [])])
+  for (const stack of [
+    ...healthChecks.values(),
+    ...botStacks.values(),
+    ...connectStacks.values(),
+    ...(twilioBridge ? [twilioBridge] : []),
+  ])
     boundProviderLogs(stack);
-  return { app, healthCheck, healthChecks, botStacks, ...(twilioBridge ? { twilioBridge } : {}) };
+  return { app, healthCheck, healthChecks, botStacks, connectStacks, ...(twilioBridge ? { twilioBridge } : {}) };
 }
 
 /** The `lexdr` context the CDK CLI hands the app (the cdk.json of the directory `cdk` runs in), else the project's. */

@@ -18,6 +18,7 @@ import {
   metricDatumsPerExecution,
   PUT_METRIC_DATA_MAX_DATUMS,
   healthCheckStackResources,
+  connectStackResources,
   INLINE_MAP_MAX_CONCURRENCY,
   LAMBDA_CONCURRENCY_QUOTA_CODE,
   LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY,
@@ -132,6 +133,12 @@ const baseSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]{3,255}$/)
       .default('lexDR'),
+    /**
+     * DynamoDB deletion protection on `lexDR` and its history table. Leave it off for the first deploy (a rollback of
+     * that create must be able to delete the tables, or the retry fails with "already exists"), then turn it on.
+     * The tables are kept on stack deletion and replacement either way.
+     */
+    tableDeletionProtection: z.boolean().default(false),
     /** DynamoDB table holding every region change. */
     historyTableName: z
       .string()
@@ -408,16 +415,22 @@ function checkLimits(c: Checked, ctx: z.RefinementCtx): void {
     );
   }
   const connect = Boolean(c.connectInstanceArn) || c.connectInstances.length > 0;
-  const resources = healthCheckStackResources(probes, connect);
-  if (resources > CLOUDFORMATION_STACK_RESOURCES) {
-    issue(
-      ['bots'],
-      `the health-check stack has an alarm${connect ? ' and a Connect bot association' : ''} per bot and region ` +
-        `(${probes}): about ${resources} resources, CloudFormation allows ${CLOUDFORMATION_STACK_RESOURCES} per stack: ` +
-        `configure fewer bots or regions`,
-    );
+  const stacks: [string, number][] = [
+    ['the health-check stack has an alarm', healthCheckStackResources(probes)],
+    ...(connect
+      ? [['the Connect stack has a bot association', connectStackResources(probes)] as [string, number]]
+      : []),
+  ];
+  for (const [what, resources] of stacks) {
+    if (resources > CLOUDFORMATION_STACK_RESOURCES) {
+      issue(
+        ['bots'],
+        `${what} per bot and region (${probes}): about ${resources} resources, CloudFormation allows ` +
+          `${CLOUDFORMATION_STACK_RESOURCES} per stack: configure fewer bots or regions`,
+      );
+    }
   }
-  const template = estimateTemplateBytes(probes, connect);
+  const template = estimateTemplateBytes(probes);
   if (template > TEMPLATE_BODY_LIMIT_BYTES) {
     issue(
       ['bots'],

@@ -100,15 +100,20 @@ export const PROBE_POLICY_ARN_BUDGET_CHARS = 6_000;
 
 /**
  * CloudFormation: "Resources: 500" per stack (CloudFormation quotas,
- * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html). With a Connect
- * instance, the health-check stack has one Lex bot association per bot and region.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
  */
 export const CLOUDFORMATION_STACK_RESOURCES = 500;
-/** Resources of the health-check stack besides those per bot and region (measured: 39, and 43 with Connect; with margin). */
+/** Resources of the health-check stack besides those per bot and region (measured: 40; with margin). */
 export const HEALTH_CHECK_STACK_BASE_RESOURCES = 60;
-/** Resources per bot and region: its probe alarm, and with a Connect instance its Lex bot association. */
-export function healthCheckStackResources(probes: number, connect: boolean): number {
-  return HEALTH_CHECK_STACK_BASE_RESOURCES + probes * (connect ? 2 : 1);
+/** Resources of the health-check stack: its base and one probe alarm per bot and region. */
+export function healthCheckStackResources(probes: number): number {
+  return HEALTH_CHECK_STACK_BASE_RESOURCES + probes;
+}
+/** Resources of a Connect stack besides its bot associations: the lookup's permission and association, two flows. */
+export const CONNECT_STACK_BASE_RESOURCES = 4;
+/** Resources of a Connect stack: its base and one Lex bot association per bot and region. */
+export function connectStackResources(probes: number): number {
+  return CONNECT_STACK_BASE_RESOURCES + probes;
 }
 
 /**
@@ -118,11 +123,11 @@ export function healthCheckStackResources(probes: number, connect: boolean): num
 export const TEMPLATE_BODY_LIMIT_BYTES = 1_000_000;
 /**
  * Template bytes of the health-check stack, measured (50 bots × 3 regions with distinct IDs, environment-agnostic):
- * about 51 KB plus 4.4 KB per bot and region (its dashboard lines, alarm and settings entry), 70 KB and 4.9 KB with
- * a Connect instance (its bot association and flows). Rounded up; a test compares it with a synthesized stack.
+ * about 51 KB plus 4.4 KB per bot and region (its dashboard lines, alarm and settings entry). Rounded up; a test
+ * compares it with a synthesized stack. (The Connect wiring is a stack of its own.)
  */
-export function estimateTemplateBytes(probes: number, connect: boolean): number {
-  return connect ? 72_000 + probes * 5_000 : 54_000 + probes * 4_550;
+export function estimateTemplateBytes(probes: number): number {
+  return 54_000 + probes * 4_550;
 }
 
 /**

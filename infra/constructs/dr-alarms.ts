@@ -50,6 +50,11 @@ export class DrAlarms extends Construct {
   public readonly workflow: cloudwatch.Alarm[] = [];
   public readonly lookupErrors: cloudwatch.Alarm;
   public readonly lookupLatency: cloudwatch.Alarm;
+  /**
+   * An alarm on a metric nothing publishes, so it stays OK on its own: `lexdr verify` sets it to ALARM
+   * (SetAlarmState) to prove that CloudWatch can notify the topic, and it returns to OK at its next evaluation.
+   */
+  public readonly notificationTest: cloudwatch.Alarm;
   public readonly all: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: DrAlarmsProps) {
@@ -181,5 +186,19 @@ export class DrAlarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );
+    this.notificationTest = add(
+      new cloudwatch.Alarm(this, 'NotificationTest', {
+        alarmDescription:
+          'lexdr: a test of the alarm path (CloudWatch → SNS → e-mail), set by `lexdr verify`; nothing is wrong. It returns to OK by itself within a minute.',
+        metric: metric(METRIC_NOTIFICATION_TEST, 'Maximum'),
+        threshold: 1,
+        comparisonOperator: gte1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
   }
 }
+
+/** The metric of the notification-test alarm: lexdr never publishes it. */
+const METRIC_NOTIFICATION_TEST = 'NotificationTest';

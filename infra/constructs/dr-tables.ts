@@ -28,6 +28,13 @@ export interface DrTablesProps {
    */
   readonly settingsJson?: string;
   /**
+   * Turn on DynamoDB deletion protection for both tables (refuses DeleteTable from anyone, CloudFormation included).
+   * Off for a stack's first create: a rollback must be able to delete the tables it just created, or the retry finds
+   * them and fails with "already exists". Turn it on once the stack exists.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+  /**
    * Customer managed key for both tables.
    * @default - AWS managed key (`aws/dynamodb`)
    */
@@ -35,7 +42,8 @@ export interface DrTablesProps {
 }
 
 /**
- * The DR table and its history table (on demand, point-in-time recovery, encrypted, retained on stack deletion),
+ * The DR table and its history table (on demand, point-in-time recovery, encrypted, retained on stack deletion and
+ * replacement but not by the rollback of the create that made them),
  * and a seed that creates `{connectRegion, lexRegion: <primary>}` only if the item does not exist: a redeploy
  * never overwrites the region the health check chose.
  */
@@ -53,8 +61,10 @@ export class DrTables extends Construct {
     const common = {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.RETAIN,
-      deletionProtection: true,
+      // Kept when the stack is deleted or a table replaced, deleted when the create that made it rolls back
+      // (CloudFormation's RetainExceptOnCreate): a failed first deploy can simply be retried.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      deletionProtection: props.deletionProtection ?? false,
       ...(props.encryptionKey
         ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
         : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),

@@ -6,24 +6,20 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { LEGACY_FLOWER_DR_FLOW_FILE, LEXDR_FLOW_FILE, loadFlowTemplate, renderFlow } from '../../flows/template';
-import { legacyFlowTokens, lexdrFlowTokens } from '../../flows/tokens';
 import type { Settings } from '../../handlers/lib/settings';
 import { SETTINGS_ENV } from '../../handlers/lib/settings';
 import type { LexdrConfig } from '../config';
-import { connectInstanceFor, probeConcurrency } from '../config';
+import { probeConcurrency } from '../config';
 import { IAM_ROLE_POLICY_LIMIT_CHARS, PROBE_POLICY_ARN_BUDGET_CHARS } from '../limits';
 import type { BotIdResolver } from '../settings';
 import { buildSettings } from '../settings';
-import type { ConnectFlow } from '../constructs/connect-integration';
-import { ConnectIntegration } from '../constructs/connect-integration';
 import { DrAlarms } from '../constructs/dr-alarms';
 import { DrDashboard } from '../constructs/dr-dashboard';
 import { DrTables } from '../constructs/dr-tables';
 import { HealthCheckWorkflow } from '../constructs/health-check-workflow';
 import { LexdrFunction } from '../constructs/lexdr-function';
 import { HEALTH_CHECK_OUTPUTS } from '../contract';
-import { HEALTH_CHECK_FUNCTION, LOOKUP_BUNDLING, LOOKUP_FUNCTION, PROBE_FUNCTION } from './sizing';
+import { HEALTH_CHECK_FUNCTION, LOOKUP_BUNDLING, LOOKUP_FUNCTION, PROBE_BUNDLING, PROBE_FUNCTION } from './sizing';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -54,7 +50,7 @@ const SIZING_IDS = { botId: 'X'.repeat(10), botAliasId: 'X'.repeat(10) };
 
 /**
  * lexdr in the Amazon Connect region: the DR tables, the probe / health-check / lookup functions, the health-check
- * workflow and its schedule, alarms, dashboard, and (with `connectInstanceArn`) the Connect wiring and flows.
+ * workflow and its schedule, alarms and dashboard. The Amazon Connect wiring is a stack of its own ({@link ConnectStack}).
  */
 export class HealthCheckStack extends Stack {
   public readonly settings: Settings;
@@ -66,7 +62,6 @@ export class HealthCheckStack extends Stack {
   public readonly alarmTopic: sns.ITopic;
   public readonly alarms: DrAlarms;
   public readonly dashboard: DrDashboard;
-  public readonly connect?: ConnectIntegration;
 
   constructor(scope: Construct, id: string, props: HealthCheckStackProps) {
     super(scope, id, props);
@@ -84,6 +79,7 @@ export class HealthCheckStack extends Stack {
     this.tables = new DrTables(this, 'Tables', {
       tableName: config.tableName,
       historyTableName: config.historyTableName,
+      deletionProtection: config.tableDeletionProtection,
       connectRegion,
       primaryRegion: config.regions[0]!,
       settingsJson: this.toJsonString(this.settings),
@@ -101,9 +97,16 @@ export class HealthCheckStack extends Stack {
       memorySize: PROBE_FUNCTION.memoryMb,
       timeout: Duration.seconds(PROBE_FUNCTION.timeoutSeconds),
       serviceName: 'lexdr-probe',
+      bundling: PROBE_BUNDLING,
       // A surge of calls that takes the account's concurrency must not throttle the health check into blindness.
       reservedConcurrentExecutions: probeConcurrency(config),
     });
+    if (!config.reserveProbeConcurrency) {
+      Annotations.of(this.probe).addWarningV2(
+        'lexdr:ProbeConcurrencyShared',
+        "reserveProbeConcurrency is false: the probes share the account's Lambda concurrency, so a surge of calls that uses it up can leave the health check blind (it then holds callers where they are). Raise the account's quota and turn it back on.",
+      );
+    }
     this.probeLexV2Policy(config, sizing);
     if (config.probe.method === 'v1-putsession' || config.probe.method === 'v1-posttext') {
       const v1Arns = config.bots.flatMap((b) =>
@@ -178,11 +181,26 @@ export class HealthCheckStack extends Stack {
           conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
         }),
       );
-      this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      const topic = new sns.Topic(this, 'AlarmTopic', {
         displayName: 'lexdr alarms',
         masterKey: key,
         enforceSSL: true,
       });
+      // enforceSSL writes a topic policy, and a topic policy replaces SNS's default one: without this statement
+      // nothing allows CloudWatch to publish, and every alarm notification fails silently (alarm history only).
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudWatchAlarmsPublish',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': this.account },
+            ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+          },
+        }),
+      );
+      this.alarmTopic = topic;
     }
     if (config.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
     this.alarms = new DrAlarms(this, 'Alarms', {
@@ -214,19 +232,6 @@ export class HealthCheckStack extends Stack {
       lookupFunction: this.lookup.function,
     });
 
-    // ---- Amazon Connect ----
-    const instance = connectInstanceFor(config, connectRegion);
-    if (instance) {
-      this.connect = new ConnectIntegration(this, 'Connect', {
-        instanceArn: instance.instanceArn,
-        lookupFunction: this.lookup.function,
-        bots: this.settings.bots.flatMap((b) =>
-          config.regions.map((region) => ({ name: b.name, region, aliasArn: b.regions[region]!.botAliasArn })),
-        ),
-        flows: this.contactFlows(config, instance.agentQueueArn),
-      });
-    }
-
     // ---- outputs (names: infra/contract.ts, read by the CLI) ----
     const O = HEALTH_CHECK_OUTPUTS;
     const sm = this.workflow.stateMachine.stateMachineArn;
@@ -245,6 +250,11 @@ export class HealthCheckStack extends Stack {
     out(O.lookupFunctionArn, this.lookup.function.functionArn, 'Lambda the Connect flow invokes');
     out(O.dashboardUrl, this.dashboard.dashboardUrl, 'CloudWatch dashboard');
     out(O.alarmTopicArn, this.alarmTopic.topicArn, 'SNS topic of the alarms');
+    out(
+      O.notificationTestAlarmName,
+      this.alarms.notificationTest.alarmName,
+      'Alarm `lexdr verify` sets to ALARM to test the notification path',
+    );
   }
 
   /**
@@ -278,40 +288,5 @@ export class HealthCheckStack extends Stack {
         reason: `${sizedArns.length} bot alias ARNs (${chars} characters) would not fit the role's ${IAM_ROLE_POLICY_LIMIT_CHARS}-character policy limit; the probe may use the Lex V2 runtime on bot aliases of ${r}, one of the configured regions, only.`,
       });
     }
-  }
-
-  /** The shipped contact flows rendered with this deployment's values; none without `agentQueueArn`. */
-  private contactFlows(config: LexdrConfig, agentQueueArn: string | undefined): ConnectFlow[] {
-    if (!agentQueueArn) {
-      Annotations.of(this).addWarningV2(
-        'lexdr:NoAgentQueue',
-        'connectInstanceArn is set but agentQueueArn is not: the lookup and bots are associated with the instance, the contact flows are not created.',
-      );
-      return [];
-    }
-    const values = {
-      lookupFunctionArn: this.lookup.function.functionArn,
-      agentQueueArn,
-      ...(config.apologyText !== undefined && { apologyText: config.apologyText }),
-    };
-    const flows: [string, string, string, Record<string, string>][] = [
-      [
-        LEXDR_FLOW_FILE,
-        'lexdr',
-        'Asks lexdr for the healthy Lex region, then talks to the bot there; agent when none is',
-        lexdrFlowTokens(this.settings, values),
-      ],
-      [
-        LEGACY_FLOWER_DR_FLOW_FILE,
-        'lexdr Flower DR Flow (legacy)',
-        'The 2020 design: branches on the lookup to a fixed alias per region',
-        legacyFlowTokens(this.settings, values),
-      ],
-    ];
-    return flows.map(([file, name, description, tokens]) => ({
-      name,
-      description,
-      content: renderFlow(loadFlowTemplate(file), tokens),
-    }));
   }
 }

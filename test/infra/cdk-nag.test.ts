@@ -15,8 +15,8 @@ const config = parseConfig({
   alarmEmail: 'oncall@example.com',
 });
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-const { healthCheck, botStacks } = buildApp(config, { app, account: '111111111111' });
-const stacks: Stack[] = [healthCheck, ...botStacks.values()];
+const { healthCheck, botStacks, connectStacks } = buildApp(config, { app, account: '111111111111' });
+const stacks: Stack[] = [healthCheck, ...botStacks.values(), ...connectStacks.values()];
 
 test.each(stacks.map((s) => [s.stackName, s] as const))('%s has no unacknowledged AwsSolutions finding', (_, stack) => {
   const report = new AwsSolutionsChecks().validateScope(stack);

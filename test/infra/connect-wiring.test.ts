@@ -29,13 +29,31 @@ const config = parseConfig({
   connectInstanceArn: INSTANCE,
   agentQueueArn: QUEUE,
 });
-const { healthCheck, botStacks } = buildApp(config, {
+const { healthCheck, botStacks, connectStacks } = buildApp(config, {
   app: new App({ context: { 'aws:cdk:bundling-stacks': [] } }),
   account: '111111111111',
   nag: false,
 });
 const template = Template.fromStack(healthCheck);
-const lookupId = logicalId(template, 'AWS::Lambda::Function', 'LookupFunction');
+const connectStack = connectStacks.get('us-east-1')!;
+const wiring = Template.fromStack(connectStack);
+/** The lookup's ARN as the Connect stack imports it from the health-check stack. */
+const importedLookup = () => {
+  const refs = Object.values(wiring.findResources('AWS::Lambda::Permission')).map((p) =>
+    flat(p.Properties.FunctionName),
+  );
+  expect(refs).toHaveLength(1);
+  expect(refs[0]).toMatch(/^<import:Lexdr-HealthCheck-us-east-1:ExportsOutputFnGetAtt.*LookupFunction.*Arn/);
+  return wiring.toJSON().Resources[logicalId(wiring, 'AWS::Lambda::Permission', 'Connect')].Properties.FunctionName;
+};
+
+test('the Connect wiring is a stack of its own, deployed after the health check; the health check has none of it', () => {
+  expect(connectStack.stackName).toBe('Lexdr-Connect-us-east-1');
+  expect(connectStack.region).toBe('us-east-1');
+  expect(connectStack.dependencies).toContain(healthCheck);
+  for (const type of ['AWS::Connect::IntegrationAssociation', 'AWS::Connect::ContactFlow', 'AWS::Lambda::Permission'])
+    expect(template.findResources(type)).toEqual({});
+});
 const ALIAS_EAST = 'arn:aws:lex:us-east-1:111111111111:bot-alias/AAAAAAAAAA/BBBBBBBBBB';
 const ALIAS_WEST = 'arn:aws:lex:us-west-2:111111111111:bot-alias/CCCCCCCCCC/DDDDDDDDDD';
 
@@ -57,29 +75,29 @@ test('with a V1 probe method, V1 PostText/PutSession/DeleteSession on exactly th
 });
 
 test('Connect may invoke the lookup, from this instance only', () => {
-  template.hasResourceProperties('AWS::Lambda::Permission', {
+  wiring.hasResourceProperties('AWS::Lambda::Permission', {
     Action: 'lambda:InvokeFunction',
     Principal: 'connect.amazonaws.com',
     SourceArn: INSTANCE,
     SourceAccount: '111111111111',
-    FunctionName: { 'Fn::GetAtt': [lookupId, 'Arn'] },
+    FunctionName: importedLookup(),
   });
 });
 
 test('the lookup and both bot aliases are associated with the instance', () => {
-  template.hasResourceProperties('AWS::Connect::IntegrationAssociation', {
+  wiring.hasResourceProperties('AWS::Connect::IntegrationAssociation', {
     InstanceId: INSTANCE,
     IntegrationType: 'LAMBDA_FUNCTION',
-    IntegrationArn: { 'Fn::GetAtt': [lookupId, 'Arn'] },
+    IntegrationArn: importedLookup(),
   });
-  const bots = Object.values(template.findResources('AWS::Connect::IntegrationAssociation'))
+  const bots = Object.values(wiring.findResources('AWS::Connect::IntegrationAssociation'))
     .filter((r) => r.Properties.IntegrationType === 'LEX_BOT')
     .map((r) => flat(r.Properties.IntegrationArn));
   expect(bots).toEqual([ALIAS_EAST, ALIAS_WEST]);
 });
 
 test('both shipped flows become active CONTACT_FLOWs with every token filled from this deployment', () => {
-  const flows = Object.values(template.findResources('AWS::Connect::ContactFlow')).map((r) => r.Properties);
+  const flows = Object.values(wiring.findResources('AWS::Connect::ContactFlow')).map((r) => r.Properties);
   expect(flows.map((f) => f.Name).sort()).toEqual(['lexdr', 'lexdr Flower DR Flow (legacy)']);
   for (const f of flows) {
     expect(f).toMatchObject({ InstanceArn: INSTANCE, Type: 'CONTACT_FLOW', State: 'ACTIVE' });
@@ -88,7 +106,7 @@ test('both shipped flows become active CONTACT_FLOWs with every token filled fro
     expect(content.length).toBeLessThanOrEqual(256_000);
     const parsed = JSON.parse(content) as { Actions: unknown[] };
     expect(parsed.Actions.length).toBeGreaterThan(0);
-    expect(content).toContain(`<${lookupId}.Arn>`);
+    expect(content).toMatch(/<import:Lexdr-HealthCheck-us-east-1:ExportsOutputFnGetAttLookupFunction\w*Arn\w*>/);
     expect(content).toContain(QUEUE);
   }
   const legacy = flat(flows.find((f) => f.Name.includes('legacy'))!.Content);
@@ -97,8 +115,8 @@ test('both shipped flows become active CONTACT_FLOWs with every token filled fro
 });
 
 test('the flows are created after the associations they use', () => {
-  const flow = Object.values(template.findResources('AWS::Connect::ContactFlow'))[0]!;
-  const assoc = Object.keys(template.findResources('AWS::Connect::IntegrationAssociation'));
+  const flow = Object.values(wiring.findResources('AWS::Connect::ContactFlow'))[0]!;
+  const assoc = Object.keys(wiring.findResources('AWS::Connect::IntegrationAssociation'));
   expect([...(flow.DependsOn as string[])].sort()).toEqual(assoc.sort());
 });
 
@@ -122,5 +140,5 @@ test('a disabled schedule creates the schedule DISABLED and mutes the not-runnin
 });
 
 test('no warning when the queue is given', () => {
-  expect(Annotations.fromStack(healthCheck).findWarning('*', Match.stringLikeRegexp('agentQueueArn'))).toHaveLength(0);
+  expect(Annotations.fromStack(connectStack).findWarning('*', Match.stringLikeRegexp('agentQueueArn'))).toHaveLength(0);
 });

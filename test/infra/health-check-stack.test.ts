@@ -28,9 +28,9 @@ const tableId = logicalId(template, 'AWS::DynamoDB::Table', 'TablesTable');
 const historyId = logicalId(template, 'AWS::DynamoDB::Table', 'TablesHistory');
 
 describe('DR tables', () => {
-  test('lexDR is on demand, point-in-time recoverable, encrypted and retained, keyed by connectRegion', () => {
+  test('lexDR is on demand, point-in-time recoverable, encrypted and retained except by a failed create', () => {
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: {
         TableName: 'lexDR',
@@ -38,14 +38,15 @@ describe('DR tables', () => {
         KeySchema: [{ AttributeName: 'connectRegion', KeyType: 'HASH' }],
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
-        DeletionProtectionEnabled: true,
+        DeletionProtectionEnabled: false,
       },
     });
   });
 
   test('the history table has connectRegion + changeId keys and the same protection', () => {
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
       Properties: {
         TableName: 'lexDR-history',
         BillingMode: 'PAY_PER_REQUEST',
@@ -323,6 +324,34 @@ describe('alarms', () => {
     }
   });
 
+  test('the topic policy lets CloudWatch alarms of this account and region publish (it replaces SNS’s default)', () => {
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    expect(policies).toHaveLength(1);
+    const allows = (policies[0]!.Properties.PolicyDocument.Statement as Record<string, unknown>[]).filter(
+      (s) => s.Effect === 'Allow',
+    );
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topicRef(),
+      }),
+    ]);
+    const condition = allows[0]!.Condition as Record<string, Record<string, unknown>>;
+    expect(condition.StringEquals!['aws:SourceAccount']).toBeDefined();
+    expect(flat(condition.ArnLike!['aws:SourceArn'])).toMatch(/^arn:aws:cloudwatch:us-east-1:.+:alarm:\*$/);
+  });
+
+  test('a notification-test alarm that nothing publishes to, for `lexdr verify`, named in an output', () => {
+    const id = logicalId(template, 'AWS::CloudWatch::Alarm', 'AlarmsNotificationTest');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'NotificationTest',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topicRef()],
+    });
+    expect(template.toJSON().Outputs.NotificationTestAlarmName.Value).toEqual({ Ref: id });
+  });
+
   test('no healthy region: NoHealthyRegion max ≥ 1', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'lexdr-test',
@@ -415,8 +444,8 @@ describe('alarms', () => {
     ]);
   });
 
-  test('eleven alarms for one bot in two regions', () => {
-    expect(alarms()).toHaveLength(11);
+  test('twelve alarms for one bot in two regions (the notification test among them)', () => {
+    expect(alarms()).toHaveLength(12);
   });
 });
 

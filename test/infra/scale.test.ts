@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '../../infra/app';
 import { parseConfig, probeConcurrency } from '../../infra/config';
@@ -75,11 +75,11 @@ describe('50 bots × 3 regions', () => {
 
   test('the template-size and resource-count estimates the config reader checks match the synthesized stack', () => {
     const body = JSON.stringify(app.synth().getStackByName(healthCheck.stackName).template);
-    const estimate = estimateTemplateBytes(150, false);
+    const estimate = estimateTemplateBytes(150);
     expect(body.length).toBeLessThanOrEqual(estimate);
     expect(body.length).toBeGreaterThan(0.8 * estimate);
     const count = Object.keys(template.toJSON().Resources).length;
-    expect(count).toBeLessThanOrEqual(healthCheckStackResources(150, false));
+    expect(count).toBeLessThanOrEqual(healthCheckStackResources(150));
     expect(count).toBeGreaterThan(150);
   });
 
@@ -158,15 +158,21 @@ describe('two Connect regions, each with its Connect instance', () => {
     ['us-east-1', east],
     ['us-west-2', west],
   ])("%s: the flow in its own instance asks its own region's lookup", (cr, arn) => {
-    const t = Template.fromStack(built.healthChecks.get(cr)!);
-    const lookupId = logicalId(t, 'AWS::Lambda::Function', 'LookupFunction');
+    const lookupId = logicalId(
+      Template.fromStack(built.healthChecks.get(cr)!),
+      'AWS::Lambda::Function',
+      'LookupFunction',
+    );
+    const t = Template.fromStack(built.connectStacks.get(cr)!);
     const flows = Object.values(t.findResources('AWS::Connect::ContactFlow'));
     expect(flows.length).toBeGreaterThan(0);
     for (const f of flows) {
       expect(f.Properties.InstanceArn).toBe(arn);
       const arns = [...flat(f.Properties.Content).matchAll(/"LambdaFunctionARN":\s*"([^"]+)"/g)].map((m) => m[1]);
       expect(arns.length).toBeGreaterThan(0);
-      expect(new Set(arns)).toEqual(new Set([`<${lookupId}.Arn>`]));
+      expect(arns.length).toBeGreaterThan(0);
+      for (const a of arns)
+        expect(a).toMatch(new RegExp(`^<import:Lexdr-HealthCheck-${cr}:ExportsOutputFnGetAtt${lookupId}Arn`));
     }
     for (const a of Object.values(t.findResources('AWS::Connect::IntegrationAssociation')))
       expect(a.Properties.InstanceId).toBe(arn);
@@ -210,6 +216,27 @@ describe('limits refused at parse time, naming the key, the value and the limit'
     ],
   ])('%s', (_, input, message) => {
     expect(() => parseConfig(input)).toThrow(message);
+  });
+
+  test('a new account with a quota of 10 is refused at synth, naming both ways out', () => {
+    expect(() => parseConfig({ lambdaConcurrencyQuota: 10 })).toThrow(
+      /lambdaConcurrencyQuota: got 10; .*reserve at most -90 .*Service Quotas L-B99A9384.*or set reserveProbeConcurrency: false/,
+    );
+  });
+
+  test('…and with reserveProbeConcurrency: false synthesizes functions that reserve nothing (Lambda accepts them)', () => {
+    const config = parseConfig({ lambdaConcurrencyQuota: 10, reserveProbeConcurrency: false });
+    const built = buildApp(config, { app: offline(), account: ACCOUNT, nag: false });
+    const fns = [built.healthCheck, ...built.botStacks.values()].flatMap((s) =>
+      Object.values(Template.fromStack(s).findResources('AWS::Lambda::Function')),
+    );
+    expect(fns.length).toBeGreaterThanOrEqual(4);
+    for (const f of fns) expect(f.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const warnings = Annotations.fromStack(built.healthCheck).findWarning(
+      '*',
+      Match.stringLikeRegexp('reserveProbeConcurrency'),
+    );
+    expect(warnings).toHaveLength(1);
   });
 
   test('Map waves × probe timeout over the state machine timeout is refused on bots', () => {
