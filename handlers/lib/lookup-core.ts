@@ -3,21 +3,21 @@
  * string map. Never throws: a bad event or an unreadable table still gets a safe answer, with a status saying so.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import * as v from 'valibot';
+import * as z from 'zod/mini';
 import { ERR, readItem } from './dr-item-read';
 import type { DrItem } from './dr-item-read';
 import type { LookupSettings } from './lookup-settings';
 
 /** The parts of a Connect ContactFlowEvent the lookup reads (the name, the flow's parameters). Parameters are optional. */
-export const connectEventSchema = v.object({
-  Name: v.optional(v.literal('ContactFlowEvent')),
-  Details: v.object({
-    Parameters: v.optional(
-      v.looseObject({
+export const connectEventSchema = z.object({
+  Name: z.optional(z.literal('ContactFlowEvent')),
+  Details: z.object({
+    Parameters: z.optional(
+      z.looseObject({
         /** Seed-compatible: the Connect region whose lexDR item to read. */
-        region: v.optional(v.pipe(v.string(), v.maxLength(64))),
+        region: z.optional(z.string().check(z.maxLength(64))),
         /** The bot the flow is about to use (default: the first configured bot). */
-        bot: v.optional(v.pipe(v.string(), v.maxLength(100))),
+        bot: z.optional(z.string().check(z.maxLength(100))),
       }),
     ),
   }),
@@ -131,8 +131,8 @@ export function createLookup(deps: LookupDeps) {
 
   return async function lookup(event: unknown): Promise<LookupAnswer> {
     const primary = settings.regions[0]!;
-    const parsed = v.safeParse(connectEventSchema, event);
-    const params = parsed.success ? (parsed.output.Details.Parameters ?? {}) : {};
+    const parsed = z.safeParse(connectEventSchema, event);
+    const params = parsed.success ? (parsed.data.Details.Parameters ?? {}) : {};
     let badInput: string | null = parsed.success ? null : 'not a Connect ContactFlowEvent';
     if (params.bot !== undefined && !settings.bots.some((b) => b.name === params.bot))
       badInput = `unknown bot "${params.bot}"`;

@@ -8,63 +8,51 @@
  * exists in both places and takes items up to 400 KB.) The probe function needs no settings: the Map hands each
  * invocation its request.
  */
-import * as v from 'valibot';
-import { SettingsError } from './errors';
+import * as z from 'zod/mini';
 import { atLeast0, atLeast1, lookupBotSchema, lookupSettingsSchema, nonEmpty, settingsParser } from './lookup-settings';
-import { parseSettingsJson } from './settings-item';
 
 export * from './settings-item';
 
 export const PROBE_METHODS = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext', 'stream'] as const;
 
-export const botInRegionSchema = v.object({
+export const botInRegionSchema = z.object({
   botId: nonEmpty,
   botAliasId: nonEmpty,
   botAliasArn: nonEmpty,
 });
-export type BotInRegion = v.InferOutput<typeof botInRegionSchema>;
+export type BotInRegion = z.output<typeof botInRegionSchema>;
 
 /** The whole settings: the lookup's part (lookup-settings.ts), and what the health check and the bridge read. */
-export const settingsSchema = v.object({
-  ...lookupSettingsSchema.entries,
-  bots: v.pipe(
-    v.array(
-      v.object({
-        ...lookupBotSchema.entries,
-        regions: v.record(v.string(), botInRegionSchema),
-        v1: v.optional(v.object({ botName: v.string(), botAlias: v.string() })),
+export const settingsSchema = z.extend(lookupSettingsSchema, {
+  bots: z
+    .array(
+      z.extend(lookupBotSchema, {
+        regions: z.record(z.string(), botInRegionSchema),
+        v1: z.optional(z.object({ botName: z.string(), botAlias: z.string() })),
       }),
-    ),
-    v.minLength(1),
-  ),
+    )
+    .check(z.minLength(1)),
   recoverThreshold: atLeast1,
   cadenceSeconds: atLeast1,
   cyclesPerExecution: atLeast1,
   nluEveryCycles: atLeast0,
   /** Re-probe a region that just failed within the same cycle, so failThreshold failures take seconds. @default true */
-  confirmFailures: v.optional(v.boolean()),
+  confirmFailures: z.optional(z.boolean()),
   /** Seconds between a failed probe and its confirmation. @default 1 */
-  confirmDelaySeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10))),
-  probe: v.object({
-    method: v.picklist(PROBE_METHODS),
+  confirmDelaySeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(10))),
+  probe: z.object({
+    method: z.enum(PROBE_METHODS),
     utterance: nonEmpty,
     expectedIntent: nonEmpty,
-    expectedSlot: v.optional(v.string()),
+    expectedSlot: z.optional(z.string()),
     timeoutMs: atLeast1,
     latencyBudgetMs: atLeast1,
   }),
 });
-export type Settings = v.InferOutput<typeof settingsSchema>;
+export type Settings = z.output<typeof settingsSchema>;
 
 /** Validates settings; throws SettingsError naming each bad key. */
 export const parseSettings = settingsParser(settingsSchema);
-
-/** Reads LEXDR_SETTINGS (JSON) from an environment (the Twilio bridge's container, which has no 4 KB limit). */
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
-  const raw = env.LEXDR_SETTINGS;
-  if (!raw) throw new SettingsError('LEXDR_SETTINGS is not set (the stack sets it; locally `npm start` does)');
-  return parseSettingsJson(raw, 'LEXDR_SETTINGS', parseSettings);
-}
 
 /** Lex V2 bot alias ARN. */
 export function botAliasArn(
