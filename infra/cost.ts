@@ -252,69 +252,31 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
 
   const totalUsd = sum(lines);
 
-  // Always-free tiers
-  const freeTier: CostLine[] = [];
-  const free = (service: string, item: string, quantity: number, unit: string, usd: number) =>
-    freeTier.push({ service, item, quantity, unit, usd: -usd });
-  free(
-    'CloudWatch',
-    '10 metrics',
-    Math.min(FREE.cloudWatchMetrics, customMetrics),
-    'metrics',
-    Math.min(FREE.cloudWatchMetrics, customMetrics) * CW_PER_METRIC,
-  );
-  free(
-    'CloudWatch',
-    '10 alarms',
-    Math.min(FREE.cloudWatchAlarms, alarms),
-    'alarms',
-    Math.min(FREE.cloudWatchAlarms, alarms) * CW_PER_ALARM,
-  );
-  free('CloudWatch', '3 dashboards', 1, 'dashboard', CW_PER_DASHBOARD);
-  free(
-    'CloudWatch',
-    '1M API requests',
-    Math.min(FREE.cloudWatchApiRequests, executions),
-    'requests',
-    Math.min(FREE.cloudWatchApiRequests, executions) * CW_PER_API_REQUEST,
-  );
-  free(
-    'CloudWatch',
-    '5 GB logs',
-    Math.min(FREE.cloudWatchLogsGb, logGb),
-    'GB',
-    Math.min(FREE.cloudWatchLogsGb, logGb) * CW_LOGS_PER_GB,
-  );
+  // Always-free tiers: what each covers of this deployment's usage, at the price the usage is charged.
   const allInvocations = invocations + calls;
-  free(
-    'Lambda',
-    '1M requests',
-    Math.min(FREE.lambdaRequests, allInvocations),
-    'requests',
-    Math.min(FREE.lambdaRequests, allInvocations) * LAMBDA_PER_REQUEST,
-  );
   const allGbSeconds = lambdaGbSeconds + lookupGbSeconds;
-  free(
-    'Lambda',
-    '400,000 GB-s',
-    Math.min(FREE.lambdaGbSeconds, allGbSeconds),
-    'GB-s',
-    Math.min(FREE.lambdaGbSeconds, allGbSeconds) * LAMBDA_ARM_PER_GB_SECOND,
-  );
-  free(
-    'X-Ray',
-    '100,000 traces',
-    Math.min(FREE.xrayTraces, executions),
-    'traces',
-    Math.min(FREE.xrayTraces, executions) * XRAY_PER_TRACE,
-  );
-  free(
-    'EventBridge',
-    '14M scheduler invocations',
-    Math.min(FREE.schedulerInvocations, executions),
-    'invocations',
-    Math.min(FREE.schedulerInvocations, executions) * SCHEDULER_PER_INVOCATION,
-  );
+  const freeTiers: [service: string, item: string, limit: number, used: number, unit: string, price: number][] = [
+    ['CloudWatch', '10 metrics', FREE.cloudWatchMetrics, customMetrics, 'metrics', CW_PER_METRIC],
+    ['CloudWatch', '10 alarms', FREE.cloudWatchAlarms, alarms, 'alarms', CW_PER_ALARM],
+    ['CloudWatch', '3 dashboards', FREE.cloudWatchDashboards, 1, 'dashboard', CW_PER_DASHBOARD],
+    ['CloudWatch', '1M API requests', FREE.cloudWatchApiRequests, executions, 'requests', CW_PER_API_REQUEST],
+    ['CloudWatch', '5 GB logs', FREE.cloudWatchLogsGb, logGb, 'GB', CW_LOGS_PER_GB],
+    ['Lambda', '1M requests', FREE.lambdaRequests, allInvocations, 'requests', LAMBDA_PER_REQUEST],
+    ['Lambda', '400,000 GB-s', FREE.lambdaGbSeconds, allGbSeconds, 'GB-s', LAMBDA_ARM_PER_GB_SECOND],
+    ['X-Ray', '100,000 traces', FREE.xrayTraces, executions, 'traces', XRAY_PER_TRACE],
+    [
+      'EventBridge',
+      '14M scheduler invocations',
+      FREE.schedulerInvocations,
+      executions,
+      'invocations',
+      SCHEDULER_PER_INVOCATION,
+    ],
+  ];
+  const freeTier: CostLine[] = freeTiers.map(([service, item, limit, used, unit, price]) => {
+    const quantity = Math.min(limit, used);
+    return { service, item, quantity, unit, usd: -quantity * price };
+  });
   const freeTierUsd = sum(freeTier);
 
   // The 2020 design: a Lambda every 5 minutes, PostText to the primary, a DynamoDB write each run.
