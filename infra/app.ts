@@ -118,7 +118,7 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
       settings: stack.settings,
       ...(config.apologyText !== undefined ? { apologyText: config.apologyText } : {}),
     });
-    wiring.addDependency(stack, 'the lookup and the DR table exist before Connect is wired to them');
+    wiring.addStackDependency(stack, 'the lookup and the DR table exist before Connect is wired to them');
     connectStacks.set(connectRegion, wiring);
   }
   const healthCheck = healthChecks.get(config.connectRegion)!;

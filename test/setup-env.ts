@@ -9,6 +9,9 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'local-secret';
 process.env.AWS_REGION ??= 'us-east-1';
 // Handlers log through Powertools; keep test output readable (set POWERTOOLS_LOG_LEVEL=DEBUG to see them).
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+// CDK's built-in template validation starts a WebAssembly engine (about 10 s of CPU per test process); the templates
+// are checked by cfn-lint instead (test/infra/cfn-lint.test.ts). `cdk synth` keeps it.
+process.env.CDK_VALIDATION ??= 'false';
 // Every App built in a test synthesizes with the feature flags `cdk synth` uses (cdk.json context; an App reads
 // CDK_CONTEXT_JSON at construction), so the infra tests check the templates that get deployed.
 process.env.CDK_CONTEXT_JSON ??= JSON.stringify(

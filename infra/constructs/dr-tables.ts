@@ -106,7 +106,6 @@ export class DrTables extends Construct {
         new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.table.tableArn] }),
       ]),
     });
-    this.seed.node.addDependency(this.table);
     if (props.encryptionKey) props.encryptionKey.grantEncryptDecrypt(this.seed);
 
     if (props.settingsJson !== undefined) {
@@ -139,7 +138,6 @@ export class DrTables extends Construct {
           }),
         ]),
       });
-      this.settingsWriter.node.addDependency(this.table);
       if (props.encryptionKey) props.encryptionKey.grantEncryptDecrypt(this.settingsWriter);
     }
     const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
