@@ -6,7 +6,7 @@
  */
 import { VALUES_PER_DATUM, emptyTally, metricDataFor, roundLatency } from '../handlers/lib/cycle-metrics';
 import type { MetricTally } from '../handlers/lib/cycle-metrics';
-import { PROBE_DETAIL_MAX_CHARS } from '../handlers/lib/cycle-plan';
+import { PROBE_DETAIL_MAX_CHARS } from '../handlers/lib/probe-schema';
 
 /**
  * Regions where the Amazon Lex V2 runtime (`runtime-v2-lex.<region>.amazonaws.com`) is available, from "Amazon Lex

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError, describeIssues } from './errors';
-import type { ProbeSpec, ProbeTarget } from './probe-core';
+import type { ProbeSpec, ProbeTarget } from './probe-schema';
 import type { Settings } from './settings';
 
 /**
@@ -134,13 +134,6 @@ const nluMethod = (s: Settings) =>
   s.probe.method === 'stream' ? 'stream' : s.probe.method.startsWith('v1-') ? 'v1-posttext' : 'nlu';
 const livenessMethod = (s: Settings) =>
   s.probe.method === 'stream' ? 'stream' : s.probe.method.startsWith('v1-') ? 'v1-putsession' : 'liveness';
-
-/**
- * Longest `detail` a probe result carries (an error's name and message, cut with "…"): a round's results ride in
- * the workflow's state, limited to 256 KiB for every bot and region together. The probe function logs the whole
- * error.
- */
-export const PROBE_DETAIL_MAX_CHARS = 80;
 
 /** What every probe of the execution shares (the Map hands it to each probe beside its target). */
 export function probeSpecFor(settings: Settings): ProbeSpec {

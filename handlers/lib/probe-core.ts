@@ -15,8 +15,8 @@ import type {
 } from '@aws-sdk/client-lex-runtime-v2';
 import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
 import { EventQueue } from './event-queue';
-import { PROBE_DETAIL_MAX_CHARS } from './cycle-plan';
 import { lexV1Sdk } from './lex-v1';
+import { PROBE_DETAIL_MAX_CHARS } from './probe-schema';
 import type { ProbeReason, ProbeRequest, ProbeResult } from './probe-schema';
 
 export { probeEventSchema, probeReasons, probeSpecSchema, probeTargetSchema } from './probe-schema';

@@ -6,6 +6,13 @@
 import { z } from 'zod';
 import { PROBE_METHODS } from './settings';
 
+/**
+ * Longest `detail` a probe result carries (an error's name and message, cut with "…"): a round's results ride in
+ * the workflow's state, limited to 256 KiB for every bot and region together. The probe function logs the whole
+ * error.
+ */
+export const PROBE_DETAIL_MAX_CHARS = 80;
+
 export const probeReasons = [
   'ok',
   'drill',

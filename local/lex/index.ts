@@ -5,7 +5,7 @@ export { startLocalLexRegion } from './server';
 export { faultSchema } from './faults';
 export { localBotIds } from './ids';
 export { decodeLexHeader } from './protocol';
-export type { LexRequestRecord } from './protocol';
+export type { LexRequestRecord } from './types';
 export { SpeechTemplates, synthesizerFor } from './speech';
 export type { SynthMode } from './speech';
 export { scaledTimer, TimeScaleError } from './clock';

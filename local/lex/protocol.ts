@@ -4,7 +4,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { LocalBot } from './types';
+import type { LexRequestRecord, LocalBot } from './types';
 import type { DialogEngine, Session } from './dialog';
 import type { SpeechTemplates, SynthMode } from './speech';
 
@@ -85,26 +85,6 @@ export interface RegionState {
   nluBroken(): boolean;
   /** RecognizeUtterance: the test-only recordings it understands and how it speaks replies. */
   speech: { templates: SpeechTemplates; synthesize: SynthMode };
-}
-
-/** One Lex request as the region saw it. */
-export interface LexRequestRecord {
-  operation: string;
-  sessionId?: string;
-  /** Content-Type of the request (RecognizeUtterance: the audio format). */
-  contentType?: string;
-  /** RecognizeUtterance: the reply format asked for. */
-  responseContentType?: string;
-  /** RecognizeUtterance: audio bytes received. */
-  bytes?: number;
-  /** RecognizeUtterance: what the test-only recogniser heard (empty: nothing it knows). */
-  transcript?: string;
-  /** The request carried a session state (a resumed dialog). */
-  withSessionState?: boolean;
-  /** RecognizeText: the text. */
-  text?: string;
-  /** StartConversation: `x-amz-lex-conversation-mode`. */
-  conversationMode?: 'AUDIO' | 'TEXT';
 }
 
 /** Finds a session; expired ones (older than the bot's idle TTL) are dropped. */

@@ -1,5 +1,5 @@
 /** A region's request counters (per operation, counted on arrival) and its log of the latest requests. */
-import type { LexRequestRecord } from './protocol';
+import type { LexRequestRecord } from './types';
 
 const MAX_REQUEST_LOG = 1000;
 

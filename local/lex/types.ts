@@ -3,7 +3,6 @@ import type { GuardPolicy } from '../http';
 import type { BotDefinition } from '../../bot/definition';
 import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
 import type { LexTimer, ProgressEvent } from './dialog';
-import type { LexRequestRecord } from './protocol';
 import type { SpeechTemplates, SynthMode } from './speech';
 
 /**
@@ -15,6 +14,26 @@ import type { SpeechTemplates, SynthMode } from './speech';
  * - `slow`: wait `latencyMs` (default 3000), then answer normally.
  * - `wrongintent`: the NLU answers FallbackIntent to everything; session APIs still work.
  */
+/** One Lex request as the region saw it. */
+export interface LexRequestRecord {
+  operation: string;
+  sessionId?: string;
+  /** Content-Type of the request (RecognizeUtterance: the audio format). */
+  contentType?: string;
+  /** RecognizeUtterance: the reply format asked for. */
+  responseContentType?: string;
+  /** RecognizeUtterance: audio bytes received. */
+  bytes?: number;
+  /** RecognizeUtterance: what the test-only recogniser heard (empty: nothing it knows). */
+  transcript?: string;
+  /** The request carried a session state (a resumed dialog). */
+  withSessionState?: boolean;
+  /** RecognizeText: the text. */
+  text?: string;
+  /** StartConversation: `x-amz-lex-conversation-mode`. */
+  conversationMode?: 'AUDIO' | 'TEXT';
+}
+
 export type FaultMode = 'none' | 'down' | 'throttled' | 'notfound' | 'hang' | 'slow' | 'wrongintent';
 
 export interface Fault {
