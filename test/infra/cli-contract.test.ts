@@ -1,7 +1,7 @@
 /**
  * The contract between the CLI and the deployed stack: every stack output `lexdr --aws` reads exists in the
- * synthesized template, and the README's outputs table lists exactly the template's outputs (and says which the
- * CLI reads). Renaming an output on either side fails here.
+ * synthesized template, and the outputs table of docs/configuration.md lists exactly the template's outputs (and says
+ * which the CLI reads). Renaming an output on either side fails here.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,14 +23,14 @@ const { healthCheck } = buildApp(config, {
   nag: false,
 });
 const outputs = Template.fromStack(healthCheck).toJSON().Outputs as Record<string, { Value: unknown }>;
-const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+const DOC = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
 
-/** The README's outputs table: output name → "Read by lexdr --aws" (yes/no). */
-function readmeOutputs(): Record<string, string> {
-  const start = README.indexOf('Outputs of the health-check stack');
+/** The outputs table of docs/configuration.md: output name → "Read by lexdr --aws" (yes/no). */
+function documentedOutputs(): Record<string, string> {
+  const start = DOC.indexOf('Outputs of the health-check stack');
   expect(start).toBeGreaterThan(-1);
   const rows: Record<string, string> = {};
-  const lines = README.slice(start).split('\n');
+  const lines = DOC.slice(start).split('\n');
   let inTable = false;
   for (const line of lines) {
     if (line.startsWith('|')) inTable = true;
@@ -56,8 +56,8 @@ describe('CLI ↔ stack contract', () => {
     expect(outputs[HEALTH_CHECK_OUTPUTS.regions]!.Value).toBe('us-east-1,us-west-2');
   });
 
-  it("the README's outputs table lists every output of the stack, and which ones the CLI reads", () => {
-    const rows = readmeOutputs();
+  it("docs/configuration.md's outputs table lists every output of the stack, and which ones the CLI reads", () => {
+    const rows = documentedOutputs();
     expect(Object.keys(rows).sort()).toEqual(Object.keys(outputs).sort());
     for (const [name, read] of Object.entries(rows))
       expect(`${name}: ${read}`).toBe(

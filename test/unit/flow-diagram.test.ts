@@ -29,8 +29,8 @@ describe('flowToMermaid', () => {
     expect(flowToMermaid(flow)).toContain('a0{"x<br/>say #quot;hi#quot;"}');
   });
 
-  it('the README shows the current diagram of lexdr-flow.json', () => {
-    const readme = readFileSync(join(FLOWS_DIR, '..', 'README.md'), 'utf8');
-    expect(readme).toContain('```mermaid\n' + chart + '```');
+  it('docs/contact-flow.md shows the current diagram of lexdr-flow.json', () => {
+    const page = readFileSync(join(FLOWS_DIR, '..', 'docs', 'contact-flow.md'), 'utf8');
+    expect(page).toContain('```mermaid\n' + chart + '```');
   });
 });

@@ -56,8 +56,10 @@ describe('Node engines', () => {
       expect(src).not.toContain(api);
   });
 
-  it('the README states the same floor', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    expect(readme).toContain(`Node.js ≥ ${ours.join('.')}`);
+  it('the README and the Node-version notes (docs/local-system.md) state the same floor', () => {
+    for (const file of ['README.md', join('docs', 'local-system.md')]) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      expect(`${file}: ${text.includes(`Node.js ≥ ${ours.join('.')}`)}`).toBe(`${file}: true`);
+    }
   });
 });
