@@ -189,7 +189,7 @@ const baseSchema = z
     confirmDelaySeconds: z.number().int().min(1).max(10).default(1),
     /** Consecutive passed probes of a higher-priority region before returning to it. */
     recoverThreshold: z.number().int().min(1).max(360).default(30),
-    /** Include state input/output in the workflow's logs (level ALL either way); ≈ $5/month more at a 10 s cadence. */
+    /** Include state input/output in the workflow's logs (level ALL either way); about 3× the log volume (`npm run cost`). */
     logExecutionData: z.boolean().default(false),
     /** Start the health check from EventBridge Scheduler. */
     scheduleEnabled: z.boolean().default(true),

@@ -103,7 +103,7 @@ export const PROBE_POLICY_ARN_BUDGET_CHARS = 6_000;
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
  */
 export const CLOUDFORMATION_STACK_RESOURCES = 500;
-/** Resources of the health-check stack besides those per bot and region (measured: 40; with margin). */
+/** Resources of the health-check stack besides those per bot and region, with margin (test/infra/scale.test.ts counts them). */
 export const HEALTH_CHECK_STACK_BASE_RESOURCES = 60;
 /** Resources of the health-check stack: its base and one probe alarm per bot and region. */
 export function healthCheckStackResources(probes: number): number {
@@ -122,9 +122,9 @@ export function connectStackResources(probes: number): number {
  */
 export const TEMPLATE_BODY_LIMIT_BYTES = 1_000_000;
 /**
- * Template bytes of the health-check stack, measured (50 bots × 3 regions with distinct IDs, environment-agnostic):
- * about 51 KB plus 4.4 KB per bot and region (its dashboard lines, alarm and settings entry). Rounded up; a test
- * compares it with a synthesized stack. (The Connect wiring is a stack of its own.)
+ * Template bytes of the health-check stack: a base plus, per bot and region, its dashboard lines, alarm and settings
+ * entry, rounded up from a synthesized stack (test/infra/scale.test.ts compares it with one of 50 bots × 3 regions).
+ * The Connect wiring is a stack of its own.
  */
 export function estimateTemplateBytes(probes: number): number {
   return 54_000 + probes * 4_550;
@@ -292,7 +292,7 @@ export function mapWaves(c: Pick<SizingInput, 'bots' | 'regions'>): number {
   return Math.ceil((c.bots.length * c.regions.length) / INLINE_MAP_MAX_CONCURRENCY);
 }
 
-/** Seconds a cycle needs for its planning, table read and write (measured ≪ 1 s; bounded generously). */
+/** Seconds a cycle needs for its planning, table read and write: bounded generously (the benchmark times cycles). */
 export const CYCLE_OVERHEAD_SECONDS = 2;
 
 /**

@@ -42,8 +42,8 @@ export interface LookupFigures {
 /**
  * Our code's share of the lookup's init, estimated two ways from the same run: SDK-loaded processes (the bundle's
  * require − the client alone, both after the SDK is loaded: the figure, stable to about a millisecond) and fresh
- * processes (the bundle's require − the SDK client alone, each timed from nothing: the SDK's own load, 60–100 ms from
- * one process to the next, is in both, so this difference moves by several milliseconds between runs).
+ * processes (the bundle's require − the SDK client alone, each timed from nothing: the SDK's own load, which varies
+ * from one process to the next, is in both, so this difference moves by several milliseconds between runs).
  */
 export function coldShare(l: LookupFigures): { fresh: number; sdkLoaded: number } {
   return {

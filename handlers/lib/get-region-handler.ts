@@ -13,7 +13,7 @@ type Level = 'warn' | 'error';
 let loggerLoaded: Promise<typeof Logger> | undefined;
 /**
  * Logs through the Powertools logger, loaded at its first use: the lookup logs only when something is wrong, so a
- * healthy cold start does without it (loading it and `new Logger` take a few milliseconds of init). Entries keep
+ * healthy cold start does without it (loading it and `new Logger` cost init time). Entries keep
  * their order: each waits on the same load.
  */
 function log(level: Level, message: string, extra: Record<string, unknown>): void {

@@ -53,7 +53,7 @@ export interface HealthCheckWorkflowProps {
   readonly scheduleEnabled: boolean;
   /**
    * Include each state's input and output in the execution logs (level ALL either way).
-   * @default false — about 3× the log volume (≈ $5/month more at a 10 s cadence); turn on while investigating
+   * @default false — about 3× the log volume (priced by `npm run cost`); turn on while investigating
    */
   readonly logExecutionData?: boolean;
   /**

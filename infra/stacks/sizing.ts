@@ -12,7 +12,7 @@ export const PROBE_FUNCTION = { memoryMb: 128, timeoutSeconds: 8 } as const;
 
 /**
  * Lookup function called by Amazon Connect on every contact. Connect waits at most 8 s (3 s by default) before
- * taking the Error branch; the lookup bounds its table read at 2 s, so 3 s leaves a cold start room.
+ * taking the Error branch; the lookup bounds each table read (READ_TIMEOUT_MS), so 3 s leaves a cold start room.
  */
 export const LOOKUP_FUNCTION = { memoryMb: 512, timeoutSeconds: 3 } as const;
 
@@ -44,8 +44,8 @@ export const FUNCTION_BUNDLING: FunctionBundling = {
 
 /**
  * The lookup's bundling: its Powertools logger is installed beside the bundle, not in it. The lookup logs only when
- * something is wrong, so a healthy cold start never parses the logger's code (24 KiB, more than the rest of the
- * bundle; ≈ 1.5 ms of init on the benchmark machine); its first log entry loads it.
+ * something is wrong, so a healthy cold start never parses the logger's code (as large as the rest of the bundle);
+ * its first log entry loads it. The benchmark measures the lookup's cold start (bench/REPORT.md).
  */
 export const LOOKUP_BUNDLING: FunctionBundling = {
   ...FUNCTION_BUNDLING,
@@ -56,7 +56,7 @@ export const LOOKUP_BUNDLING: FunctionBundling = {
  * The probe's bundling: the Lex V1 runtime client travels with it. Lex V1 ended support in September 2025, and the
  * Lambda runtime promises "a version of the AWS SDK for JavaScript", not a given client nor a given version of the
  * SDK core a client needs; the probe requires the client only for a `v1-*` probe method (handlers/lib/lex-v1.ts), so
- * the copy costs a V2 probe nothing but its share of the asset (≈ 450 KB unzipped, ≈ 140 KB zipped).
+ * the copy costs a V2 probe nothing but its share of the asset.
  */
 export const PROBE_BUNDLING: FunctionBundling = {
   ...FUNCTION_BUNDLING,

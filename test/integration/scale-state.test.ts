@@ -19,7 +19,7 @@ test('the config reader’s state estimate bounds the largest state the real wor
 
 // 100 bots × 5 regions, every region down (every probe fails with the longest detail it carries: the largest
 // state), one cycle: the state stays well under 256 KiB, and the estimate — which bounds a full minute, whose
-// tally holds more latencies (measured by `npm run bench`: 174 KiB) — is not loose and leaves a fifth to spare.
+// tally holds more latencies (measured by `npm run bench`, bench/REPORT.md) — is not loose and leaves a fifth to spare.
 test('100 bots × 5 regions keep the largest state well under 256 KiB', async () => {
   const regions = ['us-east-1', 'us-west-2', 'eu-west-2', 'eu-central-1', 'ap-southeast-2'];
   // A loaded 2-core machine answers 500 local probes slower than the default budget: time enough that none fails.
