@@ -13,8 +13,10 @@ import * as failover from './commands/failover';
 import * as flow from './commands/flow';
 import * as fault from './commands/fault';
 import * as history from './commands/history';
+import * as preflight from './commands/preflight';
 import * as simulate from './commands/simulate';
 import * as status from './commands/status';
+import * as verify from './commands/verify';
 import type { CliContext, Register } from './lib/context';
 import { defaultContext } from './lib/context';
 import { CliError, EXIT } from './lib/errors';
@@ -33,6 +35,8 @@ const COMMANDS: Register[] = [
   flow.register,
   simulate.register,
   bot.register,
+  preflight.register,
+  verify.register,
 ];
 
 export function buildProgram(ctx: CliContext): Command {

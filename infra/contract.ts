@@ -20,6 +20,17 @@ export const STACK_NAMES = {
 export const BOT_PARAMETER_PREFIX = '/lexdr/bots';
 
 /**
+ * A bot stack's outputs, by the key of the SSM parameter that holds the same value (`<prefix>/<bot>/<key>`):
+ * `lexdr bot diff` and `lexdr preflight` read them.
+ */
+export const BOT_STACK_OUTPUTS = {
+  botId: 'BotId',
+  botAliasId: 'BotAliasId',
+  botAliasArn: 'BotAliasArn',
+  definitionHash: 'DefinitionHash',
+} as const;
+
+/**
  * The health-check stack's output names: one list for the stack that emits them, the CLI that reads them
  * (`lexdr --aws` resolves its target from DescribeStacks) and the contract test that checks both sides.
  */
@@ -51,6 +62,8 @@ export const CLI_READS_OUTPUTS = [
   HEALTH_CHECK_OUTPUTS.metricNamespace,
   HEALTH_CHECK_OUTPUTS.connectRegion,
   HEALTH_CHECK_OUTPUTS.regions,
+  HEALTH_CHECK_OUTPUTS.lookupFunctionArn,
+  HEALTH_CHECK_OUTPUTS.notificationTestAlarmName,
 ] as const satisfies readonly HealthCheckOutput[];
 
 export type CliOutput = (typeof CLI_READS_OUTPUTS)[number];

@@ -1,13 +1,19 @@
 /**
- * A local CloudWatch metrics endpoint: PutMetricData over AWS JSON 1.0 (what the SDK's CloudWatch client
- * speaks), keeping every datapoint so tests, the CLI and the dashboard can read what the workflow published.
+ * A local CloudWatch endpoint over AWS JSON 1.0 (what the SDK's CloudWatch client speaks): PutMetricData, keeping
+ * every datapoint so tests, the CLI and the dashboard can read what the workflow published; and metric alarms
+ * (PutMetricAlarm, DescribeAlarms, SetAlarmState, DescribeAlarmHistory, …; `cloudwatch-alarms.ts`) whose SNS actions
+ * publish through a real SNS endpoint when one is given.
  */
 import { createServer } from 'node:http';
 import { z } from 'zod';
+import { credentialScope } from './aws/rest';
+import { CloudWatchApiError, localAlarms } from './cloudwatch-alarms';
+import type { AlarmActionsOptions, LocalAlarms } from './cloudwatch-alarms';
 import { closeServer, guardServer, listen, readBody, sendBodyError, sendJson } from './http';
 import type { GuardPolicy } from './http';
 
-const TARGET = 'GraniteServiceVersion20100801.PutMetricData';
+const SERVICE_TARGET = 'GraniteServiceVersion20100801';
+const TARGET = `${SERVICE_TARGET}.PutMetricData`;
 /** PutMetricData takes up to 1 MB (compressed or not); the inflated body is held to this too. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -49,6 +55,8 @@ export interface LocalCloudWatch {
   datapoints(filter?: { metric?: string; dimensions?: Record<string, string>; since?: number }): Datapoint[];
   /** Called on every accepted datapoint batch. */
   onPut(listener: (points: Datapoint[]) => void): () => void;
+  /** The metric alarms (per region) and their history. */
+  alarms: LocalAlarms;
   clear(): void;
   close(): Promise<void>;
 }
@@ -57,10 +65,24 @@ function awsError(type: string, message: string) {
   return { __type: type, message };
 }
 
-export async function startLocalCloudWatch(
-  o: { port?: number; host?: string; now?: () => number; guard?: GuardPolicy } = {},
-): Promise<LocalCloudWatch> {
+export interface LocalCloudWatchOptions {
+  port?: number;
+  host?: string;
+  now?: () => number;
+  guard?: GuardPolicy;
+  /** Where alarm actions publish (an SNS endpoint, and KMS for encrypted topics). @default none: SNS actions fail */
+  alarmActions?: AlarmActionsOptions;
+  /** Account ID in alarm ARNs. @default 123456789012 */
+  account?: string;
+}
+
+export async function startLocalCloudWatch(o: LocalCloudWatchOptions = {}): Promise<LocalCloudWatch> {
   const now = o.now ?? Date.now;
+  const alarms = localAlarms({
+    account: o.account ?? '123456789012',
+    now,
+    ...(o.alarmActions ? { actions: o.alarmActions } : {}),
+  });
   const points: Datapoint[] = [];
   const listeners = new Set<(p: Datapoint[]) => void>();
   const server = createServer(async (req, res) => {
@@ -69,11 +91,6 @@ export async function startLocalCloudWatch(
       if (req.method !== 'POST') return sendJson(res, 404, awsError('UnknownOperationException', 'not found'));
       const target = req.headers['x-amz-target'];
       const body = await readBody(req, MAX_BODY_BYTES);
-      if (target !== TARGET) {
-        return sendJson(res, 400, awsError('UnknownOperationException', `only ${TARGET} is served locally`), {
-          'x-amzn-errortype': 'UnknownOperationException',
-        });
-      }
       let json: unknown;
       try {
         json = JSON.parse(body.toString('utf8') || '{}');
@@ -81,6 +98,27 @@ export async function startLocalCloudWatch(
         return sendJson(res, 400, awsError('SerializationException', 'the body is not JSON'), {
           'x-amzn-errortype': 'SerializationException',
         });
+      }
+      if (target !== TARGET) {
+        const operation =
+          typeof target === 'string' && target.startsWith(`${SERVICE_TARGET}.`)
+            ? target.slice(SERVICE_TARGET.length + 1)
+            : '';
+        const region = credentialScope(req)?.region ?? 'us-east-1';
+        const answer = alarms.handle(operation, region, (json ?? {}) as Record<string, unknown>);
+        if (!answer)
+          return sendJson(res, 400, awsError('UnknownOperationException', `${String(target)} is not served locally`), {
+            'x-amzn-errortype': 'UnknownOperationException',
+          });
+        try {
+          return sendJson(res, 200, await answer, { 'content-type': 'application/x-amz-json-1.0' });
+        } catch (err) {
+          if (!(err instanceof CloudWatchApiError)) throw err;
+          return sendJson(res, err.status, awsError(`com.amazonaws.cloudwatch#${err.code}`, err.message), {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amzn-query-error': `${err.code};Sender`,
+          });
+        }
       }
       const parsed = putMetricDataSchema.safeParse(json);
       if (!parsed.success) {
@@ -140,6 +178,7 @@ export async function startLocalCloudWatch(
       listeners.add(l);
       return () => listeners.delete(l);
     },
+    alarms,
     clear: () => void points.splice(0),
     close: () => closeServer(server),
   };

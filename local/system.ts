@@ -27,7 +27,7 @@ import { createProbeHandler } from '../handlers/lib/probe-handler';
 import type { Settings, SettingsParser } from '../handlers/lib/settings';
 import { createSettingsLoader, parseSettings, settingsItem } from '../handlers/lib/settings';
 import { startLocalCloudWatch } from './cloudwatch';
-import type { LocalCloudWatch } from './cloudwatch';
+import type { LocalCloudWatch, LocalCloudWatchOptions } from './cloudwatch';
 import { roleClient, startLocalDynamo } from './dynamodb';
 import { faultyLambda } from './lambda-faults';
 import type { FaultyLambda, FunctionTarget } from './lambda-faults';
@@ -140,6 +140,8 @@ export interface LocalSystemOptions {
   lexOptions?: Pick<LocalLexRegionOptions, 'fulfill' | 'random' | 'timer'>;
   /** Bot definitions by bot name; default: OrderFlowers under each configured bot's name. */
   definitions?: Record<string, BotDefinition>;
+  /** Where the local CloudWatch's alarm actions publish (an SNS endpoint). @default none: SNS actions fail */
+  cloudwatch?: Pick<LocalCloudWatchOptions, 'alarmActions' | 'account'>;
 }
 
 export interface LocalSystem {
@@ -259,7 +261,12 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       ...(o.dataDir !== undefined ? { path: o.dataDir } : {}),
     });
     started.push(dynamo);
-    const cloudwatch = await startLocalCloudWatch({ host: innerHost, port: o.ports?.cloudwatch ?? 0, guard });
+    const cloudwatch = await startLocalCloudWatch({
+      host: innerHost,
+      port: o.ports?.cloudwatch ?? 0,
+      guard,
+      ...o.cloudwatch,
+    });
     started.push(cloudwatch);
     const cwClient = new CloudWatchClient({
       endpoint: cloudwatch.url,

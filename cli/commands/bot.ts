@@ -18,7 +18,7 @@ import {
   normaliseBotModel,
 } from '../../bot/drift';
 import { readConfigFile } from '../../infra/config';
-import { BOT_PARAMETER_PREFIX, STACK_NAMES } from '../../infra/contract';
+import { BOT_PARAMETER_PREFIX, BOT_STACK_OUTPUTS, STACK_NAMES } from '../../infra/contract';
 import type { BotConfig } from '../../infra/config';
 import type { CliContext } from '../lib/context';
 import { CliError, EXIT, TargetNotFoundError, UsageError } from '../lib/errors';
@@ -246,8 +246,8 @@ export function awsBotDiffDeps(g: GlobalOptions, io: Io): BotDiffDeps {
         const r = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
         const outputs = r.Stacks?.[0]?.Outputs ?? [];
         const value = (k: string) => outputs.find((x) => x.OutputKey === k)?.OutputValue;
-        const botId = value('BotId');
-        const botAliasId = value('BotAliasId');
+        const botId = value(BOT_STACK_OUTPUTS.botId);
+        const botAliasId = value(BOT_STACK_OUTPUTS.botAliasId);
         if (botId && botAliasId) return { botId, botAliasId, source: `stack ${stack}` };
         throw new Error('no BotId/BotAliasId outputs');
       } catch (err) {

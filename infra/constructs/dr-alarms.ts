@@ -189,7 +189,7 @@ export class DrAlarms extends Construct {
     this.notificationTest = add(
       new cloudwatch.Alarm(this, 'NotificationTest', {
         alarmDescription:
-          'lexdr: a test of the alarm path (CloudWatch → SNS → e-mail), set by `lexdr verify`; nothing is wrong. It returns to OK by itself within a minute.',
+          'lexdr: a test of the alarm path (CloudWatch → SNS → e-mail), set by `lexdr verify` (which sets it back to OK); nothing is wrong.',
         metric: metric(METRIC_NOTIFICATION_TEST, 'Maximum'),
         threshold: 1,
         comparisonOperator: gte1,

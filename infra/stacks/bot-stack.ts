@@ -5,7 +5,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { BotDefinition } from '../../bot';
 import { CodeBot } from '../constructs/code-bot';
-import { BOT_PARAMETER_PREFIX } from '../contract';
+import { BOT_PARAMETER_PREFIX, BOT_STACK_OUTPUTS } from '../contract';
 
 /** Properties of {@link BotStack}. */
 export interface BotStackProps extends StackProps {
@@ -55,8 +55,8 @@ export class BotStack extends Stack {
 
     const name = props.definition.bot.name;
     const prefix = `${props.parameterPrefix ?? BOT_PARAMETER_PREFIX}/${name}`;
-    const publish = (key: string, value: string, description: string) => {
-      new CfnOutput(this, key[0]!.toUpperCase() + key.slice(1), { value, description });
+    const publish = (key: 'botId' | 'botAliasId' | 'botAliasArn', value: string, description: string) => {
+      new CfnOutput(this, BOT_STACK_OUTPUTS[key], { value, description });
       new ssm.StringParameter(this, `${key}Parameter`, {
         parameterName: `${prefix}/${key}`,
         stringValue: value,
@@ -66,7 +66,7 @@ export class BotStack extends Stack {
     publish('botId', this.botId, `Lex V2 bot ID of ${name}`);
     publish('botAliasId', this.botAliasId, `Lex V2 alias ID of ${name}'s live alias`);
     publish('botAliasArn', this.botAliasArn, `ARN of ${name}'s live alias`);
-    new CfnOutput(this, 'DefinitionHash', {
+    new CfnOutput(this, BOT_STACK_OUTPUTS.definitionHash, {
       value: this.bot.definitionHash,
       description: 'Hash of the deployed bot definition (same in every region)',
     });

@@ -3,7 +3,7 @@
  * synthesized template, and the outputs table of docs/configuration.md lists exactly the template's outputs (and says
  * which the CLI reads). Renaming an output on either side fails here.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -26,6 +26,17 @@ const outputs = Template.fromStack(healthCheck).toJSON().Outputs as Record<strin
 const DOC = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
 
 /** The outputs table of docs/configuration.md: output name → "Read by lexdr --aws" (yes/no). */
+/** Every TypeScript file of the CLI. */
+function cliSources(dir = join(__dirname, '..', '..', 'cli')): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? cliSources(join(dir, e.name))
+      : e.name.endsWith('.ts')
+        ? [readFileSync(join(dir, e.name), 'utf8')]
+        : [],
+  );
+}
+
 function documentedOutputs(): Record<string, string> {
   const start = DOC.indexOf('Outputs of the health-check stack');
   expect(start).toBeGreaterThan(-1);
@@ -65,13 +76,14 @@ describe('CLI ↔ stack contract', () => {
       );
   });
 
-  it('the CLI source reads stack outputs only through the shared names', () => {
-    const target = readFileSync(join(__dirname, '..', '..', 'cli', 'lib', 'target.ts'), 'utf8');
-    const literal = target.match(/outputOf\(outputs, '[^']*'\)/g) ?? [];
+  it('the CLI source reads stack outputs only through the shared names, and reads each it says it reads', () => {
+    const source = cliSources().join('\n');
+    // An output read by a literal name: `outputOf(outputs, 'X')`, `OutputKey === 'X'`, `out('X')`, `value('X')`.
+    const literal = source.match(/(outputOf\([^,)]*,\s*|OutputKey\s*===\s*|\bout\(|\bvalue\()'[A-Z][A-Za-z]*'/g) ?? [];
     expect(literal).toEqual([]);
     for (const name of CLI_READS_OUTPUTS) {
       const key = Object.entries(HEALTH_CHECK_OUTPUTS).find(([, v]) => v === name)![0];
-      expect(target).toContain(`outputOf(outputs, O.${key})`);
+      expect(source).toMatch(new RegExp(`\\b(O|HEALTH_CHECK_OUTPUTS)\\.${key}\\b`));
     }
   });
 });
