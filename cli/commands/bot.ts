@@ -26,7 +26,6 @@ import type { Io } from '../lib/io';
 import type { GlobalOptions } from '../lib/target';
 import { LOCAL_FILE } from '../lib/target';
 
-
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const LEX_ID = /^[0-9A-Z]{10}$/;
 

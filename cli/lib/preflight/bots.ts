@@ -21,7 +21,6 @@ import { doesNotExist, using } from '../aws-access';
 import type { CheckResult } from '../checks';
 import { errorName, errorText, fail, guarded, isAccessDenied, pass } from '../checks';
 
-
 /** A stack output in a region; undefined when the stack or the output does not exist. */
 async function stackOutput(aws: AwsAccess, region: string, stack: string, key: string): Promise<string | undefined> {
   return using(new CloudFormationClient(aws.config(region)), async (cfn) => {
