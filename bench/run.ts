@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { logger } from '../handlers/lib/powertools';
+import { logger } from '../core/powertools';
 import { benchCost } from './lib/cost';
 import { RETRY_WINDOW_MS, benchDetection, projectConfig } from './lib/detection';
 import type { DetectionFigures, DetectionPlan, DetectionRun } from './lib/detection';

@@ -3,7 +3,7 @@
  * the settings do not hold (the lookup function and the agent queue). The stack, the local runtime and the tests
  * fill the templates through these, so they cannot drift from the templates' tokens.
  */
-import type { Settings } from '../handlers/lib/settings';
+import type { Settings } from '../core/settings';
 
 export const DEFAULT_APOLOGY_TEXT =
   'Sorry, our automated assistant is not available right now. Let me put you through to an agent.';

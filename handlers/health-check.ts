@@ -1,9 +1,9 @@
 /** Health-check Lambda entry: plans each cycle's probes and decides what they mean. */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { createHealthCheckHandler } from './lib/health-check-handler';
-import { logger } from './lib/powertools';
-import { SETTINGS_ENV, createSettingsLoader, parseSettings, requireEnv } from './lib/settings';
+import { createHealthCheckHandler } from '../core/health-check-handler';
+import { logger } from '../core/powertools';
+import { SETTINGS_ENV, createSettingsLoader, parseSettings, requireEnv } from '../core/settings';
 
 const tableName = requireEnv(SETTINGS_ENV.table);
 const connectRegion = requireEnv(SETTINGS_ENV.connectRegion);

@@ -8,7 +8,7 @@ import type { BotDefinition } from '../bot';
 import { orderFlowers } from '../bot';
 import type { BotConfig, LexdrConfig } from './config';
 import { ConfigError, connectInstanceFor, deployedBotName, parseConfig, readConfigFile } from './config';
-import { STACK_NAMES } from './contract';
+import { STACK_NAMES } from '../core/contract';
 import { boundProviderLogs } from './constructs/custom-resource-logs';
 import { BotStack } from './stacks/bot-stack';
 import { ConnectStack } from './stacks/connect-stack';

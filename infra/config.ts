@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { PROBE_METHODS } from '../handlers/lib/settings';
+import { PROBE_METHODS } from '../core/settings';
 import {
   ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES,
   CLOUDFORMATION_STACK_RESOURCES,

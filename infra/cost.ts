@@ -3,7 +3,7 @@
  * each notices a failed region. Pure: `estimateMonthlyCost(config, usage)` → lines; `formatCostReport` → text.
  * Run `npx tsx infra/cost.ts [path/to/cdk.json]` to print the report for a config.
  */
-import { confirmDelaySeconds, confirmationsPerCycle, worstDetectionSeconds } from '../handlers/lib/cycle-plan';
+import { confirmDelaySeconds, confirmationsPerCycle, worstDetectionSeconds } from '../core/cycle-plan';
 import type { LexdrConfig } from './config';
 import { cyclesPerExecution, readConfigFile } from './config';
 import { HEALTH_CHECK_FUNCTION, LOOKUP_FUNCTION, PROBE_FUNCTION } from './stacks/sizing';

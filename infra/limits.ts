@@ -4,9 +4,9 @@
  * fail at run time with an uncatchable `States.DataLimitExceeded`) is refused with the key, the value and the limit,
  * never by a throw from deep inside a construct or by a failed deployment.
  */
-import { VALUES_PER_DATUM, emptyTally, metricDataFor, roundLatency } from '../handlers/lib/cycle-metrics';
-import type { MetricTally } from '../handlers/lib/cycle-metrics';
-import { PROBE_DETAIL_MAX_CHARS } from '../handlers/lib/probe-schema';
+import { VALUES_PER_DATUM, emptyTally, metricDataFor, roundLatency } from '../core/cycle-metrics';
+import type { MetricTally } from '../core/cycle-metrics';
+import { PROBE_DETAIL_MAX_CHARS } from '../core/probe-schema';
 
 /**
  * Regions where the Amazon Lex V2 runtime (`runtime-v2-lex.<region>.amazonaws.com`) is available, from "Amazon Lex

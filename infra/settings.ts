@@ -1,12 +1,12 @@
 /**
  * From the validated config and each bot's per-region IDs to the handlers' settings for one Connect region (the
- * settings item of its DR table, handlers/lib/settings.ts). The stack and the local runtime both build settings
+ * settings item of its DR table, core/settings.ts). The stack and the local runtime both build settings
  * here, so the handlers see the same shape everywhere.
  */
 import type { BotConfig, BotRegion, LexdrConfig } from './config';
 import { cyclesPerExecution, nluEveryCycles } from './config';
-import type { Settings } from '../handlers/lib/settings';
-import { botAliasArn, parseSettings } from '../handlers/lib/settings';
+import type { Settings } from '../core/settings';
+import { botAliasArn, parseSettings } from '../core/settings';
 
 /** Resolves a bot's IDs in a region (bot stacks' outputs, context IDs, or the local regions' IDs). */
 export type BotIdResolver = (bot: BotConfig, region: string) => BotRegion;

@@ -13,8 +13,8 @@
  */
 import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetTopicAttributesCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { alarmPublishContext, evaluateServiceRequest } from '../infra/resource-policy';
-import type { PolicyDecision } from '../infra/resource-policy';
+import { alarmPublishContext, evaluateServiceRequest } from '../core/resource-policy';
+import type { PolicyDecision } from '../core/resource-policy';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 const STATES: readonly string[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { logger } from '../handlers/lib/powertools';
+import { logger } from '../core/powertools';
 import { startControlServer } from './control-server';
 import { mountDashboard } from './dashboard/routes';
 import { ownerOf, runningElsewhere } from './endpoints-file';

@@ -13,19 +13,19 @@ import type { BotDefinition } from '../bot';
 import { parseConfig, readConfigFile } from '../infra/config';
 import type { LexdrConfig, LexdrConfigInput } from '../infra/config';
 import { buildSettings, configuredIds } from '../infra/settings';
-import { createSlowBackend, fulfillOrder } from '../handlers/lib/fulfillment-core';
-import { READ_TIMEOUT_MS, createGetRegionHandler } from '../handlers/lib/get-region-handler';
-import { createHealthCheckHandler } from '../handlers/lib/health-check-handler';
-import type { CycleState, DrItem, RegionChange } from '../handlers/lib/health-core';
-import { readItem } from '../handlers/lib/health-core';
-import type { LookupAnswer } from '../handlers/lib/lookup-core';
-import type { LookupSettings } from '../handlers/lib/lookup-settings';
-import { parseLookupSettings } from '../handlers/lib/lookup-settings';
-import type { ProbeResult } from '../handlers/lib/probe-core';
-import { logger } from '../handlers/lib/powertools';
-import { createProbeHandler } from '../handlers/lib/probe-handler';
-import type { Settings, SettingsParser } from '../handlers/lib/settings';
-import { createSettingsLoader, parseSettings, settingsItem } from '../handlers/lib/settings';
+import { createSlowBackend, fulfillOrder } from '../bot/fulfillment-core';
+import { READ_TIMEOUT_MS, createLookupHandler } from '../core/lookup-handler';
+import { createHealthCheckHandler } from '../core/health-check-handler';
+import type { CycleState, DrItem, RegionChange } from '../core/health-core';
+import { readItem } from '../core/health-core';
+import type { LookupAnswer } from '../core/lookup-core';
+import type { LookupSettings } from '../core/lookup-settings';
+import { parseLookupSettings } from '../core/lookup-settings';
+import type { ProbeResult } from '../core/probe-core';
+import { logger } from '../core/powertools';
+import { createProbeHandler } from '../core/probe-handler';
+import type { Settings, SettingsParser } from '../core/settings';
+import { createSettingsLoader, parseSettings, settingsItem } from '../core/settings';
 import { startLocalCloudWatch } from './cloudwatch';
 import type { LocalCloudWatch, LocalCloudWatchOptions } from './cloudwatch';
 import { roleClient, startLocalDynamo } from './dynamodb';
@@ -42,7 +42,7 @@ import type { LocalBot, LocalLexRegion, LocalLexRegionOptions } from './lex';
 import { WorkflowRunner, realSleep } from './workflow-runner';
 import type { ExecutionRecord, RunOptions } from './workflow-runner';
 import { aslSubstitutions } from '../infra/asl-substitutions';
-import { confirmDelaySeconds } from '../handlers/lib/cycle-plan';
+import { confirmDelaySeconds } from '../core/cycle-plan';
 
 export const LOCAL_ACCOUNT = '000000000000';
 /** The substitutions of the local workflow: the local functions' ARNs and the configured names. */
@@ -427,7 +427,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     });
     started.push(stepfunctions);
     // The lookup's own client, configured as on AWS (tight timeouts), pointed at the local table.
-    const lookup = createGetRegionHandler({
+    const lookup = createLookupHandler({
       tableName: config.tableName,
       clientConfig: {
         endpoint: dynamo.url,

@@ -3,9 +3,9 @@
  * (optionally) the human fallback number from SSM Parameter Store, validated once at start-up.
  */
 import { z } from 'zod';
-import { describeIssues, SettingsError } from '../handlers/lib/errors';
-import type { Settings } from '../handlers/lib/settings';
-import { parseSettings } from '../handlers/lib/settings';
+import { describeIssues, SettingsError } from '../core/errors';
+import type { Settings } from '../core/settings';
+import { parseSettings } from '../core/settings';
 
 const intFrom = (min: number, max: number, dflt: number) =>
   z.coerce

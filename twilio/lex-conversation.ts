@@ -22,9 +22,9 @@ import {
   RecognizeUtteranceCommand,
   StartConversationCommand,
 } from '@aws-sdk/client-lex-runtime-v2';
-import { EventQueue } from '../handlers/lib/event-queue';
-import type { LookupAnswer } from '../handlers/lib/lookup-core';
-import type { Settings } from '../handlers/lib/settings';
+import { EventQueue } from '../core/event-queue';
+import type { LookupAnswer } from '../core/lookup-core';
+import type { Settings } from '../core/settings';
 import { LEX_REQUEST_CONTENT_TYPE, LEX_RESPONSE_CONTENT_TYPE, littleEndianToPcm, pcmToLittleEndian } from './audio';
 
 export type TurnInput = { kind: 'speech'; pcm8k: Int16Array } | { kind: 'dtmf'; digits: string };

@@ -15,8 +15,8 @@ import { readConfigFile } from '../../infra/config';
 import { LOOKUP_BUNDLING } from '../../infra/stacks/sizing';
 import type { FunctionBundling } from '../../infra/stacks/sizing';
 import { buildSettings } from '../../infra/settings';
-import { LOOKUP_HTTP_OPTIONS, createGetRegionHandler } from '../../handlers/lib/get-region-handler';
-import { SETTINGS_ENV } from '../../handlers/lib/settings';
+import { LOOKUP_HTTP_OPTIONS, createLookupHandler } from '../../core/lookup-handler';
+import { SETTINGS_ENV } from '../../core/settings';
 import { startLocalDynamo } from '../../local/dynamodb';
 import { LOCAL_CREDENTIALS } from '../../local/http';
 import { localBotIds } from '../../local/lex';
@@ -72,7 +72,7 @@ export function stackBuildOptions(bundling: FunctionBundling): BuildOptions {
 export function bundleLookup(outfile: string): { bytes: number; metafile: Metafile } {
   const { metafile } = buildSync({
     ...stackBuildOptions(LOOKUP_BUNDLING),
-    entryPoints: [join(ROOT, 'handlers', 'get-region.ts')],
+    entryPoints: [join(ROOT, 'handlers', 'lookup.ts')],
     outfile,
     metafile: true,
     logLevel: 'silent',
@@ -112,7 +112,7 @@ export async function benchLookup(calls = 20_000, log: (s: string) => void = con
       }),
     );
     const event = { Name: 'ContactFlowEvent', Details: { ContactData: {}, Parameters: {} } };
-    const cached = createGetRegionHandler({ settings, tableName: config.tableName, dynamodb: client });
+    const cached = createLookupHandler({ settings, tableName: config.tableName, dynamodb: client });
     // The 2020 design: a GetItem on every call.
     const naive = async () => {
       const out = await client.send(
@@ -133,7 +133,7 @@ export async function benchLookup(calls = 20_000, log: (s: string) => void = con
     // Cold-start proxy: the stack's bundle, required by a fresh node process, COLD_RUNS times each way.
     const dir = mkdtempSync(join(tmpdir(), 'lexdr-bench-'));
     try {
-      const outfile = join(dir, 'get-region.js');
+      const outfile = join(dir, 'lookup.js');
       const bundleBytes = bundleLookup(outfile).bytes;
       const env = {
         ...process.env,

@@ -18,7 +18,7 @@ import {
   normaliseBotModel,
 } from '../../bot/drift';
 import { readConfigFile } from '../../infra/config';
-import { BOT_PARAMETER_PREFIX, BOT_STACK_OUTPUTS, STACK_NAMES } from '../../infra/contract';
+import { BOT_PARAMETER_PREFIX, BOT_STACK_OUTPUTS, STACK_NAMES } from '../../core/contract';
 import type { BotConfig } from '../../infra/config';
 import type { CliContext } from '../lib/context';
 import { CliError, EXIT, TargetNotFoundError, UsageError } from '../lib/errors';

@@ -9,7 +9,7 @@ import { RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
 import type { Command } from 'commander';
 import { readConfigFile } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
-import { lexClientFactory } from '../../handlers/lib/lex-clients';
+import { lexClientFactory } from '../../core/lex-clients';
 import { simulateLoad } from '../../flows/load-sim';
 import type { LoadResult } from '../../flows/load-sim';
 import { contactFlowEvent } from '../../flows/simulate';

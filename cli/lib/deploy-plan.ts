@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type * as Cdk from 'aws-cdk-lib';
 import type * as LexdrApp from '../../infra/app';
 import type { LexdrConfig } from '../../infra/config';
-import { STACK_NAMES } from '../../infra/contract';
+import { STACK_NAMES } from '../../core/contract';
 
 export interface BootstrapRequirement {
   /** The lowest bootstrap stack version every stack and asset of the app in the region accepts. */

@@ -8,7 +8,7 @@ import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { explainError } from './errors';
 import type { ProbeView, Target } from './target';
 import { localRequest } from './target';
-import { METRIC } from '../../handlers/lib/cycle-metrics';
+import { METRIC } from '../../core/cycle-metrics';
 
 interface LocalStatusProbes {
   lastProbes: { bot: string; region: string; ok: boolean; reason: string; latencyMs: number }[];

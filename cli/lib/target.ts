@@ -15,8 +15,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { readConfigFile } from '../../infra/config';
-import { HEALTH_CHECK_OUTPUTS, STACK_NAMES } from '../../infra/contract';
-import type { CliOutput } from '../../infra/contract';
+import { HEALTH_CHECK_OUTPUTS, STACK_NAMES } from '../../core/contract';
+import type { CliOutput } from '../../core/contract';
 import type { LexdrConfig } from '../../infra/config';
 import type { LocalEndpoints } from '../../local/system';
 import { TOKEN_HEADER } from '../../local/http';
@@ -258,7 +258,7 @@ export async function localRequest<T>(
   return json as T;
 }
 
-/** The value of a stack output the CLI reads (the names: infra/contract.ts, checked against the stack). */
+/** The value of a stack output the CLI reads (the names: core/contract.ts, checked against the stack). */
 function outputOf(outputs: { OutputKey?: string; OutputValue?: string }[], key: CliOutput): string | undefined {
   return outputs.find((x) => x.OutputKey === key)?.OutputValue;
 }

@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRIC } from '../../handlers/lib/cycle-metrics';
+import { METRIC } from '../../core/cycle-metrics';
 
 /** Properties of {@link DrAlarms}. */
 export interface DrAlarmsProps {

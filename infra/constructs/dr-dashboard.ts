@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRIC } from '../../handlers/lib/cycle-metrics';
+import { METRIC } from '../../core/cycle-metrics';
 
 /** One bot in one region, as the Lex V2 runtime metrics name it. */
 export interface DashboardBot {

@@ -6,7 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { settingsItem, settingsItemKey } from '../../handlers/lib/settings';
+import { settingsItem, settingsItemKey } from '../../core/settings';
 
 /** Construct ID of the singleton function CDK creates for every AwsCustomResource in a stack. */
 const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
@@ -23,7 +23,7 @@ export interface DrTablesProps {
   readonly primaryRegion: string;
   /**
    * The handlers' settings for this Connect region as JSON (may hold tokens), written on every deploy as the item
-   * `<connectRegion>#settings` (handlers/lib/settings.ts) that the health-check and lookup functions read.
+   * `<connectRegion>#settings` (core/settings.ts) that the health-check and lookup functions read.
    * @default - no settings item
    */
   readonly settingsJson?: string;

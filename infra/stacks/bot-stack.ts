@@ -5,7 +5,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { BotDefinition } from '../../bot';
 import { CodeBot } from '../constructs/code-bot';
-import { BOT_PARAMETER_PREFIX, BOT_STACK_OUTPUTS } from '../contract';
+import { BOT_PARAMETER_PREFIX, BOT_STACK_OUTPUTS } from '../../core/contract';
 
 /** Properties of {@link BotStack}. */
 export interface BotStackProps extends StackProps {
@@ -19,7 +19,7 @@ export interface BotStackProps extends StackProps {
   readonly botName?: string;
   /**
    * Handler file of the fulfillment code hook.
-   * @default handlers/fulfillment.ts
+   * @default bot/fulfillment.ts
    */
   readonly fulfillmentEntry?: string;
   /**
@@ -47,7 +47,7 @@ export class BotStack extends Stack {
     this.bot = new CodeBot(this, 'CodeBot', {
       definition: props.definition,
       ...(props.botName !== undefined && { botName: props.botName }),
-      fulfillmentEntry: props.fulfillmentEntry ?? join(__dirname, '..', '..', 'handlers', 'fulfillment.ts'),
+      fulfillmentEntry: props.fulfillmentEntry ?? join(__dirname, '..', '..', 'bot', 'fulfillment.ts'),
     });
     this.botId = this.bot.botId;
     this.botAliasId = this.bot.botAliasId;

@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { LEGACY_FLOWER_DR_FLOW_FILE, LEXDR_FLOW_FILE, loadFlowTemplate, renderFlow } from '../../flows/template';
 import { legacyFlowTokens, lexdrFlowTokens } from '../../flows/tokens';
-import type { Settings } from '../../handlers/lib/settings';
+import type { Settings } from '../../core/settings';
 import type { ConnectFlow } from '../constructs/connect-integration';
 import { ConnectIntegration } from '../constructs/connect-integration';
 

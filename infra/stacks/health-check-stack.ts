@@ -6,8 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import type { Settings } from '../../handlers/lib/settings';
-import { SETTINGS_ENV } from '../../handlers/lib/settings';
+import type { Settings } from '../../core/settings';
+import { SETTINGS_ENV } from '../../core/settings';
 import type { LexdrConfig } from '../config';
 import { probeConcurrency } from '../config';
 import { IAM_ROLE_POLICY_LIMIT_CHARS, PROBE_POLICY_ARN_BUDGET_CHARS } from '../limits';
@@ -18,7 +18,7 @@ import { DrDashboard } from '../constructs/dr-dashboard';
 import { DrTables } from '../constructs/dr-tables';
 import { HealthCheckWorkflow } from '../constructs/health-check-workflow';
 import { LexdrFunction } from '../constructs/lexdr-function';
-import { HEALTH_CHECK_OUTPUTS } from '../contract';
+import { HEALTH_CHECK_OUTPUTS } from '../../core/contract';
 import { HEALTH_CHECK_FUNCTION, LOOKUP_BUNDLING, LOOKUP_FUNCTION, PROBE_BUNDLING, PROBE_FUNCTION } from './sizing';
 
 const ROOT = join(__dirname, '..', '..');
@@ -85,7 +85,7 @@ export class HealthCheckStack extends Stack {
       settingsJson: this.toJsonString(this.settings),
     });
     const { table, historyTable } = this.tables;
-    // The functions' environment says where the settings are, not what they are (handlers/lib/settings.ts).
+    // The functions' environment says where the settings are, not what they are (core/settings.ts).
     const settingsEnv = { [SETTINGS_ENV.table]: table.tableName, [SETTINGS_ENV.connectRegion]: connectRegion };
     const settingsEnvHint = { [SETTINGS_ENV.table]: config.tableName, [SETTINGS_ENV.connectRegion]: connectRegion };
 
@@ -137,7 +137,7 @@ export class HealthCheckStack extends Stack {
     this.tables.grantReadItems(this.healthCheck.role, { settings: true, sid: 'ReadSettingsItem' });
 
     this.lookup = new LexdrFunction(this, 'Lookup', {
-      entry: handler('get-region.ts'),
+      entry: handler('lookup.ts'),
       description: 'lexdr: answers Amazon Connect with the Lex region to use now',
       memorySize: LOOKUP_FUNCTION.memoryMb,
       timeout: Duration.seconds(LOOKUP_FUNCTION.timeoutSeconds),
@@ -232,7 +232,7 @@ export class HealthCheckStack extends Stack {
       lookupFunction: this.lookup.function,
     });
 
-    // ---- outputs (names: infra/contract.ts, read by the CLI) ----
+    // ---- outputs (names: core/contract.ts, read by the CLI) ----
     const O = HEALTH_CHECK_OUTPUTS;
     const sm = this.workflow.stateMachine.stateMachineArn;
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });

@@ -2,7 +2,7 @@
  * Memory and timeouts of lexdr's functions, shared by the stacks and the cost model (`infra/cost.ts`) so the
  * estimate prices what is deployed.
  */
-import { LEX_V1_PACKAGE } from '../../handlers/lib/lex-v1';
+import { LEX_V1_PACKAGE } from '../../core/lex-v1';
 
 /** Health-check function (plan + decide): pure computation. */
 export const HEALTH_CHECK_FUNCTION = { memoryMb: 128, timeoutSeconds: 5 } as const;
@@ -55,7 +55,7 @@ export const LOOKUP_BUNDLING: FunctionBundling = {
 /**
  * The probe's bundling: the Lex V1 runtime client travels with it. Lex V1 ended support in September 2025, and the
  * Lambda runtime promises "a version of the AWS SDK for JavaScript", not a given client nor a given version of the
- * SDK core a client needs; the probe requires the client only for a `v1-*` probe method (handlers/lib/lex-v1.ts), so
+ * SDK core a client needs; the probe requires the client only for a `v1-*` probe method (core/lex-v1.ts), so
  * the copy costs a V2 probe nothing but its share of the asset.
  */
 export const PROBE_BUNDLING: FunctionBundling = {

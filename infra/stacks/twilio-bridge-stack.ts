@@ -13,7 +13,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { Settings } from '../../handlers/lib/settings';
+import type { Settings } from '../../core/settings';
 import { PUBLIC_PATHS } from '../../twilio/paths';
 import type { DrTables } from '../constructs/dr-tables';
 

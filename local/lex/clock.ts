@@ -3,7 +3,7 @@
  * tests of 12-second fulfillments with 5-second updates take a second) and the per-intent fulfillment
  * delay that makes a slow fulfillment Lambda on demand. Real seconds are the default everywhere.
  */
-import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
+import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../bot/fulfillment-core';
 import type { LexTimer } from './dialog';
 import { realTimer } from './dialog';
 

@@ -8,8 +8,8 @@ import type { BotDefinition, IntentDefinition, MessageGroup, ResponseDefinition 
 import { FALLBACK_INTENT } from '../../bot/definition';
 import type { MessageSelection } from './messages';
 import { chooseMessages } from './messages';
-import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
-import { lexV2CodeHookResponseSchema } from '../../handlers/lib/fulfillment-core';
+import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../bot/fulfillment-core';
+import { lexV2CodeHookResponseSchema } from '../../bot/fulfillment-core';
 import type { SlotValue } from './nlu';
 import { classify, extractSlots, yesNo } from './nlu';
 

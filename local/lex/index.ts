@@ -1,6 +1,6 @@
 export type { Fault, FaultMode, LocalBot, LocalLexRegion, LocalLexRegionOptions } from './types';
 export type { LexTimer, ProgressEvent } from './dialog';
-export type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
+export type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../bot/fulfillment-core';
 export { startLocalLexRegion } from './server';
 export { faultSchema } from './faults';
 export { localBotIds } from './ids';

@@ -1,7 +1,7 @@
 /** The public contract of the local Lex regions. */
 import type { GuardPolicy } from '../http';
 import type { BotDefinition } from '../../bot/definition';
-import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
+import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../bot/fulfillment-core';
 import type { LexTimer, ProgressEvent } from './dialog';
 import type { SpeechTemplates, SynthMode } from './speech';
 

@@ -9,7 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/app';
 import { parseConfig } from '../../infra/config';
-import { CLI_READS_OUTPUTS, HEALTH_CHECK_OUTPUTS } from '../../infra/contract';
+import { CLI_READS_OUTPUTS, HEALTH_CHECK_OUTPUTS } from '../../core/contract';
 
 const config = parseConfig({
   connectRegion: 'us-east-1',
@@ -57,7 +57,7 @@ describe('CLI ↔ stack contract', () => {
     expect(Object.keys(outputs)).toContain(name);
   });
 
-  it('the stack emits exactly the outputs of infra/contract.ts', () => {
+  it('the stack emits exactly the outputs of core/contract.ts', () => {
     expect(Object.keys(outputs).sort()).toEqual(Object.values(HEALTH_CHECK_OUTPUTS).sort());
   });
 

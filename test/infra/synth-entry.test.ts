@@ -58,7 +58,7 @@ describe('the synth entry', () => {
   test('a checkout with a broken cdk.json: `tsx infra/app.ts` exits 1 with the message only', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lexdr-synth-'));
     try {
-      for (const d of ['infra', 'bot', 'handlers', 'statemachine', 'flows', 'twilio', 'local'])
+      for (const d of ['core', 'infra', 'bot', 'handlers', 'statemachine', 'flows', 'twilio', 'local'])
         cpSync(join(ROOT, d), join(dir, d), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
       const broken = { ...cdkJson, context: { ...cdkJson.context, lexdr: { regions: ['us-east-1', 'Mars'] } } };

@@ -11,7 +11,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { build as esbuild } from 'esbuild';
 import { buildApp } from '../../infra/app';
 import { parseConfig } from '../../infra/config';
-import { STACK_NAMES } from '../../infra/contract';
+import { STACK_NAMES } from '../../core/contract';
 
 const REPO = join(__dirname, '..', '..');
 const ACCOUNT = '111111111111';
@@ -119,7 +119,7 @@ describe('synth into a folder inside the image context (the repository root)', (
     expect(tree.filter((p) => /(^|\/)(manifest\.json|tree\.json|[^/]*\.assets\.json)$/.test(p))).toEqual([]);
     expect(tree.filter((p) => /(^|\/)(node_modules|\.git|\.lexdr|test|bench|docs|infra)\//.test(p))).toEqual([]);
     const top = readdirSync(assetDir).sort();
-    expect(top).toEqual(['.dockerignore', 'handlers', 'package-lock.json', 'package.json', 'tsconfig.json', 'twilio']);
+    expect(top).toEqual(['.dockerignore', 'core', 'package-lock.json', 'package.json', 'tsconfig.json', 'twilio']);
   });
 
   test('every COPY source of twilio/Dockerfile is in the staged context', () => {
@@ -144,7 +144,7 @@ describe('synth into a folder inside the image context (the repository root)', (
       logLevel: 'silent',
     });
     const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs).toEqual(expect.arrayContaining(['twilio/main.ts', 'handlers/lib/lookup-core.ts']));
+    expect(inputs).toEqual(expect.arrayContaining(['twilio/main.ts', 'core/lookup-core.ts']));
     expect(inputs.filter((p) => p.startsWith('..') || p.startsWith('/'))).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { Settings } from '../../handlers/lib/settings';
+import type { Settings } from '../../core/settings';
 import { DrTables } from '../../infra/constructs/dr-tables';
 import type { TwilioBridgeStackProps } from '../../infra/stacks/twilio-bridge-stack';
 import { TwilioBridgeStack } from '../../infra/stacks/twilio-bridge-stack';

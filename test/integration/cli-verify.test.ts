@@ -21,9 +21,9 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { HEALTH_CHECK_OUTPUTS } from '../../infra/contract';
-import { SettingsUnavailableError } from '../../handlers/lib/get-region-handler';
-import { settingsItemKey } from '../../handlers/lib/settings';
+import { HEALTH_CHECK_OUTPUTS } from '../../core/contract';
+import { SettingsUnavailableError } from '../../core/lookup-handler';
+import { settingsItemKey } from '../../core/settings';
 import type { LocalLambdaApi } from '../../local/aws/lambda-api';
 import { startLocalLambdaApi } from '../../local/aws/lambda-api';
 import type { LexRouter } from '../../local/aws/lex-router';

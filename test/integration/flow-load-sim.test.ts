@@ -5,7 +5,7 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { createGetRegionHandler } from '../../handlers/lib/get-region-handler';
+import { createLookupHandler } from '../../core/lookup-handler';
 import { parseConfig } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
 import { startLocalDynamo } from '../../local/dynamodb';
@@ -30,7 +30,7 @@ const settings = buildSettings(
 const flow = renderFlow(
   loadFlowTemplate(LEXDR_FLOW_FILE),
   lexdrFlowTokens(settings, {
-    lookupFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:lexdr-GetRegion',
+    lookupFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:lexdr-lookup',
     agentQueueArn: 'arn:aws:connect:us-east-1:000000000000:instance/i/queue/q',
   }),
 );
@@ -68,7 +68,7 @@ describe('simulateLoad', () => {
     const FAULT_AT = t0 + 8_000;
     const DETECTED_AT = t0 + 14_000;
     const cacheMs = settings.lookupCacheSeconds * 1000;
-    const handler = createGetRegionHandler({ settings, tableName: TABLE, dynamodb: dynamo.client, now: clock.now });
+    const handler = createLookupHandler({ settings, tableName: TABLE, dynamodb: dynamo.client, now: clock.now });
     const primaryCallsAfterSwitchSeen: number[] = [];
     const progress: LoadProgress[] = [];
 
@@ -113,7 +113,7 @@ describe('simulateLoad', () => {
 
   it('both regions down and the queue full: counted as dropped with the reason', async () => {
     await putRegion(PRIMARY, 0);
-    const handler = createGetRegionHandler({ settings, tableName: TABLE, dynamodb: dynamo.client });
+    const handler = createLookupHandler({ settings, tableName: TABLE, dynamodb: dynamo.client });
     const r = await simulateLoad({
       flow,
       calls: 20,

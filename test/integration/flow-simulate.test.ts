@@ -5,7 +5,7 @@
  */
 import { PutItemCommand, DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { createGetRegionHandler } from '../../handlers/lib/get-region-handler';
+import { createLookupHandler } from '../../core/lookup-handler';
 import { parseConfig } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
 import { startLocalDynamo } from '../../local/dynamodb';
@@ -26,7 +26,7 @@ const ids = (region: string) => {
 const settings = buildSettings(parseConfig({}), (_bot, region) => ids(region), '000000000000');
 const aliasArn = (region: string) => settings.bots[0]!.regions[region]!.botAliasArn;
 const deployment = {
-  lookupFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:lexdr-GetRegion',
+  lookupFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:lexdr-lookup',
   agentQueueArn: 'arn:aws:connect:us-east-1:000000000000:instance/00000000-0000-0000-0000-000000000000/queue/q1',
 };
 const flow = renderFlow(loadFlowTemplate(LEXDR_FLOW_FILE), lexdrFlowTokens(settings, deployment));
@@ -106,7 +106,7 @@ const botFaults: Record<Fault, Record<string, BotOutcome>> = {
 };
 
 function env(state: TableState, fault: Fault, lookupFault: LookupFault = 'none'): SimulationEnv & { calls: string[] } {
-  const handler = createGetRegionHandler({
+  const handler = createLookupHandler({
     settings,
     tableName: state === 'unreadable' ? 'no-such-table' : TABLE,
     dynamodb: dynamo.client,

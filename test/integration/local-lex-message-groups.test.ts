@@ -21,8 +21,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BotDefinition, MessageGroup } from '../../bot/definition';
 import { oneOf, parseBotDefinition } from '../../bot/definition';
 import { orderFlowers, orderFlowersInput } from '../../bot/order-flowers';
-import { EventQueue } from '../../handlers/lib/event-queue';
-import { OrderBackendError, fulfillOrder } from '../../handlers/lib/fulfillment-core';
+import { EventQueue } from '../../core/event-queue';
+import { OrderBackendError, fulfillOrder } from '../../bot/fulfillment-core';
 import type { LocalLexRegion } from '../../local/lex';
 import { decodeLexHeader, localBotIds, scaledTimer, startLocalLexRegion } from '../../local/lex';
 

@@ -8,7 +8,7 @@ import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-ru
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BotDefinition } from '../../bot/definition';
 import { orderFlowers } from '../../bot/order-flowers';
-import { OrderBackendError, fulfillOrder } from '../../handlers/lib/fulfillment-core';
+import { OrderBackendError, fulfillOrder } from '../../bot/fulfillment-core';
 import type { LocalLexRegion } from '../../local/lex';
 import { localBotIds, scaledTimer, startLocalLexRegion } from '../../local/lex';
 

@@ -16,8 +16,8 @@ import { LexRuntimeV2Client, RecognizeTextCommand, StartConversationCommand } fr
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mulaw } from 'alawmulaw';
 import { orderFlowers } from '../../bot/order-flowers';
-import { fulfillOrder } from '../../handlers/lib/fulfillment-core';
-import { EventQueue } from '../../handlers/lib/event-queue';
+import { fulfillOrder } from '../../bot/fulfillment-core';
+import { EventQueue } from '../../core/event-queue';
 import type { LocalLexRegion } from '../../local/lex';
 import { localBotIds, scaledTimer, startLocalLexRegion } from '../../local/lex';
 

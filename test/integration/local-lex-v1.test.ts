@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-lex-runtime-service';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { orderFlowers } from '../../bot/order-flowers';
-import { fulfillOrder } from '../../handlers/lib/fulfillment-core';
+import { fulfillOrder } from '../../bot/fulfillment-core';
 import type { LocalLexRegion } from '../../local/lex';
 import { localBotIds, startLocalLexRegion } from '../../local/lex';
 

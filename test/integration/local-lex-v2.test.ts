@@ -11,8 +11,8 @@ import {
 } from '@aws-sdk/client-lex-runtime-v2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { orderFlowers } from '../../bot/order-flowers';
-import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../handlers/lib/fulfillment-core';
-import { OrderBackendError, fulfillOrder } from '../../handlers/lib/fulfillment-core';
+import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../bot/fulfillment-core';
+import { OrderBackendError, fulfillOrder } from '../../bot/fulfillment-core';
 import type { LexTimer, LocalLexRegion } from '../../local/lex';
 import { decodeLexHeader, localBotIds, startLocalLexRegion } from '../../local/lex';
 

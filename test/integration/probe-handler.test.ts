@@ -1,7 +1,7 @@
 /** The probe handler over HTTP with the real SDK v3 clients against two local Lex regions. */
 import { orderFlowers } from '../../bot';
-import { createProbeHandler } from '../../handlers/lib/probe-handler';
-import type { ProbeEvent, ProbeResult, ProbeSpec, ProbeTarget } from '../../handlers/lib/probe-core';
+import { createProbeHandler } from '../../core/probe-handler';
+import type { ProbeEvent, ProbeResult, ProbeSpec, ProbeTarget } from '../../core/probe-core';
 import { localBotIds, startLocalLexRegion } from '../../local/lex';
 import type { LocalLexRegion } from '../../local/lex';
 

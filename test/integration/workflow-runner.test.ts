@@ -1,7 +1,7 @@
 /** The runner binds every Task by Resource and never hides a skipped or failing task. */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { createHealthCheckHandler } from '../../handlers/lib/health-check-handler';
-import type { ProbeEvent } from '../../handlers/lib/probe-core';
+import { createHealthCheckHandler } from '../../core/health-check-handler';
+import type { ProbeEvent } from '../../core/probe-core';
 import type { LocalSystem } from '../../local/system';
 import { FN, localAslSubstitutions } from '../../local/system';
 import type { LambdaHandler, WorkflowRunnerOptions } from '../../local/workflow-runner';

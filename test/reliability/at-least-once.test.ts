@@ -3,7 +3,7 @@
  * (same ARN, input and start), as Express may do. The workflow must end where a single delivery ends — the same
  * active region, the same recorded changes, each change counted once — through a failover and a failback.
  */
-import type { RegionChange } from '../../handlers/lib/health-core';
+import type { RegionChange } from '../../core/health-core';
 import type { LocalSystem } from '../../local/system';
 import { FAST, startFast } from '../integration/system-fixture';
 import { metricValues, sum } from './helpers';

@@ -3,16 +3,16 @@
  * Every edge must answer safely or reject with its named error and a message — never throw anything else,
  * never answer a region that is not configured, never 500.
  */
-import { maxCycles } from '../../handlers/lib/cycle-plan';
+import { maxCycles } from '../../core/cycle-plan';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { ConfigError, parseConfig } from '../../infra/config';
 import type { LexdrConfigInput } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
-import { InvalidInputError } from '../../handlers/lib/errors';
-import { ERR, planFirstCycle, readItem } from '../../handlers/lib/health-core';
-import { createLookup } from '../../handlers/lib/lookup-core';
-import type { LookupAnswer } from '../../handlers/lib/lookup-core';
+import { InvalidInputError } from '../../core/errors';
+import { ERR, planFirstCycle, readItem } from '../../core/health-core';
+import { createLookup } from '../../core/lookup-core';
+import type { LookupAnswer } from '../../core/lookup-core';
 import { startControlServer } from '../../local/control-server';
 import type { ControlServer } from '../../local/control-server';
 import { localBotIds } from '../../local/lex';

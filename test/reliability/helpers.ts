@@ -1,7 +1,7 @@
 /** Shared by the reliability suites: resetting a local system between cases and reading what it recorded. */
 import { DeleteItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DrItem, RegionChange } from '../../handlers/lib/health-core';
+import type { DrItem, RegionChange } from '../../core/health-core';
 import type { LocalSystem } from '../../local/system';
 
 /** Clears Lex, function and DynamoDB faults, deletes the lexDR item and every history record, forgets the metrics. */

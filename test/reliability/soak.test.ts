@@ -8,9 +8,9 @@
  * workflow's Decide step calls), because 360 cycles through the workflow cost 12–40 s depending on the machine's
  * load — too much for `npm test`. Its first 10 minutes, and the hard outage, run through the real workflow.
  */
-import type { CycleState, DrItem, RegionChange } from '../../handlers/lib/health-core';
-import { evaluate } from '../../handlers/lib/health-core';
-import type { ProbeResult } from '../../handlers/lib/probe-core';
+import type { CycleState, DrItem, RegionChange } from '../../core/health-core';
+import { evaluate } from '../../core/health-core';
+import type { ProbeResult } from '../../core/probe-core';
 import type { LocalSystem } from '../../local/system';
 import { startLocalSystem } from '../../local/system';
 import { changeKey, metricValues, resetSystem, seeded, sum } from './helpers';

@@ -1,4 +1,4 @@
-import type { CoreLogger, FlowerOrder, LexV2CodeHookEvent } from '../../handlers/lib/fulfillment-core';
+import type { CoreLogger, FlowerOrder, LexV2CodeHookEvent } from '../../bot/fulfillment-core';
 import {
   InvalidCodeHookEventError,
   MissingSlotError,
@@ -6,8 +6,8 @@ import {
   createSlowBackend,
   fulfillOrder,
   lexV2CodeHookResponseSchema,
-} from '../../handlers/lib/fulfillment-core';
-import { FulfillmentSettingsError, fulfillmentSettings } from '../../handlers/fulfillment';
+} from '../../bot/fulfillment-core';
+import { FulfillmentSettingsError, fulfillmentSettings } from '../../bot/fulfillment';
 
 const slot = (v: string) => ({ value: { originalValue: v, interpretedValue: v, resolvedValues: [v] } });
 

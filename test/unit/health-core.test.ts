@@ -6,10 +6,10 @@ import {
   planFirstCycle,
   tallyProbes,
   targetsFor,
-} from '../../handlers/lib/health-core';
-import { VALUES_PER_DATUM, roundLatency } from '../../handlers/lib/cycle-metrics';
-import type { DrItem } from '../../handlers/lib/health-core';
-import type { ProbeResult } from '../../handlers/lib/probe-core';
+} from '../../core/health-core';
+import { VALUES_PER_DATUM, roundLatency } from '../../core/cycle-metrics';
+import type { DrItem } from '../../core/health-core';
+import type { ProbeResult } from '../../core/probe-core';
 import { settingsFor } from './settings-fixture';
 
 const settings = settingsFor(['us-east-1', 'us-west-2', 'eu-west-2'], { nluEveryCycles: 6, lookupCacheSeconds: 5 });

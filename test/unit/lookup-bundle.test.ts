@@ -13,7 +13,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { bundleLookup } from '../../bench/lib/lookup';
 import { parseConfig } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
-import { SETTINGS_ENV, settingsItem } from '../../handlers/lib/settings';
+import { SETTINGS_ENV, settingsItem } from '../../core/settings';
 import { startLocalDynamo } from '../../local/dynamodb';
 import type { LocalDynamo } from '../../local/dynamodb';
 
@@ -39,7 +39,7 @@ let dynamo: LocalDynamo;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lexdr-lookup-bundle-'));
-  outfile = join(dir, 'get-region.js');
+  outfile = join(dir, 'lookup.js');
   bundle = bundleLookup(outfile);
   dynamo = await startLocalDynamo({ tableName: TABLE, historyTableName: `${TABLE}History` });
 });

@@ -1,6 +1,6 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { createLookup } from '../../handlers/lib/lookup-core';
-import { parseSettings } from '../../handlers/lib/settings';
+import { createLookup } from '../../core/lookup-core';
+import { parseSettings } from '../../core/settings';
 
 const arn = (r: string) => `arn:aws:lex:${r}:111111111111:bot-alias/B${r.length}/A${r.length}`;
 const settings = parseSettings({

@@ -1,5 +1,5 @@
 /** What a resource policy lets CloudWatch alarms do: the evaluation preflight and the local CloudWatch rely on. */
-import { alarmPublishContext, evaluateServiceRequest, PolicyDocumentError } from '../../infra/resource-policy';
+import { alarmPublishContext, evaluateServiceRequest, PolicyDocumentError } from '../../core/resource-policy';
 
 const ACCOUNT = '111122223333';
 const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:alarms`;

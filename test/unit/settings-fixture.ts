@@ -1,6 +1,6 @@
 /** Handler settings for the decision core's unit tests: one bot (OrderFlowers) in `regions`, primary first. */
-import { parseSettings } from '../../handlers/lib/settings';
-import type { Settings } from '../../handlers/lib/settings';
+import { parseSettings } from '../../core/settings';
+import type { Settings } from '../../core/settings';
 
 export function settingsFor(regions: readonly string[], over: Partial<Settings> = {}): Settings {
   return parseSettings({

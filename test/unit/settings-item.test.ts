@@ -2,18 +2,18 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseConfig } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
-import { createGetRegionHandler } from '../../handlers/lib/get-region-handler';
-import { SettingsError } from '../../handlers/lib/errors';
-import { parseLookupSettings } from '../../handlers/lib/lookup-settings';
-import type { LookupSettings } from '../../handlers/lib/lookup-settings';
+import { createLookupHandler } from '../../core/lookup-handler';
+import { SettingsError } from '../../core/errors';
+import { parseLookupSettings } from '../../core/lookup-settings';
+import type { LookupSettings } from '../../core/lookup-settings';
 import {
   createSettingsLoader,
   parseSettings,
   readSettingsItem,
   settingsItem,
   settingsItemKey,
-} from '../../handlers/lib/settings';
-import type { Settings } from '../../handlers/lib/settings';
+} from '../../core/settings';
+import type { Settings } from '../../core/settings';
 
 const ids = (region: string) => ({ botId: `BOT${region.length}XXXXXX`.slice(0, 10), botAliasId: 'ALIASXXXXX' });
 const config = parseConfig({ connectRegions: ['us-east-1', 'us-west-2'] });
@@ -137,7 +137,7 @@ describe('the settings loader', () => {
 describe('the lookup without its settings', () => {
   test('fails (so the flow uses its deployed aliases) while the settings are unreadable, and recovers when they can be read', async () => {
     let fail = true;
-    const lookup = createGetRegionHandler({
+    const lookup = createLookupHandler({
       tableName: 'lexDR',
       // Never reached while the settings are unreadable; refuses connections otherwise.
       dynamodb: new DynamoDBClient({

@@ -5,18 +5,11 @@
  * attribute values, as the ASL's UpdateItem does), so what is asserted is what the table would hold.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { CycleState } from '../../handlers/lib/health-core';
-import {
-  decideCycle,
-  evaluate,
-  maxCycles,
-  metricDataFor,
-  planFirstCycle,
-  readItem,
-} from '../../handlers/lib/health-core';
-import type { DrItem } from '../../handlers/lib/dr-item';
-import type { ProbeReason, ProbeResult, ProbeTarget } from '../../handlers/lib/probe-core';
-import type { Settings } from '../../handlers/lib/settings';
+import type { CycleState } from '../../core/health-core';
+import { decideCycle, evaluate, maxCycles, metricDataFor, planFirstCycle, readItem } from '../../core/health-core';
+import type { DrItem } from '../../core/dr-item';
+import type { ProbeReason, ProbeResult, ProbeTarget } from '../../core/probe-core';
+import type { Settings } from '../../core/settings';
 import { settingsFor } from './settings-fixture';
 
 const E = 'us-east-1';

@@ -1,8 +1,8 @@
 /** The `stream` probe method as the config, the settings, the planner and the cost model see it. */
 import { parseConfig } from '../../infra/config';
 import { LEX_STREAMING_TEXT_REQUEST, estimateMonthlyCost } from '../../infra/cost';
-import { PROBE_METHODS } from '../../handlers/lib/settings';
-import { probeTargetSchema } from '../../handlers/lib/probe-core';
+import { PROBE_METHODS } from '../../core/settings';
+import { probeTargetSchema } from '../../core/probe-core';
 
 const stream = parseConfig({ probe: { method: 'stream' } });
 

@@ -6,9 +6,9 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/cli
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { arnRegion } from '../../../infra/config';
 import type { LexdrConfig } from '../../../infra/config';
-import { STACK_NAMES } from '../../../infra/contract';
-import { alarmPublishContext, evaluateServiceRequest } from '../../../infra/resource-policy';
-import type { PolicyDecision } from '../../../infra/resource-policy';
+import { STACK_NAMES } from '../../../core/contract';
+import { alarmPublishContext, evaluateServiceRequest } from '../../../core/resource-policy';
+import type { PolicyDecision } from '../../../core/resource-policy';
 import type { AwsAccess } from '../aws-access';
 import { using } from '../aws-access';
 import type { CheckResult } from '../checks';

@@ -15,7 +15,7 @@ import {
 import type { BotSummary } from '@aws-sdk/client-lex-models-v2';
 import { deployedBotName } from '../../../infra/config';
 import type { BotConfig, LexdrConfig } from '../../../infra/config';
-import { BOT_STACK_OUTPUTS, STACK_NAMES } from '../../../infra/contract';
+import { BOT_STACK_OUTPUTS, STACK_NAMES } from '../../../core/contract';
 import type { AwsAccess } from '../aws-access';
 import { doesNotExist, using } from '../aws-access';
 import type { CheckResult } from '../checks';

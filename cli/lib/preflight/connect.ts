@@ -2,7 +2,7 @@
 import { ConnectClient, DescribeInstanceCommand, ListBotsCommand } from '@aws-sdk/client-connect';
 import { arnRegion } from '../../../infra/config';
 import type { LexdrConfig } from '../../../infra/config';
-import { STACK_NAMES } from '../../../infra/contract';
+import { STACK_NAMES } from '../../../core/contract';
 import type { AwsAccess } from '../aws-access';
 import { using } from '../aws-access';
 import type { CheckResult } from '../checks';

@@ -10,7 +10,7 @@ import {
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import type { AlarmHistoryItem } from '@aws-sdk/client-cloudwatch';
-import { HEALTH_CHECK_OUTPUTS } from '../../../infra/contract';
+import { HEALTH_CHECK_OUTPUTS } from '../../../core/contract';
 import type { AwsAccess } from '../aws-access';
 import { using } from '../aws-access';
 import type { CheckResult } from '../checks';

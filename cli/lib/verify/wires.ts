@@ -10,12 +10,12 @@ import { DeleteSessionCommand, LexRuntimeV2Client, RecognizeTextCommand } from '
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { connectInstanceFor } from '../../../infra/config';
 import type { LexdrConfig } from '../../../infra/config';
-import { HEALTH_CHECK_OUTPUTS, STACK_NAMES } from '../../../infra/contract';
-import { ERR } from '../../../handlers/lib/dr-item-read';
-import { SettingsError } from '../../../handlers/lib/errors';
-import type { LookupAnswer } from '../../../handlers/lib/lookup-core';
-import type { Settings } from '../../../handlers/lib/settings';
-import { parseSettings, readSettingsItem, settingsItemKey } from '../../../handlers/lib/settings';
+import { HEALTH_CHECK_OUTPUTS, STACK_NAMES } from '../../../core/contract';
+import { ERR } from '../../../core/dr-item-read';
+import { SettingsError } from '../../../core/errors';
+import type { LookupAnswer } from '../../../core/lookup-core';
+import type { Settings } from '../../../core/settings';
+import { parseSettings, readSettingsItem, settingsItemKey } from '../../../core/settings';
 import type { AwsAccess } from '../aws-access';
 import { using } from '../aws-access';
 import type { CheckResult } from '../checks';

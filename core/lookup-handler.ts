@@ -24,7 +24,7 @@ function log(level: Level, message: string, extra: Record<string, unknown>): voi
   );
 }
 
-export type GetRegionDeps = {
+export type LookupHandlerDeps = {
   tableName: string;
   /** Merged over the lookup's client configuration (the local system points it at its table). */
   clientConfig?: DynamoDBClientConfig;
@@ -83,7 +83,7 @@ export const LOOKUP_HTTP_OPTIONS = {
   throwOnRequestTimeout: true,
 } as const;
 
-export function createGetRegionHandler(deps: GetRegionDeps): (event: unknown) => Promise<LookupAnswer> {
+export function createLookupHandler(deps: LookupHandlerDeps): (event: unknown) => Promise<LookupAnswer> {
   const client =
     deps.dynamodb ??
     new DynamoDBClient({

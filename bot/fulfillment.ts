@@ -8,9 +8,9 @@
  * - FULFILLMENT_FAIL_RATE: share of orders that fail, 0–1 (default 0).
  */
 import { z } from 'zod';
-import { createSlowBackend, fulfillOrder } from './lib/fulfillment-core';
-import type { LexV2CodeHookResponse } from './lib/fulfillment-core';
-import { logger } from './lib/powertools';
+import { createSlowBackend, fulfillOrder } from './fulfillment-core';
+import type { LexV2CodeHookResponse } from './fulfillment-core';
+import { logger } from '../core/powertools';
 
 /** The fulfillment Lambda's environment is malformed. */
 export class FulfillmentSettingsError extends Error {

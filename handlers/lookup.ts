@@ -1,8 +1,8 @@
 /** Lookup Lambda entry: Amazon Connect asks "which Lex region now?" on every call. */
-import { createGetRegionHandler } from './lib/get-region-handler';
-import { SETTINGS_ENV, requireEnv } from './lib/settings-item';
+import { createLookupHandler } from '../core/lookup-handler';
+import { SETTINGS_ENV, requireEnv } from '../core/settings-item';
 
-export const handler = createGetRegionHandler({
+export const handler = createLookupHandler({
   tableName: requireEnv(SETTINGS_ENV.table),
   settingsFromTable: {
     connectRegion: requireEnv(SETTINGS_ENV.connectRegion),
