@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { FulfillmentDelays } from './clock';
-import type { ProgressEvent } from './dialog';
+import type { ProgressEvent } from './session';
 import { faultSchema } from './faults';
 import type { LexReply } from './protocol';
 import type { RequestLog } from './request-log';

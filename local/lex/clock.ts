@@ -1,11 +1,23 @@
 /**
- * Time for the local Lex regions: a scaled clock (bot time running faster than the wall clock, so that
- * tests of 12-second fulfillments with 5-second updates take a second) and the per-intent fulfillment
- * delay that makes a slow fulfillment Lambda on demand. Real seconds are the default everywhere.
+ * Time for the local Lex regions: the clock and timers they run on (`LexTimer`), a scaled clock (bot time
+ * running faster than the wall clock, so that tests of 12-second fulfillments with 5-second updates take a
+ * second) and the per-intent fulfillment delay that makes a slow fulfillment Lambda on demand. Real seconds
+ * are the default everywhere.
  */
 import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../bot/fulfillment-core';
-import type { LexTimer } from './dialog';
-import { realTimer } from './dialog';
+
+/** The clock and timers the engine uses; tests pass a faster one. */
+export interface LexTimer {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realTimer: LexTimer = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 /** An invalid time scale. */
 export class TimeScaleError extends Error {

@@ -1,13 +1,15 @@
 /**
- * Endpointing for StartConversation audio: the local region's own VAD (the WebRTC VAD, as the bridge uses)
- * finds where the caller starts speaking (barge-in) and where the utterance ends. Time is counted in audio
- * frames, never read from the wall clock, so audio streamed faster than real time is endpointed the same.
+ * Endpointing for StartConversation audio: the region's voice activity detector (`vad.ts`; the WebRTC VAD, as
+ * the bridge uses, when the local system starts the region) finds where the caller starts speaking (barge-in)
+ * and where the utterance ends. Time is counted in audio frames, never read from the wall clock, so audio
+ * streamed faster than real time is endpointed the same.
  */
-import type { VadSampleRate } from '../../twilio/vad';
-import { WebRtcVad } from '../../twilio/vad';
+import type { VadFactory, VadSampleRate, VoiceActivityDetector } from './vad';
 
 export interface EndpointerOptions {
   sampleRate: VadSampleRate;
+  /** Creates the detector (one per Endpointer, closed with it). */
+  vad: VadFactory;
   /** Voiced audio before it counts as speech (shorter blips are noise). @default 120 */
   minSpeechMs?: number;
   /** Silence after speech that ends the utterance. @default 600 */
@@ -24,7 +26,7 @@ export type EndpointEvent =
 const FRAME_MS = 20;
 
 export class Endpointer {
-  private readonly vad: WebRtcVad;
+  private readonly vad: VoiceActivityDetector;
   private readonly frame: number;
   private readonly minSpeech: number;
   private readonly endSilence: number;
@@ -39,7 +41,7 @@ export class Endpointer {
   private speaking = false;
 
   constructor(readonly o: EndpointerOptions) {
-    this.vad = new WebRtcVad(o.sampleRate, 2);
+    this.vad = o.vad(o.sampleRate);
     this.frame = (o.sampleRate / 1000) * FRAME_MS;
     this.minSpeech = Math.ceil((o.minSpeechMs ?? 120) / FRAME_MS);
     this.endSilence = Math.ceil((o.endSilenceMs ?? 600) / FRAME_MS);

@@ -1,5 +1,7 @@
 export type { Fault, FaultMode, LocalBot, LocalLexRegion, LocalLexRegionOptions } from './types';
-export type { LexTimer, ProgressEvent } from './dialog';
+export type { LexTimer } from './clock';
+export type { ProgressEvent } from './session';
+export type { VadFactory, VadSampleRate, VoiceActivityDetector } from './vad';
 export type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../bot/fulfillment-core';
 export { startLocalLexRegion } from './server';
 export { faultSchema } from './faults';

@@ -4,8 +4,11 @@
  * - a response or prompt (`each-group`): one message from EVERY group, in the groups' order; within a group, the
  *   main message or one of its variations, at random;
  * - a fulfillment progress (start/update) response (`one`): ONE message among all the groups and their variations.
+ *
+ * `{Slot}` placeholders are filled from the intent's slots.
  */
 import type { MessageGroup } from '../../bot/definition';
+import type { WireIntent, WireMessage } from './session';
 
 /** `each-group`: every response and prompt. `one`: fulfillment start/update (progress) responses. */
 export type MessageSelection = 'each-group' | 'one';
@@ -23,4 +26,23 @@ export function chooseMessages(groups: readonly MessageGroup[], how: MessageSele
 
 function pick(n: number, random: () => number): number {
   return Math.min(n - 1, Math.max(0, Math.floor(random() * n)));
+}
+
+/**
+ * What Lex says for `groups`: one message per group, in order (`each-group`, every response and prompt), or one
+ * message in all (`one`, progress responses); `{Slot}` placeholders filled (an empty slot's stays as written).
+ */
+export function messagesToSay(
+  groups: readonly MessageGroup[],
+  intent: WireIntent | undefined,
+  how: MessageSelection,
+  random: () => number,
+): WireMessage[] {
+  return chooseMessages(groups, how, random).map((text) => ({
+    contentType: 'PlainText',
+    content: text.replace(/\{([^{}]+)\}/g, (whole, name: string) => {
+      const v = intent?.slots[name]?.value;
+      return v ? v.interpretedValue : whole;
+    }),
+  }));
 }

@@ -5,7 +5,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LexRequestRecord, LocalBot } from './types';
-import type { DialogEngine, Session } from './dialog';
+import type { DialogEngine } from './dialog';
+import type { Session } from './session';
 import type { SpeechTemplates, SynthMode } from './speech';
 
 export type Protocol = 'V1' | 'V2';

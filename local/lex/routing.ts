@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpError } from '../http';
 import { readBody, sendBodyError } from '../http';
 import type { AdminApi } from './admin';
-import { DependencyFailedError } from './dialog';
+import { DependencyFailedError } from './fulfillment';
 import type { RegionFaults } from './faults';
 import type { LexReply, Protocol, RegionState, Route, RouteContext } from './protocol';
 import type { LexRequestRecord } from './types';

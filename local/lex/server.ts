@@ -7,7 +7,7 @@
  * `GET /_lexdr/progress[?sessionId=]`, `GET /_lexdr/requests`, and the test-only speech registry
  * `PUT /_lexdr/speech` (`{"transcript": "...", "ulaw": "<base64 8 kHz μ-law>"}`), and the per-intent
  * fulfillment delay `GET|PUT /_lexdr/fulfillment` (`{"intent": "OrderFlowers", "delayMs": 12000}`; `null` clears).
- * StartConversation (HTTP/2, prior knowledge) is served on the same port: see `stream.ts`.
+ * StartConversation (HTTP/2, prior knowledge) is served on the same port: see `conversation-server.ts`.
  *
  * The parts: the fault state (`faults.ts`), the control API (`admin.ts`), the request handling and the
  * runtime routes (`routing.ts`), the request counters and log (`request-log.ts`).
@@ -16,15 +16,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { guardServer } from '../http';
 import { adminApi } from './admin';
-import { fulfillmentDelays, scaledTimer } from './clock';
-import type { ProgressEvent, Session } from './dialog';
-import { DialogEngine, realTimer } from './dialog';
+import { fulfillmentDelays, realTimer, scaledTimer } from './clock';
+import { ConversationServer } from './conversation-server';
+import { DialogEngine } from './dialog';
+import { listenBoth } from './dual-listener';
 import { RegionFaults } from './faults';
 import type { RegionBot, RegionState } from './protocol';
 import { RequestLog } from './request-log';
 import { requestHandler, send } from './routing';
+import type { ProgressEvent, Session } from './session';
 import { SpeechTemplates, synthesizerFor } from './speech';
-import { ConversationServer, listenBoth } from './stream';
 import type { Fault, LocalLexRegion, LocalLexRegionOptions } from './types';
 
 /** Expired sessions are swept at most this often (region clock), besides being dropped when looked up. */
@@ -125,6 +126,7 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
       record: (r) => requests.add(r),
       log: (e) => log(e),
       ...(o.heartbeatMs !== undefined && { heartbeatMs: o.heartbeatMs }),
+      ...(o.vad && { vad: o.vad }),
     },
     server,
   );

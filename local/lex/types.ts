@@ -2,18 +2,11 @@
 import type { GuardPolicy } from '../http';
 import type { BotDefinition } from '../../bot/definition';
 import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../bot/fulfillment-core';
-import type { LexTimer, ProgressEvent } from './dialog';
+import type { LexTimer } from './clock';
+import type { ProgressEvent } from './session';
 import type { SpeechTemplates, SynthMode } from './speech';
+import type { VadFactory } from './vad';
 
-/**
- * - `none`: answer normally.
- * - `down`: 500 InternalServerException (V1 InternalFailureException).
- * - `throttled`: 429 ThrottlingException (V1 LimitExceededException).
- * - `notfound`: 404 ResourceNotFoundException (V1 NotFoundException): the alias is gone.
- * - `hang`: accept the request and never answer until the fault is cleared (then answer) or the server closes.
- * - `slow`: wait `latencyMs` (default 3000), then answer normally.
- * - `wrongintent`: the NLU answers FallbackIntent to everything; session APIs still work.
- */
 /** One Lex request as the region saw it. */
 export interface LexRequestRecord {
   operation: string;
@@ -34,6 +27,15 @@ export interface LexRequestRecord {
   conversationMode?: 'AUDIO' | 'TEXT';
 }
 
+/**
+ * - `none`: answer normally.
+ * - `down`: 500 InternalServerException (V1 InternalFailureException).
+ * - `throttled`: 429 ThrottlingException (V1 LimitExceededException).
+ * - `notfound`: 404 ResourceNotFoundException (V1 NotFoundException): the alias is gone.
+ * - `hang`: accept the request and never answer until the fault is cleared (then answer) or the server closes.
+ * - `slow`: wait `latencyMs` (default 3000), then answer normally.
+ * - `wrongintent`: the NLU answers FallbackIntent to everything; session APIs still work.
+ */
 export type FaultMode = 'none' | 'down' | 'throttled' | 'notfound' | 'hang' | 'slow' | 'wrongintent';
 
 export interface Fault {
@@ -86,6 +88,12 @@ export interface LocalLexRegionOptions {
    * @default a registry of its own, `auto`
    */
   speech?: { templates?: SpeechTemplates; synthesize?: SynthMode };
+  /**
+   * Creates the voice activity detector that endpoints StartConversation audio (one per conversation and sample
+   * rate), e.g. `(rate) => new WebRtcVad(rate, 2)` from the Twilio bridge.
+   * @default none: an AudioInputEvent ends its conversation with an InternalServerException naming this option
+   */
+  vad?: VadFactory;
 }
 
 export interface LocalLexRegion {

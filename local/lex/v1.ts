@@ -4,8 +4,8 @@
  * name and alias; the session state is kept in V2 shape and mapped here.
  */
 import { z } from 'zod';
-import type { Session, WireIntent, WireSessionState } from './dialog';
-import { newSession } from './dialog';
+import type { Session, WireIntent, WireSessionState } from './session';
+import { newSession } from './session';
 import { newV1SessionId } from './ids';
 import type { RegionBot, Route, RouteContext } from './protocol';
 import { LexApiError, liveSession } from './protocol';

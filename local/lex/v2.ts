@@ -1,11 +1,11 @@
 /**
  * Lex V2 runtime routes (`com.amazonaws.lexruntimev2`, REST JSON): RecognizeText, RecognizeUtterance
  * (audio or text in, gzip+base64 `x-amz-lex-*` headers and reply audio out), PutSession, GetSession,
- * DeleteSession. StartConversation (HTTP/2 event stream) is served by `stream.ts` on the same port.
+ * DeleteSession. StartConversation (HTTP/2 event stream) is served by `conversation-server.ts` on the same port.
  */
 import { z } from 'zod';
-import type { WireMessage, WireSessionState } from './dialog';
-import { newSession } from './dialog';
+import type { WireMessage, WireSessionState } from './session';
+import { newSession } from './session';
 import type { RegionBot, RegionState, Route, RouteContext } from './protocol';
 import { LexApiError, decodeLexHeader, encodeLexHeader, liveSession } from './protocol';
 import { synthesize } from './speech';

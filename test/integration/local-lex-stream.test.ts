@@ -20,6 +20,7 @@ import { fulfillOrder } from '../../bot/fulfillment-core';
 import { EventQueue } from '../../core/event-queue';
 import type { LocalLexRegion } from '../../local/lex';
 import { localBotIds, scaledTimer, startLocalLexRegion } from '../../local/lex';
+import { WebRtcVad } from '../../twilio/vad';
 
 const SCALE = 8;
 const timer = scaledTimer(SCALE);
@@ -67,6 +68,7 @@ beforeAll(async () => {
     timer,
     heartbeatMs: 2000,
     speech: { synthesize: 'tone' },
+    vad: (rate) => new WebRtcVad(rate, 2),
   });
   region.speechTemplates.register(mulaw.decode(ORDER_ULAW), 8000, 'I would like to order some flowers');
   // The official client as it comes: its default handler is HTTP/2 (h2c prior knowledge to an http:// endpoint).
