@@ -16,6 +16,18 @@ export const STACK_NAMES = {
   twilioBridge: (connectRegion: string) => `Lexdr-TwilioBridge-${connectRegion}`,
 } as const;
 
+/** The functions' environment variables (the stack sets them, core/environment.ts reads them). */
+export const FUNCTION_ENV = {
+  /** The DR table. */
+  table: 'TABLE_NAME',
+  /** The Connect region whose `lexDR` item and settings item the function reads. */
+  connectRegion: 'LEXDR_CONNECT_REGION',
+  /** Bot regions in priority order, comma-separated: what the lookup answers when it cannot read the settings. */
+  regions: 'LEXDR_REGIONS',
+  /** Local Lex endpoints by region (JSON), for the probe run by the local system; unset on AWS. */
+  lexEndpoints: 'LEXDR_LEX_ENDPOINTS',
+} as const;
+
 /** Prefix of the SSM parameters the bot stacks publish (`<prefix>/<bot>/botId`, `…/botAliasId`, `…/botAliasArn`). */
 export const BOT_PARAMETER_PREFIX = '/lexdr/bots';
 

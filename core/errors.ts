@@ -10,6 +10,13 @@ export class SettingsError extends Error {
   override name = 'SettingsError';
 }
 
+/** The value at a path of keys in an input (an issue's path), or undefined where the path leaves the input. */
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
 /** Formats zod issues as `path: message` lines, naming the value received. */
 export function describeIssues(
   issues: readonly { path: readonly PropertyKey[]; message: string }[],
@@ -17,9 +24,7 @@ export function describeIssues(
 ): string {
   return issues
     .map((i) => {
-      let v: unknown = input;
-      for (const p of i.path)
-        v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+      const v = valueAt(input, i.path);
       const got = v === undefined ? 'nothing' : JSON.stringify(v);
       return `${i.path.map(String).join('.') || '(input)'}: got ${got}; ${i.message}`;
     })

@@ -1,23 +1,13 @@
 /**
  * Lex runtime clients per region, over HTTP/1.1 with hard timeouts (a hanging endpoint must not hang a probe),
  * and per region one HTTP/2 client for StartConversation (HTTP/2 only; to an `http://` endpoint the SDK speaks
- * cleartext HTTP/2 with prior knowledge). LEXDR_LEX_ENDPOINTS (JSON region → URL) points them at local
- * regions, which serve both protocols on one port; unset on AWS.
+ * cleartext HTTP/2 with prior knowledge). `endpoints` (region → URL) points them at local regions, which serve both
+ * protocols on one port; none on AWS.
  */
 import { LexRuntimeV2Client } from '@aws-sdk/client-lex-runtime-v2';
 import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
 import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
-import { z } from 'zod';
-import { SettingsError } from './errors';
 import { lexV1Sdk } from './lex-v1';
-
-export function lexEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const raw = env.LEXDR_LEX_ENDPOINTS;
-  if (!raw) return {};
-  const r = z.record(z.string(), z.url()).safeParse(JSON.parse(raw));
-  if (!r.success) throw new SettingsError(`LEXDR_LEX_ENDPOINTS must map regions to URLs: ${r.error.message}`);
-  return r.data;
-}
 
 export interface LexClientOptions {
   endpoints?: Record<string, string>;

@@ -5,6 +5,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { ERR, readItem } from './dr-item-read';
+import { withTimeout } from './timeout';
 import type { DrItem } from './dr-item-read';
 import type { LookupSettings } from './lookup-settings';
 
@@ -67,14 +68,6 @@ class LookupTimeoutError extends Error {
   override name = 'LookupTimeoutError';
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    t = setTimeout(() => reject(new LookupTimeoutError(`table read exceeded ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
-}
-
 export function createLookup(deps: LookupDeps) {
   const { settings } = deps;
   const cacheMs = settings.lookupCacheSeconds * 1000;
@@ -86,7 +79,11 @@ export function createLookup(deps: LookupDeps) {
   let inflight: Promise<DrItem | null> | undefined;
 
   async function load(): Promise<DrItem | null> {
-    inflight ??= withTimeout(deps.getItem(settings.connectRegion), readTimeoutMs)
+    inflight ??= withTimeout(
+      deps.getItem(settings.connectRegion),
+      readTimeoutMs,
+      () => new LookupTimeoutError(`table read exceeded ${readTimeoutMs} ms`),
+    )
       .then((raw) => {
         const item = readItem(raw, settings);
         cached = { item, at: deps.now() };

@@ -1,13 +1,11 @@
-/** The lookup Lambda's adapter: a DynamoDB GetItem with tight timeouts behind the pure lookup core. */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+/** The lookup Lambda's adapter: the DR table's lookup client (bounded reads) behind the pure lookup core. */
+import type { DrTable } from './dr-table';
+import { READ_TIMEOUT_MS, drTableSettings } from './dr-table';
 import type { LookupAnswer } from './lookup-core';
 import { createLookup } from './lookup-core';
 import type { LookupSettings } from './lookup-settings';
 import { parseLookupSettings } from './lookup-settings';
 import type { logger as Logger } from './powertools';
-import { createSettingsLoader } from './settings-item';
 
 type Level = 'warn' | 'error';
 let loggerLoaded: Promise<typeof Logger> | undefined;
@@ -25,11 +23,8 @@ function log(level: Level, message: string, extra: Record<string, unknown>): voi
 }
 
 export type LookupHandlerDeps = {
-  tableName: string;
-  /** Merged over the lookup's client configuration (the local system points it at its table). */
-  clientConfig?: DynamoDBClientConfig;
-  /** A client of the caller's instead (benchmarks, tests). */
-  dynamodb?: DynamoDBClient;
+  /** The DR table, through a client bounded for the lookup (`drTableClient('lookup')`). */
+  table: DrTable;
   now?: () => number;
 } & (
   | {
@@ -70,43 +65,14 @@ export function withoutSettingsAnswer(connectRegion: string, regions: readonly s
   };
 }
 
-/**
- * One attempt per read, bounded well inside Connect's budget: a hanging table costs a caller at most
- * `READ_TIMEOUT_MS`, and the core answers from its last known item meanwhile.
- */
-export const READ_TIMEOUT_MS = 700;
-
-/** The lookup's HTTP handler options: a connection in 300 ms, a table read within {@link READ_TIMEOUT_MS}. */
-export const LOOKUP_HTTP_OPTIONS = {
-  connectionTimeout: 300,
-  requestTimeout: READ_TIMEOUT_MS,
-  throwOnRequestTimeout: true,
-} as const;
-
 export function createLookupHandler(deps: LookupHandlerDeps): (event: unknown) => Promise<LookupAnswer> {
-  const client =
-    deps.dynamodb ??
-    new DynamoDBClient({
-      maxAttempts: 1,
-      requestHandler: new NodeHttpHandler(LOOKUP_HTTP_OPTIONS),
-      ...deps.clientConfig,
-    });
+  const { table } = deps;
   const now = deps.now ?? Date.now;
-  const getItem = async (key: string, consistent = false) =>
-    (
-      await client.send(
-        new GetItemCommand({
-          TableName: deps.tableName,
-          Key: { connectRegion: { S: key } },
-          ConsistentRead: consistent,
-        }),
-      )
-    ).Item;
   const build = (settings: LookupSettings) =>
     createLookup({
       settings,
       now,
-      getItem: (key) => getItem(key, true),
+      getItem: (key) => table.getItem(key),
       readTimeoutMs: READ_TIMEOUT_MS,
       onError: (err, context) => log('error', 'lexDR read failed', { ...context, error: err as Error }),
     });
@@ -123,11 +89,9 @@ export function createLookupHandler(deps: LookupHandlerDeps): (event: unknown) =
   const { connectRegion, regions } = deps.settingsFromTable;
   const loadSettings =
     deps.settingsFromTable.loadSettings ??
-    createSettingsLoader({
-      getItem: (key) => getItem(key, true),
+    drTableSettings(table, {
       connectRegion,
       parse: parseLookupSettings,
-      tableName: deps.tableName,
       now,
       onStale: (err) => log('warn', 'settings re-read failed; using the last settings', { error: err as Error }),
     });

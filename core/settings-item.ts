@@ -7,16 +7,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SettingsError } from './errors';
 
-/** Environment variables of the functions that read the settings item (names shared by the stack and handlers). */
-export const SETTINGS_ENV = {
-  /** The DR table. */
-  table: 'TABLE_NAME',
-  /** The Connect region whose `lexDR` item and settings item the function reads. */
-  connectRegion: 'LEXDR_CONNECT_REGION',
-  /** Bot regions in priority order, comma-separated: what the lookup answers when it cannot read the settings. */
-  regions: 'LEXDR_REGIONS',
-} as const;
-
 /** Attribute of the settings item holding the settings as JSON. */
 export const SETTINGS_ATTRIBUTE = 'settings';
 
@@ -118,11 +108,4 @@ export function createSettingsLoader<S extends { connectRegion: string }>(
       });
     return inflight;
   };
-}
-
-/** Reads a required environment variable or fails at load with its name. */
-export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const v = env[name];
-  if (!v) throw new SettingsError(`${name} is not set`);
-  return v;
 }

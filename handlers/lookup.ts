@@ -1,11 +1,11 @@
 /** Lookup Lambda entry: Amazon Connect asks "which Lex region now?" on every call. */
+import { drTable, drTableClient } from '../core/dr-table';
+import { lookupEnvironment } from '../core/environment';
 import { createLookupHandler } from '../core/lookup-handler';
-import { SETTINGS_ENV, requireEnv } from '../core/settings-item';
+
+const env = lookupEnvironment();
 
 export const handler = createLookupHandler({
-  tableName: requireEnv(SETTINGS_ENV.table),
-  settingsFromTable: {
-    connectRegion: requireEnv(SETTINGS_ENV.connectRegion),
-    regions: requireEnv(SETTINGS_ENV.regions).split(','),
-  },
+  table: drTable(drTableClient('lookup'), env.tableName),
+  settingsFromTable: { connectRegion: env.connectRegion, regions: env.regions },
 });

@@ -1,5 +1,7 @@
 /** Probe Lambda entry: one bot in one region, called by the health-check workflow's Map state. */
-import { lexEndpointsFromEnv } from '../core/lex-clients';
+import { probeEnvironment } from '../core/environment';
 import { createProbeHandler } from '../core/probe-handler';
 
-export const handler = createProbeHandler({ lexEndpoints: lexEndpointsFromEnv() });
+const env = probeEnvironment();
+
+export const handler = createProbeHandler({ lexEndpoints: env.lexEndpoints });

@@ -15,8 +15,9 @@ import { readConfigFile } from '../../infra/config';
 import { LOOKUP_BUNDLING } from '../../infra/stacks/sizing';
 import type { FunctionBundling } from '../../infra/stacks/sizing';
 import { buildSettings } from '../../infra/settings';
-import { LOOKUP_HTTP_OPTIONS, createLookupHandler } from '../../core/lookup-handler';
-import { SETTINGS_ENV } from '../../core/settings';
+import { FUNCTION_ENV } from '../../core/contract';
+import { DR_TABLE_PRESETS, drTable } from '../../core/dr-table';
+import { createLookupHandler } from '../../core/lookup-handler';
 import { startLocalDynamo } from '../../local/dynamodb';
 import { LOCAL_CREDENTIALS } from '../../local/http';
 import { localBotIds } from '../../local/lex';
@@ -112,7 +113,7 @@ export async function benchLookup(calls = 20_000, log: (s: string) => void = con
       }),
     );
     const event = { Name: 'ContactFlowEvent', Details: { ContactData: {}, Parameters: {} } };
-    const cached = createLookupHandler({ settings, tableName: config.tableName, dynamodb: client });
+    const cached = createLookupHandler({ settings, table: drTable(client, config.tableName) });
     // The 2020 design: a GetItem on every call.
     const naive = async () => {
       const out = await client.send(
@@ -139,9 +140,9 @@ export async function benchLookup(calls = 20_000, log: (s: string) => void = con
         ...process.env,
         NODE_PATH: join(ROOT, 'node_modules'),
         // The lookup's environment as the stack sets it (its settings are an item of the table).
-        [SETTINGS_ENV.table]: config.tableName,
-        [SETTINGS_ENV.connectRegion]: config.connectRegion,
-        [SETTINGS_ENV.regions]: config.regions.join(','),
+        [FUNCTION_ENV.table]: config.tableName,
+        [FUNCTION_ENV.connectRegion]: config.connectRegion,
+        [FUNCTION_ENV.regions]: config.regions.join(','),
         AWS_REGION: config.connectRegion,
         POWERTOOLS_LOG_LEVEL: 'SILENT',
       };
@@ -152,7 +153,8 @@ export async function benchLookup(calls = 20_000, log: (s: string) => void = con
       // The AWS SDK client alone: the packages the bundle leaves external (as the Lambda runtime provides them) and
       // the client the lookup makes of them, configured as the lookup configures it.
       const sdk = `require('@aws-sdk/client-dynamodb');require('@smithy/node-http-handler');`;
-      const client = `new (require('@aws-sdk/client-dynamodb').DynamoDBClient)({maxAttempts:1,requestHandler:new (require('@smithy/node-http-handler').NodeHttpHandler)(${JSON.stringify(LOOKUP_HTTP_OPTIONS)})});`;
+      const { maxAttempts, ...http } = DR_TABLE_PRESETS.lookup;
+      const client = `new (require('@aws-sdk/client-dynamodb').DynamoDBClient)({maxAttempts:${maxAttempts},requestHandler:new (require('@smithy/node-http-handler').NodeHttpHandler)(${JSON.stringify({ ...http, throwOnRequestTimeout: true })})});`;
       // Fresh processes: the bundle (the SDK it requires included), and the SDK client alone; then processes that
       // loaded the SDK first (as the runtime has it): the bundle (its own client included), and the client alone.
       const script = timing('', bundle);

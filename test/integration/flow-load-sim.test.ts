@@ -15,6 +15,7 @@ import { LoadSimulationError, createSimClock, simulateLoad } from '../../flows/l
 import { contactFlowEvent } from '../../flows/simulate';
 import { LEXDR_FLOW_FILE, loadFlowTemplate, renderFlow } from '../../flows/template';
 import { lexdrFlowTokens } from '../../flows/tokens';
+import { drTable } from '../../core/dr-table';
 
 const TABLE = 'lexDR';
 const PRIMARY = 'us-east-1';
@@ -68,7 +69,7 @@ describe('simulateLoad', () => {
     const FAULT_AT = t0 + 8_000;
     const DETECTED_AT = t0 + 14_000;
     const cacheMs = settings.lookupCacheSeconds * 1000;
-    const handler = createLookupHandler({ settings, tableName: TABLE, dynamodb: dynamo.client, now: clock.now });
+    const handler = createLookupHandler({ settings, table: drTable(dynamo.client, TABLE), now: clock.now });
     const primaryCallsAfterSwitchSeen: number[] = [];
     const progress: LoadProgress[] = [];
 
@@ -113,7 +114,7 @@ describe('simulateLoad', () => {
 
   it('both regions down and the queue full: counted as dropped with the reason', async () => {
     await putRegion(PRIMARY, 0);
-    const handler = createLookupHandler({ settings, tableName: TABLE, dynamodb: dynamo.client });
+    const handler = createLookupHandler({ settings, table: drTable(dynamo.client, TABLE) });
     const r = await simulateLoad({
       flow,
       calls: 20,

@@ -15,6 +15,7 @@ import { invokeHandler, regionOfAliasArn, simulateCall } from '../../flows/simul
 import { LEGACY_FLOWER_DR_FLOW_FILE, LEXDR_FLOW_FILE, loadFlowTemplate, renderFlow } from '../../flows/template';
 import { DEFAULT_APOLOGY_TEXT, legacyFlowTokens, lexdrFlowTokens } from '../../flows/tokens';
 import { validateFlow } from '../../flows/validate';
+import { drTable } from '../../core/dr-table';
 
 const TABLE = 'lexDR';
 const PRIMARY = 'us-east-1';
@@ -108,8 +109,7 @@ const botFaults: Record<Fault, Record<string, BotOutcome>> = {
 function env(state: TableState, fault: Fault, lookupFault: LookupFault = 'none'): SimulationEnv & { calls: string[] } {
   const handler = createLookupHandler({
     settings,
-    tableName: state === 'unreadable' ? 'no-such-table' : TABLE,
-    dynamodb: dynamo.client,
+    table: drTable(dynamo.client, state === 'unreadable' ? 'no-such-table' : TABLE),
   });
   const calls: string[] = [];
   return {

@@ -13,7 +13,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { bundleLookup } from '../../bench/lib/lookup';
 import { parseConfig } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
-import { SETTINGS_ENV, settingsItem } from '../../core/settings';
+import { FUNCTION_ENV } from '../../core/contract';
+import { settingsItem } from '../../core/settings';
 import { startLocalDynamo } from '../../local/dynamodb';
 import type { LocalDynamo } from '../../local/dynamodb';
 
@@ -66,9 +67,9 @@ async function coldLookup(events: unknown[]): Promise<{ results: unknown[]; logs
     env: {
       ...process.env,
       NODE_PATH: join(ROOT, 'node_modules'),
-      [SETTINGS_ENV.table]: TABLE,
-      [SETTINGS_ENV.connectRegion]: settings.connectRegion,
-      [SETTINGS_ENV.regions]: settings.regions.join(','),
+      [FUNCTION_ENV.table]: TABLE,
+      [FUNCTION_ENV.connectRegion]: settings.connectRegion,
+      [FUNCTION_ENV.regions]: settings.regions.join(','),
       AWS_REGION: settings.connectRegion,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
       POWERTOOLS_LOG_LEVEL: 'WARN',

@@ -14,6 +14,7 @@ import {
   settingsItemKey,
 } from '../../core/settings';
 import type { Settings } from '../../core/settings';
+import { drTable } from '../../core/dr-table';
 
 const ids = (region: string) => ({ botId: `BOT${region.length}XXXXXX`.slice(0, 10), botAliasId: 'ALIASXXXXX' });
 const config = parseConfig({ connectRegions: ['us-east-1', 'us-west-2'] });
@@ -138,14 +139,16 @@ describe('the lookup without its settings', () => {
   test('fails (so the flow uses its deployed aliases) while the settings are unreadable, and recovers when they can be read', async () => {
     let fail = true;
     const lookup = createLookupHandler({
-      tableName: 'lexDR',
       // Never reached while the settings are unreadable; refuses connections otherwise.
-      dynamodb: new DynamoDBClient({
-        endpoint: 'http://127.0.0.1:9',
-        region: 'us-east-1',
-        maxAttempts: 1,
-        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      }),
+      table: drTable(
+        new DynamoDBClient({
+          endpoint: 'http://127.0.0.1:9',
+          region: 'us-east-1',
+          maxAttempts: 1,
+          credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        }),
+        'lexDR',
+      ),
       settingsFromTable: {
         connectRegion: 'us-east-1',
         regions: ['us-east-1', 'us-west-2'],
