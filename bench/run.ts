@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { STATE_PAYLOAD_LIMIT_BYTES } from '../core/aws-limits';
 import { logger } from '../core/powertools';
 import { benchCost } from './lib/cost';
 import { RETRY_WINDOW_MS, benchDetection, projectConfig } from './lib/detection';
@@ -161,7 +162,7 @@ function scaleFigures(x: ScaleFigures): Figure[] {
       value: `${kib(r.peakStateBytes)} / ${kib(r.peakFailingStateBytes)}`,
       goal: "≤ 256 KiB, ≤ the config reader's estimate",
       met:
-        Math.max(r.peakStateBytes, r.peakFailingStateBytes) <= 256 * 1024 &&
+        Math.max(r.peakStateBytes, r.peakFailingStateBytes) <= STATE_PAYLOAD_LIMIT_BYTES &&
         Math.max(r.peakStateBytes, r.peakFailingStateBytes) <= x.estimatedStateBytes,
       note: `on every state's output and every task's input and result; estimate ${kib(x.estimatedStateBytes)} (infra/limits.ts); monthly cost (cost model, per Connect region) $${x.monthlyUsd.toFixed(2)}, after free tiers $${x.monthlyAfterFreeTierUsd.toFixed(2)}`,
     },

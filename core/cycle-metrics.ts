@@ -4,6 +4,7 @@
  * execution's single PutMetricData made from it.
  */
 import { z } from 'zod';
+import { VALUES_PER_DATUM } from './aws-limits';
 import type { ProbeResult } from './probe-core';
 import { ERR } from './dr-item';
 
@@ -109,9 +110,6 @@ export function tallyDecision(
   return d;
 }
 
-/** CloudWatch's limit of values (and counts) in one MetricDatum of PutMetricData. */
-export const VALUES_PER_DATUM = 150;
-
 const UNIT: Record<MetricName, MetricDatum['Unit']> = {
   ProbeSuccess: 'None',
   ProbeLatency: 'Milliseconds',
@@ -141,7 +139,7 @@ function data(name: MetricName, dims: Record<string, string>, pairs: Tallied): M
  * The execution's MetricData for its single PutMetricData: ProbeSuccess per bot and region, ProbeLatency per
  * region, ProbeErrors per region (only while probes could not run: a custom metric costs by the hours it is
  * published, and the blind alarm treats missing data as fine), and the decisions' metrics. A datum holds at most
- * {@link VALUES_PER_DATUM} values; more make a second datum of the same metric.
+ * {@link VALUES_PER_DATUM} values (CloudWatch's limit); more make a second datum of the same metric.
  */
 export function metricDataFor(connectRegion: string, tally: MetricTally): MetricDatum[] {
   const cr = { ConnectRegion: connectRegion };

@@ -3,15 +3,14 @@
  * cycle (or a confirmation round inside it) sends — every bot in every region, primary first, NLU where it is due.
  */
 import { z } from 'zod';
+import { WORKFLOW_TIMEOUT_SECONDS } from './aws-limits';
 import { InvalidInputError, describeIssues } from './errors';
 import type { ProbeSpec, ProbeTarget } from './probe-schema';
 import type { Settings } from './settings';
 
-/**
- * The state machine's `TimeoutSeconds` (statemachine/health-check.asl.json; a test keeps the two equal). Express
- * executions are capped at 300 s by AWS.
- */
-export const WORKFLOW_TIMEOUT_SECONDS = 240;
+// The state machine's `TimeoutSeconds` lives with the AWS limits it is checked against; health-core re-exports it
+// from here.
+
 /**
  * Worst case from a region failing to the decision naming another one: the wait for the next probe, then each
  * failure's probe (and each confirmation's wait) until failThreshold, and the write.

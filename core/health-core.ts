@@ -36,7 +36,7 @@ import type { Settings } from './settings';
 
 export { ERR, readItem } from './dr-item';
 export type { ActiveDrill, Blind, DrItem, Pin, RegionChange, RegionHealth } from './dr-item';
-export { executionInputSchema, maxCycles, targetsFor, WORKFLOW_TIMEOUT_SECONDS } from './cycle-plan';
+export { executionInputSchema, maxCycles, targetsFor } from './cycle-plan';
 export type { Cycle, ExecutionInput } from './cycle-plan';
 export { evaluate, verdicts } from './hysteresis';
 export type { RegionVerdict } from './hysteresis';

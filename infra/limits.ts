@@ -1,108 +1,44 @@
 /**
- * The AWS limits a lexdr deployment must fit, each with its source, and the estimates the config reader
- * (`infra/config.ts`) checks against them at parse time — so a configuration that AWS would refuse (or that would
- * fail at run time with an uncatchable `States.DataLimitExceeded`) is refused with the key, the value and the limit,
- * never by a throw from deep inside a construct or by a failed deployment.
+ * lexdr's own estimates of what a deployment needs — the workflow's peak state, the settings document, the stacks'
+ * resources and template, the metric datums, the probes in flight and an execution's worst duration — which the
+ * config reader (`infra/config.ts`, its limits check in `infra/config/limits-check.ts`) compares at parse time with
+ * the AWS limits of `core/aws-limits.ts`: so a configuration that AWS would refuse (or that would fail at run time
+ * with an uncatchable `States.DataLimitExceeded`) is refused with the key, the value and the limit, never by a throw
+ * from deep inside a construct or by a failed deployment.
  */
-import { VALUES_PER_DATUM, emptyTally, metricDataFor, roundLatency } from '../core/cycle-metrics';
+import { INLINE_MAP_MAX_CONCURRENCY, VALUES_PER_DATUM } from '../core/aws-limits';
+import { emptyTally, metricDataFor, roundLatency } from '../core/cycle-metrics';
 import type { MetricTally } from '../core/cycle-metrics';
 import { PROBE_DETAIL_MAX_CHARS } from '../core/probe-schema';
 
 /**
- * Regions where the Amazon Lex V2 runtime (`runtime-v2-lex.<region>.amazonaws.com`) is available, from "Amazon Lex
- * endpoints and quotas" → V2 service endpoints → Runtime endpoints
- * (https://docs.aws.amazon.com/general/latest/gr/lex.html, read 2026-12). To add a region Lex V2 reaches later,
- * append it here.
- */
-export const LEX_V2_REGIONS = [
-  'us-east-1',
-  'us-west-2',
-  'af-south-1',
-  'ap-northeast-1',
-  'ap-northeast-2',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'ca-central-1',
-  'eu-central-1',
-  'eu-west-1',
-  'eu-west-2',
-  'us-gov-west-1',
-] as const;
-
-/**
- * Step Functions: "Maximum input or output size for a task, state, or execution: 256 KiB of data as a UTF-8
- * encoded string" (Step Functions service quotas, https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
- * Exceeding it fails the execution with `States.DataLimitExceeded`, which no `States.ALL` catches.
- */
-export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
-
-/**
- * The share of {@link STATE_PAYLOAD_LIMIT_BYTES} the estimated peak state may use. The estimate is already a worst
- * case (every probe failed with a long detail, every latency distinct), so the margin is small.
+ * The share of Step Functions' state payload limit (`STATE_PAYLOAD_LIMIT_BYTES`) the estimated peak state may use.
+ * The estimate is already a worst case (every probe failed with a long detail, every latency distinct), so the margin
+ * is small.
  */
 export const STATE_SIZE_SAFETY = 0.95;
 
 /**
- * Lambda: "Environment variables: 4 KB" in total, keys and values (Lambda quotas,
- * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ * Executions of the health-check state machine that can run at once: the schedule starts one a minute and each runs
+ * about a minute (two overlap at the boundary; Express is at-least-once, so a start can be delivered twice), plus a
+ * drill started by hand.
  */
-export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+export const OVERLAPPING_EXECUTIONS = 3;
 
 /**
- * Step Functions Map state, inline mode: "up to 40 concurrent iterations" (Map state, inline mode,
- * https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html). lexdr's ASL sets `MaxConcurrency` 40.
+ * Bytes of the settings writer's update request per byte of settings, to compare with Lambda's asynchronous payload
+ * (CloudFormation invokes a custom resource's function asynchronously, and an update request carries the new and the
+ * old properties; the settings writer's properties hold the settings twice, its create and update calls, as a JSON
+ * string inside a JSON string): 2 calls × (new + old) × 1.5 for escaping.
  */
-export const INLINE_MAP_MAX_CONCURRENCY = 40;
-
-/** Express workflows: "Maximum execution duration: 5 minutes" (Step Functions service quotas, as above). */
-export const EXPRESS_MAX_DURATION_SECONDS = 300;
-
-/**
- * The health-check state machine's own `TimeoutSeconds` (statemachine/health-check.asl.json; a test checks the two
- * agree). An execution that runs longer is cut off before it publishes its metrics.
- */
-export const STATE_MACHINE_TIMEOUT_SECONDS = 240;
-
-/**
- * Lambda: "Concurrent executions: 1,000" per account and region by default, a soft quota; "Lambda reserves 100 units
- * of concurrency for functions that don't reserve any" (Lambda quotas and "Configuring reserved concurrency",
- * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). New accounts can start lower.
- */
-export const LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY = 1000;
-export const LAMBDA_UNRESERVED_MINIMUM = 100;
-/** Service Quotas code of Lambda's "Concurrent executions" (`aws service-quotas get-service-quota --service-code lambda`). */
-export const LAMBDA_CONCURRENCY_QUOTA_CODE = 'L-B99A9384';
-
-/**
- * DynamoDB: "The maximum item size in DynamoDB is 400 KB" (DynamoDB quotas,
- * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html) — the settings document is
- * one item of the DR table.
- */
-export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
-
-/**
- * Lambda: "Invocation payload (request and response): … 256 KB for asynchronous invocations" (Lambda quotas, as
- * above). CloudFormation invokes a custom resource's function asynchronously, and an update request carries the new
- * and the old properties; the settings writer's properties hold the settings twice (its create and update calls),
- * as a JSON string inside a JSON string.
- */
-export const ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
-/** Bytes of the settings writer's update request per byte of settings: 2 calls × (new + old) × 1.5 for escaping. */
 export const SETTINGS_REQUEST_FACTOR = 6;
 
 /**
- * IAM: "Role policy size: 10,240 characters" for all inline policies of a role together (IAM quotas,
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). The probe role lists each bot alias
- * ARN while they fit this share of it; beyond, it allows the bot aliases of each configured region.
+ * The share of IAM's role policy size the probe role's list of bot alias ARNs may take: it lists each ARN while they
+ * fit; beyond, it allows the bot aliases of each configured region.
  */
-export const IAM_ROLE_POLICY_LIMIT_CHARS = 10_240;
 export const PROBE_POLICY_ARN_BUDGET_CHARS = 6_000;
 
-/**
- * CloudFormation: "Resources: 500" per stack (CloudFormation quotas,
- * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
- */
-export const CLOUDFORMATION_STACK_RESOURCES = 500;
 /** Resources of the health-check stack besides those per bot and region, with margin (test/infra/scale.test.ts counts them). */
 export const HEALTH_CHECK_STACK_BASE_RESOURCES = 60;
 /** Resources of the health-check stack: its base and one probe alarm per bot and region. */
@@ -117,25 +53,13 @@ export function connectStackResources(probes: number): number {
 }
 
 /**
- * CloudFormation: "Template body size in an Amazon S3 object: 1 MB" (CloudFormation quotas, as above); the CDK warns
- * from 1,000,000 bytes. The health-check stack is synthesized without indentation.
- */
-export const TEMPLATE_BODY_LIMIT_BYTES = 1_000_000;
-/**
- * Template bytes of the health-check stack: a base plus, per bot and region, its dashboard lines, alarm and settings
- * entry, rounded up from a synthesized stack (test/infra/scale.test.ts compares it with one of 50 bots × 3 regions).
- * The Connect wiring is a stack of its own.
+ * Template bytes of the health-check stack (synthesized without indentation): a base plus, per bot and region, its
+ * dashboard lines, alarm and settings entry, rounded up from a synthesized stack (test/infra/scale.test.ts compares
+ * it with one of 50 bots × 3 regions). The Connect wiring is a stack of its own.
  */
 export function estimateTemplateBytes(probes: number): number {
   return 54_000 + probes * 4_550;
 }
-
-/**
- * Executions of the health-check state machine that can run at once: the schedule starts one a minute and each runs
- * about a minute (two overlap at the boundary; Express is at-least-once, so a start can be delivered twice), plus a
- * drill started by hand.
- */
-export const OVERLAPPING_EXECUTIONS = 3;
 
 /** What the estimates need of the config. */
 export interface SizingInput {
@@ -239,13 +163,9 @@ function regionDataBytes(c: SizingInput): number {
 }
 
 /**
- * CloudWatch PutMetricData: "up to 1000 different metrics" per request, each with up to 150 values (CloudWatch API
- * reference, PutMetricData, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html;
- * the 150 is `VALUES_PER_DATUM`). The workflow publishes an execution's metrics in one request.
+ * MetricData entries of one execution at most: a ProbeSuccess per bot and region, each region's, the decisions'. The
+ * workflow publishes an execution's metrics in one PutMetricData request.
  */
-export const PUT_METRIC_DATA_MAX_DATUMS = 1000;
-
-/** MetricData entries of one execution at most: a ProbeSuccess per bot and region, each region's, the decisions'. */
 export function metricDatumsPerExecution(c: SizingInput): number {
   const latencyDatums = Math.ceil(distinctLatencies(c.probe.timeoutMs) / VALUES_PER_DATUM);
   return c.bots.length * c.regions.length + c.regions.length * (latencyDatums + 1) + 3;

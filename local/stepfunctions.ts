@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { closeServer, listen, readBody, refusal, sendJson, sendRefusal } from './http';
 import type { GuardPolicy } from './http';
 import type { ExecutionRecord, RunOptions, WorkflowRunner } from './workflow-runner';
-import { MAX_STATE_BYTES } from './workflow-runner';
+import { STATE_PAYLOAD_LIMIT_BYTES } from '../core/aws-limits';
 
 const JSON_10 = 'application/x-amz-json-1.0';
 const ERROR_NAMESPACE = 'com.amazonaws.swf.service.v2.model';
@@ -98,8 +98,8 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
     const { stateMachineArn, name = randomUUID(), input = '{}' } = p.data;
     checkStateMachine(stateMachineArn);
     if (!NAME.test(name)) throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}'`);
-    if (Buffer.byteLength(input, 'utf8') > MAX_STATE_BYTES)
-      throw validationError('input', `Member must have length less than or equal to ${MAX_STATE_BYTES}`);
+    if (Buffer.byteLength(input, 'utf8') > STATE_PAYLOAD_LIMIT_BYTES)
+      throw validationError('input', `Member must have length less than or equal to ${STATE_PAYLOAD_LIMIT_BYTES}`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(input);

@@ -1,11 +1,12 @@
 /**
  * Runs the real `statemachine/health-check.asl.json` with aws-local-stepfunctions. Every Task state is bound by
- * its Resource: Lambda invokes to the real handlers (in-process), DynamoDB and CloudWatch integrations to real
- * SDK v3 calls against the local endpoints. A Task with no binding is an error at construction, and every
- * binding counts its calls so tests can prove none was skipped.
+ * its Resource (local/workflow-tasks.ts): Lambda invokes to the real handlers (in-process), DynamoDB and CloudWatch
+ * integrations to real SDK v3 calls against the local endpoints. A Task with no binding is an error at construction,
+ * and every binding counts its calls so tests can prove none was skipped.
  *
  * Where the interpreter differs from Step Functions, the runner wraps it (it does not fork it) so that a run
- * here fails where a run on AWS would:
+ * here fails where a run on AWS would (the definition's rewrites are in local/workflow-asl.ts, the limits' accounting
+ * in local/workflow-limits.ts, the limits themselves in core/aws-limits.ts):
  * - **256 KB** (`States.DataLimitExceeded`): every state's output and every task's input and result are
  *   measured (UTF-8 bytes of the JSON); over the limit the execution fails at once, whatever the state's
  *   `Catch` (on AWS `States.ALL` does not catch it), and no later task runs.
@@ -24,46 +25,33 @@
 import './polyfills';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import type { PutMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { EXPRESS_MAX_DURATION_SECONDS } from '../core/aws-limits';
+import {
+  ASL_PATH,
+  GIVEN_START_TIME,
+  RFC3339,
+  allStates,
+  givenStartTime,
+  localTimestampWaits,
+  substitute,
+  truncateToSecond,
+} from './workflow-asl';
+import type { AnyState, TaskState } from './workflow-asl';
+import { DataLimitExceededError, StatePayloadMeter, durationExceeded } from './workflow-limits';
+import { LAMBDA_INVOKE, bindTask } from './workflow-tasks';
+import type { TaskTargets } from './workflow-tasks';
 
-export const ASL_PATH = join(__dirname, '..', 'statemachine', 'health-check.asl.json');
+export { ASL_PATH, substitute, truncateToSecond } from './workflow-asl';
+export { DataLimitExceededError, jsonBytes } from './workflow-limits';
+export type { LambdaHandler } from './workflow-tasks';
+/** Step Functions' state payload limit under the name local/stepfunctions.ts imports it by (core/aws-limits.ts). */
 
-export type LambdaHandler = (event: unknown) => Promise<unknown>;
-
-/** Step Functions' limit on a state's input, output and an execution's input: 256 KB of UTF-8 JSON. */
-export const MAX_STATE_BYTES = 256 * 1024;
-/** Lambda's limit on a synchronous invocation's request and response payloads. */
-export const MAX_LAMBDA_PAYLOAD_BYTES = 6_291_556; // "6 MB": the figure in Lambda's own error message
-/** An Express execution runs for at most five minutes. */
-export const EXPRESS_MAX_MS = 5 * 60_000;
-/** The context key the given start time travels under (see the file comment). */
-const GIVEN_START_TIME = 'LexdrGivenStartTime';
-/** The Resource of the local task a timestamp Wait becomes. */
-const LOCAL_WAIT_RESOURCE = 'arn:aws:states:::lexdr-local:wait';
-
-/** UTF-8 size of a value's JSON, as Step Functions measures payloads. */
-export function jsonBytes(v: unknown): number {
-  return Buffer.byteLength(JSON.stringify(v ?? null), 'utf8');
-}
-
-/** Step Functions' terminal error for a payload over 256 KB: no Catch handles it. */
-export class DataLimitExceededError extends Error {
-  override name = 'States.DataLimitExceeded';
-}
-
-export interface WorkflowRunnerOptions {
+export interface WorkflowRunnerOptions extends TaskTargets {
   /** `${Token}` → value, as the stack's definitionSubstitutions. */
   substitutions: Record<string, string>;
-  /** Lambda ARN (as substituted) → handler. */
-  lambdas: Record<string, LambdaHandler>;
-  dynamodb: DynamoDBClient;
-  cloudwatch: CloudWatchClient;
   region: string;
   account?: string;
   stateMachineName?: string;
@@ -78,7 +66,7 @@ export interface WorkflowRunnerOptions {
   clock?: { now: () => Date; sleep: (ms: number, signal: AbortSignal) => Promise<void> };
   /**
    * The Express cap on an execution's duration, in ms (tests shorten it).
-   * @default 300000 (five minutes)
+   * @default EXPRESS_MAX_DURATION_SECONDS (five minutes)
    */
   maxDurationMs?: number;
 }
@@ -101,102 +89,6 @@ export interface ExecutionRecord {
    */
   largestStateBytes: number;
 }
-
-interface TaskState {
-  Type: 'Task';
-  Resource: string;
-  Parameters?: Record<string, unknown>;
-}
-interface AnyState {
-  Type: string;
-  Timestamp?: string;
-  TimestampPath?: string;
-  InputPath?: string | null;
-  TimeoutSeconds?: number;
-  ResultPath?: string | null;
-  Resource?: string;
-  Parameters?: Record<string, unknown>;
-  Retry?: unknown;
-  ItemProcessor?: { States: Record<string, AnyState> };
-  Iterator?: { States: Record<string, AnyState> };
-}
-
-/** Substitutes `${Token}`s; throws on an unknown or leftover token. */
-export function substitute(asl: string, subs: Record<string, string>): string {
-  const out = asl.replace(/\$\{([A-Za-z0-9]+)\}/g, (m, name: string) => {
-    const v = subs[name];
-    if (v === undefined) throw new Error(`no substitution for ${m} in the state machine definition`);
-    return v;
-  });
-  return out;
-}
-
-function allStates(states: Record<string, AnyState>): [string, AnyState][] {
-  return Object.entries(states).flatMap(([name, s]) => {
-    const inner = s.ItemProcessor?.States ?? s.Iterator?.States;
-    return [[name, s] as [string, AnyState], ...(inner ? allStates(inner) : [])];
-  });
-}
-
-/** An SDK error renamed as Step Functions names it for an integration (e.g. DynamoDB.ConditionalCheckFailedException). */
-function integrationError(service: string, err: unknown): Error {
-  const e = err as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
-  const out = new Error(e?.message ?? String(err));
-  // No answer from the service (a reset connection, a lost response, a client-side timeout): Step Functions' own
-  // client reports these as SdkClientException, which the ASL's Retry lists.
-  const noAnswer = e?.$metadata?.httpStatusCode === undefined && !e?.name?.endsWith('Exception');
-  out.name = `${service}.${noAnswer ? 'SdkClientException' : (e?.name ?? 'Error')}`;
-  return out;
-}
-
-function withoutMetadata(o: unknown): unknown {
-  if (o && typeof o === 'object') {
-    const { $metadata: _m, ...rest } = o as Record<string, unknown>;
-    return rest;
-  }
-  return o;
-}
-
-/** Points every `$$.Execution.StartTime` reference at the given start (see the file comment). */
-function givenStartTime(asl: string): string {
-  return asl.replace(/\$\$\.Execution\.StartTime\b/g, `$$$$.Execution.${GIVEN_START_TIME}`);
-}
-
-/** The whole second a timestamp falls in, as Step Functions waits for it. */
-export function truncateToSecond(iso: string): number {
-  const t = Date.parse(iso);
-  return Math.floor(t / 1000) * 1000;
-}
-
-/**
- * Rewrites each Wait with `Timestamp`/`TimestampPath` into a local task (same name, same transition) whose
- * handler sleeps until the timestamp truncated to the second; returns the names of those states.
- */
-function localTimestampWaits(states: Record<string, AnyState>): string[] {
-  const names: string[] = [];
-  for (const [name, s] of Object.entries(states)) {
-    const inner = s.ItemProcessor?.States ?? s.Iterator?.States;
-    if (inner) names.push(...localTimestampWaits(inner));
-    if (s.Type !== 'Wait' || (s.Timestamp === undefined && s.TimestampPath === undefined)) continue;
-    if (s.InputPath !== undefined)
-      throw new Error(`state "${name}": a timestamp Wait with InputPath is not supported by the local runner`);
-    const at = s.TimestampPath !== undefined ? { 'timestamp.$': s.TimestampPath } : { timestamp: s.Timestamp };
-    delete s.Timestamp;
-    delete s.TimestampPath;
-    Object.assign(s, {
-      Type: 'Task',
-      Resource: LOCAL_WAIT_RESOURCE,
-      Parameters: at,
-      ResultPath: null,
-      // The interpreter's Task default is 60 s; a Wait has none (2^31 ms is setTimeout's ceiling).
-      TimeoutSeconds: 2_147_483,
-    });
-    names.push(name);
-  }
-  return names;
-}
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** A sleep on real timers that an abort ends early (rejecting). */
 export function realSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -249,8 +141,8 @@ export class WorkflowRunner {
       if (s.Type === 'Wait') this.waitStates.push(stateName);
       if (s.Retry) this.retryStates.push(stateName);
       if (s.Type !== 'Task' || this.timestampWaits.includes(stateName)) continue;
-      const bound = this.bind(stateName, s as unknown as TaskState);
-      if (s.Resource === 'arn:aws:states:::lambda:invoke') this.lambdaStates.add(stateName);
+      const bound = bindTask(stateName, s as unknown as TaskState, o);
+      if (s.Resource === LAMBDA_INVOKE) this.lambdaStates.add(stateName);
       this.calls[stateName] = 0;
       this.bound[stateName] = async (input) => {
         this.calls[stateName]! += 1;
@@ -258,72 +150,6 @@ export class WorkflowRunner {
       };
     }
     this.machine = new StateMachine(this.definition, { validationOptions: { checkArn: false } });
-  }
-
-  private bind(stateName: string, s: TaskState): (input: unknown) => Promise<unknown> {
-    const r = s.Resource;
-    if (r === 'arn:aws:states:::lambda:invoke') {
-      const fn = s.Parameters?.FunctionName as string | undefined;
-      const handler = fn ? this.o.lambdas[fn] : undefined;
-      if (!handler) throw new Error(`state "${stateName}": no local Lambda for FunctionName ${fn}`);
-      return async (input) => {
-        const { Payload } = input as { Payload: unknown };
-        // One serialisation per direction: the size check and Lambda's JSON round trip (no shared references).
-        const request = JSON.stringify(Payload ?? null);
-        if (Buffer.byteLength(request, 'utf8') > MAX_LAMBDA_PAYLOAD_BYTES)
-          throw Object.assign(
-            new Error(`Request must be smaller than ${MAX_LAMBDA_PAYLOAD_BYTES} bytes for the Invoke operation`),
-            { name: 'Lambda.RequestEntityTooLargeException' },
-          );
-        let out: unknown;
-        try {
-          out = await handler(JSON.parse(request));
-        } catch (err) {
-          // Step Functions reports a function error by its errorType, which Node Lambdas set from error.name.
-          const e = err as Error;
-          const failure = new Error(e?.message ?? String(err));
-          failure.name = e?.name && e.name !== 'Error' ? e.name : 'Error';
-          throw failure;
-        }
-        const response = JSON.stringify(out ?? null);
-        if (Buffer.byteLength(response, 'utf8') > MAX_LAMBDA_PAYLOAD_BYTES)
-          throw Object.assign(
-            new Error(
-              `Response payload size exceeded maximum allowed payload size (${MAX_LAMBDA_PAYLOAD_BYTES} bytes).`,
-            ),
-            { name: 'Function.ResponseSizeTooLarge' },
-          );
-        return { Payload: JSON.parse(response), StatusCode: 200, ExecutedVersion: '$LATEST' };
-      };
-    }
-    const dynamo: Record<string, (p: never) => unknown> = {
-      'arn:aws:states:::dynamodb:getItem': (p) => new GetItemCommand(p),
-      'arn:aws:states:::dynamodb:putItem': (p) => new PutItemCommand(p),
-      'arn:aws:states:::dynamodb:updateItem': (p) => new UpdateItemCommand(p),
-      'arn:aws:states:::dynamodb:deleteItem': (p) => new DeleteItemCommand(p),
-    };
-    const make = dynamo[r];
-    if (make) {
-      return async (input) => {
-        try {
-          return withoutMetadata(await this.o.dynamodb.send(make(input as never) as GetItemCommand));
-        } catch (err) {
-          throw integrationError('DynamoDB', err);
-        }
-      };
-    }
-    if (r === 'arn:aws:states:::aws-sdk:cloudwatch:putMetricData') {
-      return async (input) => {
-        try {
-          return withoutMetadata(
-            await this.o.cloudwatch.send(new PutMetricDataCommand(input as PutMetricDataCommandInput)),
-          );
-        } catch (err) {
-          throw integrationError('CloudWatch', err);
-        }
-      };
-    }
-    throw new Error(`state "${stateName}": no local binding for Resource ${r}`);
   }
 
   /** The Express ARN of an execution: `arn:aws:states:R:A:express:<machine>:<name>:<id>`. */
@@ -339,19 +165,15 @@ export class WorkflowRunner {
       o.executionArn ?? this.executionArnFor(name, createHash('sha1').update(name).digest('hex').slice(0, 32));
     const startedAt = (o.startedAt ?? new Date()).toISOString();
     const base = { executionArn, name, input, startedAt, path: [] as string[] };
-    let largest = jsonBytes(input);
+    const meter = new StatePayloadMeter();
     const ended = (rest: Pick<ExecutionRecord, 'status' | 'output' | 'error' | 'cause'>): ExecutionRecord => ({
       ...base,
       stoppedAt: new Date().toISOString(),
       ...rest,
-      largestStateBytes: largest,
+      largestStateBytes: meter.largest,
     });
-    if (largest > MAX_STATE_BYTES)
-      return ended({
-        status: 'FAILED',
-        error: 'States.DataLimitExceeded',
-        cause: `The execution input has a size exceeding the maximum number of bytes service limit (${MAX_STATE_BYTES}).`,
-      });
+    const inputOverLimit = meter.measure('The execution input', input);
+    if (inputOverLimit) return ended(inputOverLimit);
 
     // A terminal failure found by the wrappers: it ends the execution whatever the definition catches.
     let terminal: { status: ExecutionRecord['status']; error: string; cause: string } | undefined;
@@ -361,15 +183,9 @@ export class WorkflowRunner {
       stop.abort();
     };
     const overLimit = (what: string, v: unknown): boolean => {
-      const n = jsonBytes(v);
-      largest = Math.max(largest, n);
-      if (n <= MAX_STATE_BYTES) return false;
-      fail({
-        status: 'FAILED',
-        error: 'States.DataLimitExceeded',
-        cause: `${what} has a size exceeding the maximum number of bytes service limit (${MAX_STATE_BYTES}).`,
-      });
-      return true;
+      const failure = meter.measure(what, v);
+      if (failure) fail(failure);
+      return failure !== undefined;
     };
     const dead = (): DataLimitExceededError => new DataLimitExceededError(terminal?.cause ?? 'the execution has ended');
 
@@ -419,15 +235,8 @@ export class WorkflowRunner {
     // The caller's signal may be shared by many executions (a schedule's): the listener leaves with this one.
     const aborted = () => fail({ status: 'ABORTED', error: 'Aborted', cause: 'stopped' });
     o.signal?.addEventListener('abort', aborted, { once: true });
-    const cap = setTimeout(
-      () =>
-        fail({
-          status: 'TIMED_OUT',
-          error: 'States.Timeout',
-          cause: `The execution ran longer than the Express maximum of ${(this.o.maxDurationMs ?? EXPRESS_MAX_MS) / 1000} s.`,
-        }),
-      this.o.maxDurationMs ?? EXPRESS_MAX_MS,
-    );
+    const maxMs = this.o.maxDurationMs ?? EXPRESS_MAX_DURATION_SECONDS * 1000;
+    const cap = setTimeout(() => fail(durationExceeded(maxMs)), maxMs);
     const collect = (async () => {
       for await (const ev of execution.eventLogs) {
         const e = ev as { type: string; state?: { name: string; output?: unknown } };

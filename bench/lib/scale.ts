@@ -7,7 +7,8 @@
 import { ConfigError, parseConfig } from '../../infra/config';
 import type { LexdrConfig, LexdrConfigInput } from '../../infra/config';
 import { estimateMonthlyCost } from '../../infra/cost';
-import { STATE_PAYLOAD_LIMIT_BYTES, estimatePeakStateBytes } from '../../infra/limits';
+import { STATE_PAYLOAD_LIMIT_BYTES } from '../../core/aws-limits';
+import { estimatePeakStateBytes } from '../../infra/limits';
 import { startLocalSystem } from '../../local/system';
 import { median } from './stats';
 

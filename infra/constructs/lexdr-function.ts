@@ -7,7 +7,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FUNCTION_BUNDLING, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../stacks/sizing';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../../core/aws-limits';
+import { FUNCTION_BUNDLING } from '../stacks/sizing';
 import type { FunctionBundling } from '../stacks/sizing';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');

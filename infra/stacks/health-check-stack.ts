@@ -7,10 +7,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { Settings } from '../../core/settings';
-import { SETTINGS_ENV } from '../../core/settings';
+import { FUNCTION_ENV } from '../../core/contract';
 import type { LexdrConfig } from '../config';
 import { probeConcurrency } from '../config';
-import { IAM_ROLE_POLICY_LIMIT_CHARS, PROBE_POLICY_ARN_BUDGET_CHARS } from '../limits';
+import { IAM_ROLE_POLICY_LIMIT_CHARS } from '../../core/aws-limits';
+import { PROBE_POLICY_ARN_BUDGET_CHARS } from '../limits';
 import type { BotIdResolver } from '../settings';
 import { buildSettings } from '../settings';
 import { DrAlarms } from '../constructs/dr-alarms';
@@ -86,8 +87,8 @@ export class HealthCheckStack extends Stack {
     });
     const { table, historyTable } = this.tables;
     // The functions' environment says where the settings are, not what they are (core/settings.ts).
-    const settingsEnv = { [SETTINGS_ENV.table]: table.tableName, [SETTINGS_ENV.connectRegion]: connectRegion };
-    const settingsEnvHint = { [SETTINGS_ENV.table]: config.tableName, [SETTINGS_ENV.connectRegion]: connectRegion };
+    const settingsEnv = { [FUNCTION_ENV.table]: table.tableName, [FUNCTION_ENV.connectRegion]: connectRegion };
+    const settingsEnvHint = { [FUNCTION_ENV.table]: config.tableName, [FUNCTION_ENV.connectRegion]: connectRegion };
 
     // ---- functions ----
     const handler = (file: string) => join(ROOT, 'handlers', file);
@@ -141,8 +142,8 @@ export class HealthCheckStack extends Stack {
       description: 'lexdr: answers Amazon Connect with the Lex region to use now',
       memorySize: LOOKUP_FUNCTION.memoryMb,
       timeout: Duration.seconds(LOOKUP_FUNCTION.timeoutSeconds),
-      environment: { ...settingsEnv, [SETTINGS_ENV.regions]: config.regions.join(',') },
-      environmentSizeHint: { ...settingsEnvHint, [SETTINGS_ENV.regions]: config.regions.join(',') },
+      environment: { ...settingsEnv, [FUNCTION_ENV.regions]: config.regions.join(',') },
+      environmentSizeHint: { ...settingsEnvHint, [FUNCTION_ENV.regions]: config.regions.join(',') },
       serviceName: 'lexdr-lookup',
       bundling: LOOKUP_BUNDLING,
     });

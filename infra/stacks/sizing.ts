@@ -62,6 +62,3 @@ export const PROBE_BUNDLING: FunctionBundling = {
   ...FUNCTION_BUNDLING,
   selfContainedModules: [LEX_V1_PACKAGE],
 };
-
-/** Lambda's limit on the total size of a function's environment variables (keys and values); see infra/limits.ts. */
-export { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../limits';

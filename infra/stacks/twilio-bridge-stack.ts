@@ -13,6 +13,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { FUNCTION_ENV } from '../../core/contract';
 import type { Settings } from '../../core/settings';
 import { PUBLIC_PATHS } from '../../twilio/paths';
 import type { DrTables } from '../constructs/dr-tables';
@@ -45,9 +46,12 @@ function outdirExclusion(outdir: string | undefined): string[] {
 
 /** Properties of {@link TwilioBridgeStack}. */
 export interface TwilioBridgeStackProps extends StackProps {
-  /** The handlers' settings (regions, bots and their IDs per region), passed to the bridge as LEXDR_SETTINGS. */
+  /**
+   * The handlers' settings (regions, bots and their IDs per region): the bot aliases the task may call and the bot
+   * that answers. The bridge itself reads them from the settings item of the DR table, as the functions do.
+   */
   readonly settings: Settings;
-  /** The DR tables: the bridge only reads the lexDR table, through the cached lookup. */
+  /** The DR tables: the bridge reads its Connect region's settings item, and its `lexDR` item through the lookup. */
   readonly tables: DrTables;
   /** ACM certificate for `domainName` in this stack's region (context `twilio.certificateArn`). */
   readonly certificateArn: string;
@@ -90,7 +94,8 @@ export interface TwilioBridgeStackProps extends StackProps {
  * The Twilio Media Streams bridge on ECS Fargate behind an HTTPS Application Load Balancer: WebSocket
  * streams stay on their task (sticky target group, long idle timeout, slow deregistration), tasks scale on
  * CPU and on new requests per target, the auth token is an ECS secret from Secrets Manager, and the task role
- * may only call Lex StartConversation/RecognizeUtterance/RecognizeText/PutSession on the bot aliases and read the lexDR table.
+ * may only call Lex StartConversation/RecognizeUtterance/RecognizeText/PutSession on the bot aliases and read its
+ * Connect region's `lexDR` item and settings item.
  */
 export class TwilioBridgeStack extends Stack {
   public readonly service: ecs.FargateService;
@@ -173,8 +178,9 @@ export class TwilioBridgeStack extends Stack {
         PORT: '8080',
         PUBLIC_BASE_URL: publicBaseUrl,
         TWILIO_ACCOUNT_SID: props.twilioAccountSid,
-        LEXDR_SETTINGS: JSON.stringify(props.settings),
-        LEXDR_TABLE_NAME: props.tables.table.tableName,
+        // The settings item and the lexDR item of this Connect region, as the functions read them.
+        [FUNCTION_ENV.table]: props.tables.table.tableName,
+        [FUNCTION_ENV.connectRegion]: props.settings.connectRegion,
         LEXDR_BOT: botName,
         HUMAN_NUMBER: props.humanNumber,
         DRAIN_DEADLINE_MS: String(drain.toMilliseconds() - 5000),
@@ -197,8 +203,8 @@ export class TwilioBridgeStack extends Stack {
       resources: props.settings.regions.map((r) => bot.regions[r]!.botAliasArn),
     });
     taskDef.taskRole.addToPrincipalPolicy(lexStatement);
-    // Its Connect region's lexDR item only (not the settings item, nor another region's).
-    props.tables.grantReadItems(taskDef.taskRole, { lexDR: true, sid: 'ReadDrItem' });
+    // Its Connect region's lexDR item and settings item only (not another region's).
+    props.tables.grantReadItems(taskDef.taskRole, { lexDR: true, settings: true, sid: 'ReadDrItem' });
 
     const albSg = new ec2.SecurityGroup(this, 'AlbSecurityGroup', { vpc, allowAllOutbound: false });
     albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Twilio webhooks and media streams (HTTPS/WSS)');
@@ -289,7 +295,7 @@ export class TwilioBridgeStack extends Stack {
     Validations.of(taskDef).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment holds non-secret configuration (public URL, account SID, bot IDs, table name, the secret ARN); the auth token is an ECS secret from Secrets Manager.',
+        'The environment holds non-secret configuration (public URL, account SID, table name, Connect region, bot name, human number); the auth token is an ECS secret from Secrets Manager.',
     });
   }
 }

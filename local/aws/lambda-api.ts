@@ -10,7 +10,7 @@
  * Functions are found by name, by ARN (`arn:aws:lambda:<region>:<account>:function:<name>[:qualifier]`) or by
  * partial ARN (`<account>:function:<name>`).
  */
-import { LAMBDA_UNRESERVED_MINIMUM } from '../../infra/limits';
+import { LAMBDA_UNRESERVED_MINIMUM } from '../../core/aws-limits';
 import type { GuardPolicy } from '../http';
 import { AwsApiError, notFound, startRestServer } from './rest';
 import type { RestRequest } from './rest';

@@ -8,11 +8,14 @@ import { parseConfig, probeConcurrency } from '../../infra/config';
 import type { LexdrConfigInput } from '../../infra/config';
 import {
   ASYNC_INVOKE_PAYLOAD_LIMIT_BYTES,
+  INLINE_MAP_MAX_CONCURRENCY,
   LAMBDA_ENVIRONMENT_LIMIT_BYTES,
   LEX_V2_REGIONS,
+  WORKFLOW_TIMEOUT_SECONDS,
+} from '../../core/aws-limits';
+import {
   SETTINGS_REQUEST_FACTOR,
   estimateSettingsBytes,
-  STATE_MACHINE_TIMEOUT_SECONDS,
   estimateTemplateBytes,
   healthCheckStackResources,
 } from '../../infra/limits';
@@ -244,18 +247,18 @@ describe('limits refused at parse time, naming the key, the value and the limit'
     const input = { regions, bots: bots(100, regions), probe: { timeoutMs: 9500, latencyBudgetMs: 1500 } };
     expect(() => parseConfig(input)).toThrow(
       new RegExp(
-        `200 probes run 40 at a time \\(inline Map concurrency\\): 5 waves .* the state machine stops at ${STATE_MACHINE_TIMEOUT_SECONDS} s`,
+        `200 probes run 40 at a time \\(inline Map concurrency\\): 5 waves .* the state machine stops at ${WORKFLOW_TIMEOUT_SECONDS} s`,
       ),
     );
   });
 
   test("the state machine timeout the limits assume is the ASL file's", () => {
     const asl = JSON.parse(readFileSync(join(__dirname, '..', '..', 'statemachine', 'health-check.asl.json'), 'utf8'));
-    expect(asl.TimeoutSeconds).toBe(STATE_MACHINE_TIMEOUT_SECONDS);
+    expect(asl.TimeoutSeconds).toBe(WORKFLOW_TIMEOUT_SECONDS);
     const map = Object.values(asl.States as Record<string, { Type: string; MaxConcurrency?: number }>).find(
       (s) => s.Type === 'Map',
     );
-    expect(map?.MaxConcurrency).toBe(40);
+    expect(map?.MaxConcurrency).toBe(INLINE_MAP_MAX_CONCURRENCY);
   });
 
   test('50 × 3 and the default config pass', () => {

@@ -17,7 +17,7 @@ import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk
 import { buildApp } from '../../infra/app';
 import { parseConfig } from '../../infra/config';
 import type { LexdrConfigInput } from '../../infra/config';
-import { LAMBDA_CONCURRENCY_QUOTA_CODE } from '../../infra/limits';
+import { LAMBDA_CONCURRENCY_QUOTA_CODE } from '../../core/aws-limits';
 import type { LocalConnectApi } from '../../local/aws/connect-api';
 import { startLocalConnectApi } from '../../local/aws/connect-api';
 import type { LocalLambdaApi } from '../../local/aws/lambda-api';

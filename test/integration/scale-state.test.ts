@@ -1,5 +1,6 @@
 import { parseConfig } from '../../infra/config';
-import { STATE_PAYLOAD_LIMIT_BYTES, estimatePeakStateBytes } from '../../infra/limits';
+import { STATE_PAYLOAD_LIMIT_BYTES } from '../../core/aws-limits';
+import { estimatePeakStateBytes } from '../../infra/limits';
 import { measureScale, scaleConfig, workflowScaleConfig } from '../../bench/lib/scale';
 
 // The real ASL and handlers, with Step Functions' 256 KiB enforced on every state by the local runner.

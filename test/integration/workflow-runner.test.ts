@@ -1,11 +1,12 @@
 /** The runner binds every Task by Resource and never hides a skipped or failing task. */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { STATE_PAYLOAD_LIMIT_BYTES } from '../../core/aws-limits';
 import { createHealthCheckHandler } from '../../core/health-check-handler';
 import type { ProbeEvent } from '../../core/probe-core';
 import type { LocalSystem } from '../../local/system';
 import { FN, localAslSubstitutions } from '../../local/system';
 import type { LambdaHandler, WorkflowRunnerOptions } from '../../local/workflow-runner';
-import { MAX_STATE_BYTES, WorkflowRunner, substitute, truncateToSecond } from '../../local/workflow-runner';
+import { WorkflowRunner, substitute, truncateToSecond } from '../../local/workflow-runner';
 import { startFast } from './system-fixture';
 
 let sys: LocalSystem;
@@ -128,12 +129,12 @@ describe('workflow runner', () => {
       expect(r.status).toBe('SUCCEEDED');
       // The record says how large the largest state was: two regions' results of 100 KiB each, and more.
       expect(r.largestStateBytes).toBeGreaterThan(200 * 1024);
-      expect(r.largestStateBytes).toBeLessThanOrEqual(MAX_STATE_BYTES);
+      expect(r.largestStateBytes).toBeLessThanOrEqual(STATE_PAYLOAD_LIMIT_BYTES);
     });
 
     it('refuses an execution input over 256 KB before any state runs', async () => {
       const runner = make();
-      const r = await runner.run({ cycles: 1, padding: 'x'.repeat(MAX_STATE_BYTES) });
+      const r = await runner.run({ cycles: 1, padding: 'x'.repeat(STATE_PAYLOAD_LIMIT_BYTES) });
       expect(r.status).toBe('FAILED');
       expect(r.error).toBe('States.DataLimitExceeded');
       expect(Object.values(runner.calls).every((n) => n === 0)).toBe(true);

@@ -7,7 +7,8 @@ import {
   tallyProbes,
   targetsFor,
 } from '../../core/health-core';
-import { VALUES_PER_DATUM, roundLatency } from '../../core/cycle-metrics';
+import { VALUES_PER_DATUM } from '../../core/aws-limits';
+import { roundLatency } from '../../core/cycle-metrics';
 import type { DrItem } from '../../core/health-core';
 import type { ProbeResult } from '../../core/probe-core';
 import { settingsFor } from './settings-fixture';

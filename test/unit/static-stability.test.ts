@@ -5,6 +5,7 @@
  * attribute values, as the ASL's UpdateItem does), so what is asserted is what the table would hold.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { WORKFLOW_TIMEOUT_SECONDS } from '../../core/aws-limits';
 import type { CycleState } from '../../core/health-core';
 import { decideCycle, evaluate, maxCycles, metricDataFor, planFirstCycle, readItem } from '../../core/health-core';
 import type { DrItem } from '../../core/dr-item';
@@ -299,7 +300,7 @@ describe('drills fit the execution', () => {
         { drill: { failRegions: [E] }, cycles: 30 },
         { id: 'x', startedAt: new Date(T0).toISOString() },
       ),
-    ).toThrow(new RegExp(`at most ${most} cycles fit one execution.*240 s timeout`));
+    ).toThrow(new RegExp(`at most ${most} cycles fit one execution.*${WORKFLOW_TIMEOUT_SECONDS} s timeout`));
     expect(() =>
       planFirstCycle(settings, { cycles: most }, { id: 'x', startedAt: new Date(T0).toISOString() }),
     ).not.toThrow();

@@ -5,7 +5,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { probeConcurrency } from '../../../infra/config';
 import type { LexdrConfig } from '../../../infra/config';
 import { STACK_NAMES } from '../../../core/contract';
-import { LAMBDA_CONCURRENCY_QUOTA_CODE, LAMBDA_UNRESERVED_MINIMUM } from '../../../infra/limits';
+import { LAMBDA_CONCURRENCY_QUOTA_CODE, LAMBDA_UNRESERVED_MINIMUM } from '../../../core/aws-limits';
 import type { AwsAccess } from '../aws-access';
 import { doesNotExist, using } from '../aws-access';
 import type { CheckResult } from '../checks';
