@@ -1,8 +1,8 @@
 /**
- * The bridge against the local system (`npm start -- --twilio`): local Lex regions and DynamoDB, the
- * documented local auth token, and a call control that logs instead of calling Twilio's REST API.
+ * The bridge against the local system (`npm start -- --twilio`): local Lex regions and DynamoDB (the bridge
+ * reads its settings from the local DR table's settings item, as on AWS), the documented local auth token, and a
+ * call control that logs instead of calling Twilio's REST API.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Bridge } from '../twilio/bridge';
 import { startBridge } from '../twilio/bridge';
@@ -15,7 +15,7 @@ export const LOCAL_TWILIO_TOKEN = 'local-twilio-token';
 export const LOCAL_ACCOUNT_SID = 'AC' + '0'.repeat(32);
 export const LOCAL_HUMAN_NUMBER = '+15555550100';
 
-/** The bridge's configuration against a local system (local token, local Lex endpoints), with overrides. */
+/** The bridge's configuration against a local system (local token, Lex endpoints and DR table), with overrides. */
 export function localBridgeConfig(sys: LocalSystem, overrides: Partial<BridgeConfig> = {}): BridgeConfig {
   return {
     port: 0,
@@ -24,8 +24,9 @@ export function localBridgeConfig(sys: LocalSystem, overrides: Partial<BridgeCon
     accountSid: LOCAL_ACCOUNT_SID,
     authToken: LOCAL_TWILIO_TOKEN,
     local: true,
-    settings: sys.settings,
+    // The local DR table: the bridge reads the settings item the local system wrote, as on AWS.
     tableName: sys.config.tableName,
+    connectRegion: sys.config.connectRegion,
     botName: sys.settings.bots[0]!.name,
     humanNumber: LOCAL_HUMAN_NUMBER,
     apologyText: 'Sorry, our automated assistant is unavailable. Connecting you to an agent.',
@@ -36,6 +37,7 @@ export function localBridgeConfig(sys: LocalSystem, overrides: Partial<BridgeCon
     drainDeadlineMs: 5000,
     streamTokenTtlMs: 60_000,
     lexEndpoints: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.url])),
+    dynamodbEndpoint: sys.dynamo.url,
     emf: false,
     ...overrides,
   };
@@ -52,12 +54,6 @@ export async function startLocalBridge(sys: LocalSystem, o: { host: string; port
     hangUp: async (callSid) => void events.push({ callSid, action: 'hang-up' }),
     redirect: async (callSid, twiml) => void events.push({ callSid, action: 'transfer', twiml }),
   };
-  const dynamodb = new DynamoDBClient({
-    endpoint: sys.dynamo.url,
-    region: sys.config.connectRegion,
-    credentials: sys.credentials,
-    maxAttempts: 2,
-  });
   const base = `http://${o.host}:${o.port}`;
   const bridge = await startBridge(
     localBridgeConfig(sys, {
@@ -69,7 +65,6 @@ export async function startLocalBridge(sys: LocalSystem, o: { host: string; port
       drainDeadlineMs: 5000,
     }),
     {
-      dynamodb,
       credentials: sys.credentials,
       callControl,
       // Locally the bridge talks StartConversation: callers hear the fulfillment progress responses.
@@ -80,12 +75,5 @@ export async function startLocalBridge(sys: LocalSystem, o: { host: string; port
       }),
     },
   );
-  return {
-    ...bridge,
-    events,
-    async close() {
-      await bridge.close();
-      dynamodb.destroy();
-    },
-  };
+  return { ...bridge, events };
 }

@@ -79,6 +79,26 @@ export function toFrames(ulaw: Uint8Array): Buffer[] {
   return frames;
 }
 
+/** Streamed μ-law cut into whole frames as it comes; what is left of a frame waits for the next chunk or `end`. */
+export class MulawFramer {
+  private carry = new Uint8Array(0);
+  /** The whole frames `ulaw` completes. */
+  push(ulaw: Uint8Array): Buffer[] {
+    const all = new Uint8Array(this.carry.length + ulaw.length);
+    all.set(this.carry);
+    all.set(ulaw, this.carry.length);
+    const whole = all.length - (all.length % FRAME_BYTES);
+    this.carry = all.slice(whole);
+    return toFrames(all.subarray(0, whole));
+  }
+  /** The rest, as a last frame padded with silence (none when nothing is left). */
+  end(): Buffer[] {
+    const frames = toFrames(this.carry);
+    this.carry = new Uint8Array(0);
+    return frames;
+  }
+}
+
 /** Root-mean-square level of PCM samples (0 for none). */
 export function rms(pcm: Int16Array): number {
   if (pcm.length === 0) return 0;

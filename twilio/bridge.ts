@@ -1,22 +1,34 @@
-/** Assembles the bridge: the lexDR lookup, the Lex clients, Twilio's REST API and the HTTP/WebSocket server. */
+/**
+ * Assembles the bridge: its settings from the DR table, the lexDR lookup, the Lex clients, Twilio's REST API and the
+ * HTTP/WebSocket server.
+ */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import twilio from 'twilio';
+import { drTable, drTableClient, drTableSettings } from '../core/dr-table';
 import { lexClientFactory } from '../core/lex-clients';
 import { createLookup } from '../core/lookup-core';
+import type { Settings } from '../core/settings';
+import { parseSettings, settingsItemKey } from '../core/settings';
+import type { BridgeRouting } from './bridge-settings';
+import { bridgeRouting } from './bridge-settings';
 import type { CallControl } from './call-session';
 import { CallSession } from './call-session';
 import type { BridgeConfig } from './config';
-import { LexConversation, LexStreamConversation, RegionCooldown } from './lex-conversation';
+import { LexConversation } from './lex-conversation';
+import { LexStreamConversation } from './lex-stream-conversation';
 import { BridgeMetrics } from './metrics';
+import { RegionCooldown } from './region-cooldown';
 import type { BridgeServer } from './server';
 import { startBridgeServer } from './server';
 
 export interface BridgeDeps {
   /** Twilio call control. @default Twilio's REST API with the account SID and auth token */
   callControl?: CallControl;
-  /** @default a DynamoDB client (DYNAMODB_ENDPOINT when set) */
+  /**
+   * The DR table's client, for the settings item and the lexDR item.
+   * @default a client bounded for the bridge (`drTableClient('bridge')`; DYNAMODB_ENDPOINT when set)
+   */
   dynamodb?: DynamoDBClient;
   /** Fixed AWS credentials (local regions). @default the SDK's provider chain (the ECS task role) */
   credentials?: { accessKeyId: string; secretAccessKey: string };
@@ -92,24 +104,40 @@ export function apologyTwiml(apologyText: string, humanNumber: string): string {
 export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Promise<Bridge> {
   const logger = deps.logger ?? new Logger({ serviceName: 'lexdr-twilio' });
   const metrics = deps.metrics ?? new BridgeMetrics({ namespace: 'lexdr-twilio', emf: cfg.emf });
-  const region = cfg.settings.connectRegion;
   const ownDynamo = !deps.dynamodb;
   const dynamodb =
     deps.dynamodb ??
-    new DynamoDBClient({
-      region,
-      maxAttempts: 2,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 800, throwOnRequestTimeout: true }),
+    drTableClient('bridge', {
+      region: cfg.connectRegion,
       ...(cfg.dynamodbEndpoint && { endpoint: cfg.dynamodbEndpoint }),
       ...(deps.credentials && { credentials: deps.credentials }),
     });
-  const lookup = createLookup({
-    settings: cfg.settings,
-    now: Date.now,
-    getItem: async (key) =>
-      (await dynamodb.send(new GetItemCommand({ TableName: cfg.tableName, Key: { connectRegion: { S: key } } }))).Item,
-    onError: (err, context) => logger.error('lexDR read failed', { ...context, error: err as Error }),
-  });
+  const table = drTable(dynamodb, cfg.tableName);
+  let routing: BridgeRouting;
+  try {
+    routing = await bridgeRouting({
+      loadSettings: drTableSettings(table, {
+        connectRegion: cfg.connectRegion,
+        parse: parseSettings,
+        onStale: (err) => logger.warn('settings re-read failed; using the last settings', { error: err as Error }),
+      }),
+      source: `item "${settingsItemKey(cfg.connectRegion)}" of ${cfg.tableName}`,
+      ...(cfg.botName !== undefined && { botName: cfg.botName }),
+      lookup: (settings: Settings) =>
+        createLookup({
+          settings,
+          now: Date.now,
+          getItem: (key) => table.getItem(key, { consistent: false }),
+          onError: (err, context) => logger.error('lexDR read failed', { ...context, error: err as Error }),
+        }),
+      onRejected: (err) => logger.error('re-read settings not used; the last settings stay', { error: err as Error }),
+    });
+  } catch (err) {
+    if (ownDynamo) dynamodb.destroy();
+    throw err;
+  }
+  const { botName } = routing;
+  const started = await routing.current();
   const lex = lexClientFactory({
     endpoints: cfg.lexEndpoints,
     timeoutMs: cfg.lexTimeoutMs,
@@ -136,9 +164,8 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
         conversation: (callSid) =>
           new LexConversation(
             {
-              settings: cfg.settings,
-              botName: cfg.botName,
-              lookup,
+              routing: () => routing.current(),
+              botName,
               lexV2: (r) => lex.lexV2(r),
               cooldown,
               now: Date.now,
@@ -152,9 +179,8 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
           streamConversation: (callSid, listener) =>
             new LexStreamConversation(
               {
-                settings: cfg.settings,
-                botName: cfg.botName,
-                lookup,
+                routing: () => routing.current(),
+                botName,
                 lexV2Stream: (r) => lex.lexV2Stream(r),
                 cooldown,
                 now: Date.now,
@@ -183,7 +209,12 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
         ...(deps.dtmfFlushMs !== undefined && { dtmfFlushMs: deps.dtmfFlushMs }),
       }),
   });
-  logger.info('bridge listening', { url: server.url, publicBaseUrl: cfg.publicBaseUrl, regions: cfg.settings.regions });
+  logger.info('bridge listening', {
+    url: server.url,
+    publicBaseUrl: cfg.publicBaseUrl,
+    botName,
+    regions: started.settings.regions,
+  });
   return {
     ...server,
     metrics,

@@ -10,8 +10,11 @@
  * A closed dialog hangs up once the goodbye has played; no healthy Lex region sends the call to a human.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { decodeMulaw, downsample16kTo8k, encodeMulaw, FRAME_BYTES, SAMPLE_RATE, toFrames } from './audio';
-import type { LexConversation, LexStreamConversation, StreamListener, TurnInput } from './lex-conversation';
+import { decodeMulaw, downsample16kTo8k, encodeMulaw, MulawFramer, SAMPLE_RATE, toFrames } from './audio';
+import type { TurnRecord } from './call-turns';
+import { StreamTurns } from './call-turns';
+import type { LexConversation, TurnInput } from './lex-conversation';
+import type { LexStreamConversation, StreamListener } from './lex-stream-conversation';
 import type { BridgeMetrics } from './metrics';
 import type { SegmenterOptions } from './segmenter';
 import { UtteranceSegmenter } from './segmenter';
@@ -23,21 +26,6 @@ export interface CallControl {
   hangUp(callSid: string): Promise<void>;
   /** Replaces the call's TwiML (e.g. an apology and a `<Dial>`). */
   redirect(callSid: string, twiml: string): Promise<void>;
-}
-
-/** One turn as the bridge saw it (logged; the local replay tool reads them). */
-export interface TurnRecord {
-  n: number;
-  input: 'speech' | 'dtmf';
-  transcript: string;
-  reply: string;
-  region: string;
-  failovers: number;
-  latencyMs: number;
-  closed: boolean;
-  utteranceMs?: number;
-  /** Streaming: what the caller heard during this turn, with the time since the call started (ms). */
-  heard?: { atMs: number; text: string }[];
 }
 
 export type CallOutcome = 'hung-up' | 'transferred' | 'caller-ended' | 'ongoing';
@@ -80,17 +68,13 @@ export class CallSession {
   private ending = false;
   private finished = false;
   private stream: LexStreamConversation | undefined;
-  /** Streaming: reply audio not yet a whole 20 ms frame, what was heard this turn, the turn's transcript. */
-  private carry = new Uint8Array(0);
-  private heard: { atMs: number; text: string }[] = [];
-  private transcript = '';
+  /** Streaming: Lex's events gathered into turns; its reply audio cut into whole 20 ms frames. */
+  private streamTurns: StreamTurns | undefined;
+  private readonly framer = new MulawFramer();
   private startedAt = 0;
-  /** Streaming: when the bridge's VAD last heard the caller start speaking; when Lex's transcript came. */
+  /** Streaming: when the bridge's VAD last heard the caller start speaking. */
   private speechStartedAt: number | undefined;
-  private heardAt: number | undefined;
   private hangUpAfterAudio = false;
-  /** Streaming: Lex heard the caller (a transcript) and has not given its result yet. */
-  private inTurn = false;
   private resolveDone!: () => void;
   /** Resolves when the call's work is over (stopped, hung up or transferred, and the turn queue drained). */
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
@@ -142,7 +126,8 @@ export class CallSession {
     this.segmenter = new UtteranceSegmenter(this.d.segmenter);
     this.startedAt = this.now();
     if (this.d.streamConversation) {
-      this.stream = this.d.streamConversation(this.callSid, this.listener());
+      this.streamTurns = new StreamTurns(this.turns, () => this.now(), this.startedAt);
+      this.stream = this.d.streamConversation(this.callSid, this.listener(this.streamTurns));
       this.stream.start().catch((err: unknown) => {
         this.d.logger.error('could not start the conversation', { callSid: this.callSid, error: err as Error });
         void this.transfer({ reason: 'start-failed' });
@@ -198,10 +183,7 @@ export class CallSession {
     if (this.stream) {
       if (this.ending) return;
       this.stream.dtmf(digit);
-      if (digit === '#') {
-        this.inTurn = true;
-        this.heardAt = this.now();
-      }
+      if (digit === '#') this.streamTurns?.keyed();
       return;
     }
     if (this.ending || !this.conversation) return;
@@ -274,28 +256,15 @@ export class CallSession {
   }
 
   /** Streaming: what Lex's events do to the call. */
-  private listener(): StreamListener {
+  private listener(turns: StreamTurns): StreamListener {
     return {
       audio: (pcm8k) => {
-        if (this.finished) return;
-        const ulaw = encodeMulaw(pcm8k);
-        const all = new Uint8Array(this.carry.length + ulaw.length);
-        all.set(this.carry);
-        all.set(ulaw, this.carry.length);
-        const whole = all.length - (all.length % FRAME_BYTES);
-        for (const f of toFrames(all.subarray(0, whole)))
-          this.d.send({ event: 'media', streamSid: this.streamSid, media: { payload: f.toString('base64') } });
-        this.carry = all.slice(whole);
+        if (!this.finished) this.sendFrames(this.framer.push(encodeMulaw(pcm8k)));
       },
       audioEnd: () => {
         if (this.finished) return;
-        for (const f of toFrames(this.carry))
-          this.d.send({ event: 'media', streamSid: this.streamSid, media: { payload: f.toString('base64') } });
-        this.carry = new Uint8Array(0);
-        this.marks += 1;
-        const name = `reply-${this.marks}`;
-        this.d.send({ event: 'mark', streamSid: this.streamSid, mark: { name } });
-        this.playing.add(name);
+        this.sendFrames(this.framer.end());
+        const name = this.sendMark();
         if (this.hangUpAfterAudio && !this.hangupMark) {
           this.hangupMark = name;
           if (this.hangupTimer) clearTimeout(this.hangupTimer);
@@ -303,49 +272,17 @@ export class CallSession {
           this.hangupTimer.unref();
         }
       },
-      text: (messages) => {
-        const text = messages.join(' ');
-        if (text === '') return;
-        const heard = { atMs: this.now() - this.startedAt, text };
-        // Progress while a turn is under way belongs to it; the response after a result, to that result's turn.
-        const last = this.turns.at(-1);
-        if (this.inTurn || !last) this.heard.push(heard);
-        else {
-          (last.heard ??= []).push(heard);
-          last.reply = last.reply === '' ? text : `${last.reply} ${text}`;
-        }
-      },
-      transcript: (t) => {
-        this.transcript = t;
-        this.inTurn = true;
-        this.heardAt = this.now();
-      },
+      text: (messages) => turns.said(messages),
+      transcript: (t) => turns.heardCaller(t),
       interrupted: () => this.bargeIn(this.now() - this.startedAt),
       failover: (from, to, reason) =>
         this.d.logger.warn('the conversation moved to another region', { callSid: this.callSid, from, to, reason }),
       unavailable: (u) => void this.transfer({ ...u }),
       result: (r) => {
         if (this.finished) return;
-        // Lex's time from hearing the caller to its result (fulfillment included).
-        const latencyMs = this.heardAt === undefined ? 0 : this.now() - this.heardAt;
-        this.heardAt = undefined;
-        const input = r.inputMode === 'DTMF' ? 'dtmf' : 'speech';
-        const record: TurnRecord = {
-          n: this.turns.length + 1,
-          input,
-          transcript: this.transcript,
-          reply: '',
-          region: r.region,
-          failovers: r.failovers,
-          latencyMs,
-          closed: r.closed,
-          heard: this.heard,
-        };
-        this.heard = [];
-        this.transcript = '';
-        this.inTurn = false;
-        this.turns.push(record);
-        this.d.metrics.turn({ latencyMs, region: r.region, failovers: r.failovers, input });
+        const record = turns.result(r);
+        const { latencyMs, region, failovers, input } = record;
+        this.d.metrics.turn({ latencyMs, region, failovers, input });
         this.d.logger.info('turn', { callSid: this.callSid, ...record });
         if (r.closed) {
           // The goodbye follows the result: hang up once it has played (or soon, if Lex says nothing).
@@ -361,14 +298,22 @@ export class CallSession {
   /** Sends the reply as 20 ms μ-law frames and a mark; returns the mark and the audio length. */
   private play(audio16k: Int16Array): { name: string; ms: number } {
     const ulaw = encodeMulaw(downsample16kTo8k(audio16k));
-    const frames = toFrames(ulaw);
+    this.sendFrames(toFrames(ulaw));
+    return { name: this.sendMark(), ms: (ulaw.length * 1000) / SAMPLE_RATE };
+  }
+
+  private sendFrames(frames: Buffer[]): void {
     for (const f of frames)
       this.d.send({ event: 'media', streamSid: this.streamSid, media: { payload: f.toString('base64') } });
+  }
+
+  /** Sends a mark after the audio sent so far: Twilio echoes it once that audio has played. */
+  private sendMark(): string {
     this.marks += 1;
     const name = `reply-${this.marks}`;
     this.d.send({ event: 'mark', streamSid: this.streamSid, mark: { name } });
     this.playing.add(name);
-    return { name, ms: (ulaw.length * 1000) / SAMPLE_RATE };
+    return name;
   }
 
   private async hangUp(): Promise<void> {

@@ -1,11 +1,12 @@
 /**
  * The bridge's configuration: environment variables, with the Twilio auth token from Secrets Manager and
- * (optionally) the human fallback number from SSM Parameter Store, validated once at start-up.
+ * (optionally) the human fallback number from SSM Parameter Store, validated once at start-up. The settings
+ * (regions, bots and their IDs per region) are not here: the bridge reads them from the settings item of the DR
+ * table, as every function does (bridge-settings.ts).
  */
 import { z } from 'zod';
+import { FUNCTION_ENV } from '../core/contract';
 import { describeIssues, SettingsError } from '../core/errors';
-import type { Settings } from '../core/settings';
-import { parseSettings } from '../core/settings';
 
 const intFrom = (min: number, max: number, dflt: number) =>
   z.coerce
@@ -30,10 +31,13 @@ export const bridgeEnvSchema = z
     /** The auth token in plain text: ONLY for local runs (`LEXDR_LOCAL=1`). */
     TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
     LEXDR_LOCAL: z.enum(['0', '1']).default('0'),
-    /** JSON settings as the Lambdas get them (regions, bots and their IDs per region). */
-    LEXDR_SETTINGS: z.string().min(2, { error: 'must be the JSON settings the stack writes' }),
-    LEXDR_TABLE_NAME: z.string().min(3).default('lexDR'),
-    /** Which configured bot answers calls. @default the first */
+    /** The DR table: its Connect region's `lexDR` item and settings item. */
+    [FUNCTION_ENV.table]: z.string().min(3, { error: 'must be the DR table name the stack sets' }),
+    /** The Connect region whose `lexDR` item and settings item the bridge reads. */
+    [FUNCTION_ENV.connectRegion]: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be an AWS region such as us-east-1' }),
+    /** Which configured bot answers calls. @default the first of the settings */
     LEXDR_BOT: z.string().min(1).optional(),
     /** E.164 number calls are sent to when no Lex region is healthy. */
     HUMAN_NUMBER: z
@@ -66,28 +70,32 @@ export const bridgeEnvSchema = z
     /** Print CloudWatch EMF metric lines. @default '1' */
     EMF: z.enum(['0', '1']).default('1'),
   })
-  .superRefine((e, ctx) => {
-    if (!e.TWILIO_AUTH_TOKEN_SECRET && !e.TWILIO_AUTH_TOKEN_SECRET_ARN && !e.TWILIO_AUTH_TOKEN)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TWILIO_AUTH_TOKEN_SECRET_ARN'],
-        message:
-          'set TWILIO_AUTH_TOKEN_SECRET (an ECS secret) or TWILIO_AUTH_TOKEN_SECRET_ARN (or TWILIO_AUTH_TOKEN for a local run)',
-      });
-    if (e.TWILIO_AUTH_TOKEN && e.LEXDR_LOCAL !== '1')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TWILIO_AUTH_TOKEN'],
-        message:
-          'a plain-text auth token is only allowed for local runs (LEXDR_LOCAL=1); use TWILIO_AUTH_TOKEN_SECRET_ARN',
-      });
-    if (!e.HUMAN_NUMBER && !e.HUMAN_NUMBER_PARAMETER)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['HUMAN_NUMBER'],
-        message: 'set HUMAN_NUMBER or HUMAN_NUMBER_PARAMETER (where calls go when no Lex region is healthy)',
-      });
-  });
+  // These rules run even when a variable is bad or missing, so one start-up error names every problem.
+  .superRefine(
+    (e, ctx) => {
+      if (!e.TWILIO_AUTH_TOKEN_SECRET && !e.TWILIO_AUTH_TOKEN_SECRET_ARN && !e.TWILIO_AUTH_TOKEN)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TWILIO_AUTH_TOKEN_SECRET_ARN'],
+          message:
+            'set TWILIO_AUTH_TOKEN_SECRET (an ECS secret) or TWILIO_AUTH_TOKEN_SECRET_ARN (or TWILIO_AUTH_TOKEN for a local run)',
+        });
+      if (e.TWILIO_AUTH_TOKEN && e.LEXDR_LOCAL !== '1')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TWILIO_AUTH_TOKEN'],
+          message:
+            'a plain-text auth token is only allowed for local runs (LEXDR_LOCAL=1); use TWILIO_AUTH_TOKEN_SECRET_ARN',
+        });
+      if (!e.HUMAN_NUMBER && !e.HUMAN_NUMBER_PARAMETER)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['HUMAN_NUMBER'],
+          message: 'set HUMAN_NUMBER or HUMAN_NUMBER_PARAMETER (where calls go when no Lex region is healthy)',
+        });
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 export type BridgeEnv = z.infer<typeof bridgeEnvSchema>;
 
 /** Variables whose values are secrets: an error message names them, never their value. */
@@ -120,9 +128,12 @@ export interface BridgeConfig {
   accountSid: string;
   authToken: string;
   local: boolean;
-  settings: Settings;
+  /** The DR table: the `lexDR` item and the settings item of `connectRegion`. */
   tableName: string;
-  botName: string;
+  /** The Connect region whose items the bridge reads (and the DR table's region). */
+  connectRegion: string;
+  /** Which configured bot answers calls. @default the first bot of the settings read at start */
+  botName?: string;
   humanNumber: string;
   apologyText: string;
   greetingText: string;
@@ -159,18 +170,6 @@ export async function loadBridgeConfig(env: NodeJS.ProcessEnv, sources: SecretSo
   if (!r.success)
     throw new SettingsError(`invalid bridge configuration: ${describeIssues(r.error.issues, redactedEnv(env))}`);
   const e = r.data;
-  let settingsJson: unknown;
-  try {
-    settingsJson = JSON.parse(e.LEXDR_SETTINGS);
-  } catch (err) {
-    throw new SettingsError(`LEXDR_SETTINGS is not JSON: ${(err as Error).message}`);
-  }
-  const settings = parseSettings(settingsJson);
-  const botName = e.LEXDR_BOT ?? settings.bots[0]!.name;
-  if (!settings.bots.some((b) => b.name === botName))
-    throw new SettingsError(
-      `LEXDR_BOT: got "${botName}"; must be one of ${settings.bots.map((b) => b.name).join(', ')}`,
-    );
   let lexEndpoints: Record<string, string> = {};
   if (e.LEXDR_LEX_ENDPOINTS) {
     const le = z.record(z.string(), z.url()).safeParse(safeJson(e.LEXDR_LEX_ENDPOINTS));
@@ -193,9 +192,9 @@ export async function loadBridgeConfig(env: NodeJS.ProcessEnv, sources: SecretSo
     accountSid: e.TWILIO_ACCOUNT_SID,
     authToken,
     local: e.LEXDR_LOCAL === '1',
-    settings,
-    tableName: e.LEXDR_TABLE_NAME,
-    botName,
+    tableName: e[FUNCTION_ENV.table],
+    connectRegion: e[FUNCTION_ENV.connectRegion],
+    ...(e.LEXDR_BOT !== undefined && { botName: e.LEXDR_BOT }),
     humanNumber,
     apologyText: e.APOLOGY_TEXT,
     greetingText: e.GREETING_TEXT,

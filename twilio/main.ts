@@ -1,7 +1,8 @@
 /**
  * The bridge's container entry point: configuration from the environment, the auth token from Secrets
- * Manager (and the human number from SSM when so configured), then serve until SIGTERM, when live calls
- * are given DRAIN_DEADLINE_MS to finish.
+ * Manager (and the human number from SSM when so configured), the settings from the settings item of the DR
+ * table (a bridge that cannot read them does not start), then serve until SIGTERM, when live calls are given
+ * DRAIN_DEADLINE_MS to finish.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

@@ -8,6 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { FUNCTION_ENV } from '../../core/contract';
 import type { Settings } from '../../core/settings';
 import { DrTables } from '../../infra/constructs/dr-tables';
 import type { TwilioBridgeStackProps } from '../../infra/stacks/twilio-bridge-stack';
@@ -72,9 +73,16 @@ test('the auth token is an ECS secret from Secrets Manager, never a plain enviro
   const names = (c.Environment as { Name: string }[]).map((e) => e.Name);
   expect(names).not.toContain('TWILIO_AUTH_TOKEN');
   expect(names).toEqual(
-    expect.arrayContaining(['PUBLIC_BASE_URL', 'LEXDR_SETTINGS', 'LEXDR_TABLE_NAME', 'HUMAN_NUMBER']),
+    expect.arrayContaining(['PUBLIC_BASE_URL', FUNCTION_ENV.table, FUNCTION_ENV.connectRegion, 'HUMAN_NUMBER']),
   );
   expect(c.Environment).toContainEqual({ Name: 'PUBLIC_BASE_URL', Value: 'https://voice.example.com' });
+  // The settings are read from the DR table's settings item, as the functions read them: never in the environment.
+  expect(c.Environment).toContainEqual({ Name: FUNCTION_ENV.connectRegion, Value: 'us-east-1' });
+  expect(flat(c.Environment.find((e: { Name: string }) => e.Name === FUNCTION_ENV.table).Value)).toMatch(
+    /<import:Tables:ExportsOutputRefDrTable/,
+  );
+  expect(names).not.toContain('LEXDR_SETTINGS');
+  expect(JSON.stringify(c.Environment)).not.toContain('BOTEAST001');
   // Calls talk StartConversation, so callers hear the fulfillment progress responses.
   expect(c.Environment).toContainEqual({ Name: 'LEX_API', Value: 'stream' });
   expect(c.StopTimeout).toBe(110);
@@ -128,7 +136,7 @@ describe('the auth token secret: its complete ARN, read by the execution role on
   });
 });
 
-test('the task may only recognise on the bot aliases and read the DR table', () => {
+test("the task may only recognise on the bot aliases and read its Connect region's DR items", () => {
   const statements = Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles).includes('TaskTaskRole'))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as { Sid?: string; Action: unknown; Resource: unknown }[]);
@@ -149,8 +157,10 @@ test('the task may only recognise on the bot aliases and read the DR table', () 
   };
   expect(dr.Action).toBe('dynamodb:GetItem');
   expect(flat(dr.Resource)).toMatch(/<import:Tables:ExportsOutputFnGetAttDr/);
-  // Only its Connect region's lexDR item: not the settings item, not another Connect region's.
-  expect(dr.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['us-east-1'] } });
+  // Only its Connect region's lexDR item and settings item: not another Connect region's.
+  expect(dr.Condition).toEqual({
+    'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['us-east-1', 'us-east-1#settings'] },
+  });
 });
 
 test('HTTPS with the certificate; HTTP only redirects; WebSockets stay on their task', () => {

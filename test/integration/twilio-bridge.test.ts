@@ -256,3 +256,17 @@ describe('a call', () => {
     await call.waitFor('socket closed', () => call.closed);
   });
 });
+
+describe('settings', () => {
+  test('the bridge reads its settings from the DR table: without its settings item, or its bot, it does not start', async () => {
+    // This file's bridge was given the table and the Connect region only: the calls above ran on the settings item.
+    const cfg = localBridgeConfig(sys, { publicBaseUrl: PUBLIC, authToken: TOKEN });
+    const deps = { dynamodb: dynamo, credentials: LOCAL_CREDENTIALS };
+    await expect(startBridge({ ...cfg, connectRegion: 'eu-west-1' }, deps)).rejects.toThrow(
+      `cannot read the bridge's settings (item "eu-west-1#settings" of ${sys.config.tableName}): SettingsError: no settings item "eu-west-1#settings"`,
+    );
+    await expect(startBridge({ ...cfg, botName: 'Pizza' }, deps)).rejects.toThrow(
+      /LEXDR_BOT: got "Pizza"; must be one of OrderFlowers/,
+    );
+  });
+});

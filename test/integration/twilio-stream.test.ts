@@ -15,7 +15,7 @@ import { scaledTimer } from '../../local/lex';
 import type { LocalSystem } from '../../local/system';
 import type { Bridge } from '../../twilio/bridge';
 import { startBridge } from '../../twilio/bridge';
-import type { TurnRecord } from '../../twilio/call-session';
+import type { TurnRecord } from '../../twilio/call-turns';
 import { localBridgeConfig } from '../../local/twilio';
 import { publicWsUrl } from '../../twilio/server';
 import { SimulatedCall } from '../../twilio/simulated-call';

@@ -1,33 +1,17 @@
-/** The bridge's configuration: what it requires, what it refuses, where the secrets come from. */
+/**
+ * The bridge's configuration: what it requires, what it refuses, where the secrets come from. Its settings are not
+ * configuration: the bridge reads them from the DR table (twilio-settings.test.ts).
+ */
+import { FUNCTION_ENV } from '../../core/contract';
 import { loadBridgeConfig, withoutSecrets } from '../../twilio/config';
 
-const settings = {
-  connectRegion: 'us-east-1',
-  regions: ['us-east-1', 'us-west-2'],
-  bots: [
-    {
-      name: 'OrderFlowers',
-      localeId: 'en_US',
-      regions: {
-        'us-east-1': { botId: 'BOT1', botAliasId: 'AL1', botAliasArn: 'arn:aws:lex:us-east-1:1:bot-alias/BOT1/AL1' },
-        'us-west-2': { botId: 'BOT2', botAliasId: 'AL2', botAliasArn: 'arn:aws:lex:us-west-2:1:bot-alias/BOT2/AL2' },
-      },
-    },
-  ],
-  failThreshold: 2,
-  recoverThreshold: 3,
-  cadenceSeconds: 10,
-  cyclesPerExecution: 6,
-  nluEveryCycles: 0,
-  probe: { method: 'liveness', utterance: 'x', expectedIntent: 'X', timeoutMs: 1000, latencyBudgetMs: 500 },
-  lookupCacheSeconds: 5,
-};
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:twilio-AbCdEf';
 const base = {
   PUBLIC_BASE_URL: 'https://voice.example.com/',
   TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32),
   TWILIO_AUTH_TOKEN_SECRET_ARN: SECRET_ARN,
-  LEXDR_SETTINGS: JSON.stringify(settings),
+  [FUNCTION_ENV.table]: 'lexDR',
+  [FUNCTION_ENV.connectRegion]: 'us-east-1',
   HUMAN_NUMBER: '+15555550100',
 };
 const asked: string[] = [];
@@ -54,13 +38,17 @@ describe('loadBridgeConfig', () => {
       authToken: 'token-from-secrets-manager',
       publicBaseUrl: 'https://voice.example.com',
       port: 8080,
-      botName: 'OrderFlowers',
+      tableName: 'lexDR',
+      connectRegion: 'us-east-1',
       local: false,
       lexTimeoutMs: 3000,
       lexApi: 'stream',
       vad: { mode: 2, frameMs: 20, minSpeechMs: 200, endSilenceMs: 700 },
     });
     expect((await loadBridgeConfig({ ...base, LEX_API: 'utterance' }, sources)).lexApi).toBe('utterance');
+    // The bot: the first of the settings unless LEXDR_BOT names one (checked against the settings at start).
+    expect(c.botName).toBeUndefined();
+    expect((await loadBridgeConfig({ ...base, LEXDR_BOT: 'Pizza' }, sources)).botName).toBe('Pizza');
   });
 
   test('on Fargate the token arrives as an ECS secret and Secrets Manager is not called', async () => {
@@ -100,11 +88,21 @@ describe('loadBridgeConfig', () => {
     await expect(loadBridgeConfig({ ...base, LEX_API: 'sometimes' }, sources)).rejects.toThrow(
       /LEX_API: got "sometimes"/,
     );
-    await expect(loadBridgeConfig({ ...base, LEXDR_BOT: 'Pizza' }, sources)).rejects.toThrow(
-      /LEXDR_BOT: got "Pizza"; must be one of OrderFlowers/,
+    await expect(loadBridgeConfig({ ...base, LEXDR_CONNECT_REGION: 'east' }, sources)).rejects.toThrow(
+      /LEXDR_CONNECT_REGION: got "east"; must be an AWS region/,
     );
+    const { TABLE_NAME: _t, ...noTable } = base;
+    await expect(loadBridgeConfig(noTable, sources)).rejects.toThrow(/TABLE_NAME: got nothing/);
     const { TWILIO_AUTH_TOKEN_SECRET_ARN: _a, ...noToken } = base;
     await expect(loadBridgeConfig(noToken, sources)).rejects.toThrow(/set TWILIO_AUTH_TOKEN_SECRET \(an ECS secret\)/);
+  });
+
+  test('one start-up error names every problem: a missing variable does not hide a refused one', async () => {
+    const { TABLE_NAME: _t, HUMAN_NUMBER: _h, ...env } = base;
+    const err = await loadBridgeConfig({ ...env, TWILIO_AUTH_TOKEN: 'plain' }, sources).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/TABLE_NAME: got nothing/);
+    expect((err as Error).message).toMatch(/TWILIO_AUTH_TOKEN: .*only allowed for local runs/);
+    expect((err as Error).message).toMatch(/set HUMAN_NUMBER or HUMAN_NUMBER_PARAMETER/);
   });
 
   test('an error names a secret variable but never shows its value', async () => {
