@@ -1,12 +1,12 @@
 /**
  * The whole of lexdr on one machine: a local Lex runtime per region, a local DynamoDB, a local CloudWatch,
  * the real handlers in-process and the real ASL run by aws-local-stepfunctions. Used by `npm start`, the
- * integration tests, the flow simulator and the benchmarks.
+ * integration tests, the flow simulator and the benchmarks. Its parts: the functions' wiring (system-functions.ts),
+ * the clock (simulated-clock.ts) and what `npm start` writes for clients (endpoints-file.ts).
  */
 import './polyfills';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { orderFlowers } from '../bot';
 import type { BotDefinition } from '../bot';
@@ -14,24 +14,19 @@ import { parseConfig, readConfigFile } from '../infra/config';
 import type { LexdrConfig, LexdrConfigInput } from '../infra/config';
 import { buildSettings, configuredIds } from '../infra/settings';
 import { createSlowBackend, fulfillOrder } from '../bot/fulfillment-core';
-import { READ_TIMEOUT_MS, createLookupHandler } from '../core/lookup-handler';
-import { createHealthCheckHandler } from '../core/health-check-handler';
+import { drTable } from '../core/dr-table';
 import type { CycleState, DrItem, RegionChange } from '../core/health-core';
 import { readItem } from '../core/health-core';
 import type { LookupAnswer } from '../core/lookup-core';
-import type { LookupSettings } from '../core/lookup-settings';
-import { parseLookupSettings } from '../core/lookup-settings';
 import type { ProbeResult } from '../core/probe-core';
 import { logger } from '../core/powertools';
-import { createProbeHandler } from '../core/probe-handler';
-import type { Settings, SettingsParser } from '../core/settings';
-import { createSettingsLoader, parseSettings, settingsItem } from '../core/settings';
+import type { Settings } from '../core/settings';
 import { startLocalCloudWatch } from './cloudwatch';
 import type { LocalCloudWatch, LocalCloudWatchOptions } from './cloudwatch';
 import { roleClient, startLocalDynamo } from './dynamodb';
-import { faultyLambda } from './lambda-faults';
+import { localEndpoints } from './endpoints-file';
+import type { LocalEndpoints } from './endpoints-file';
 import type { FaultyLambda, FunctionTarget } from './lambda-faults';
-import { HEALTH_CHECK_FUNCTION, PROBE_FUNCTION } from '../infra/stacks/sizing';
 import { LOCAL_CREDENTIALS, isLoopbackHost } from './http';
 import type { GuardPolicy } from './http';
 import { startLocalStepFunctions } from './stepfunctions';
@@ -39,59 +34,14 @@ import type { LocalStepFunctions } from './stepfunctions';
 import type { LocalDynamo } from './dynamodb';
 import { localBotIds, startLocalLexRegion } from './lex';
 import type { LocalBot, LocalLexRegion, LocalLexRegionOptions } from './lex';
+import { WebRtcVad } from '../twilio/vad';
 import { WorkflowRunner, realSleep } from './workflow-runner';
 import type { ExecutionRecord, RunOptions } from './workflow-runner';
-import { aslSubstitutions } from '../infra/asl-substitutions';
-import { confirmDelaySeconds } from '../core/cycle-plan';
+import { SystemClock } from './simulated-clock';
+import { LOCAL_ACCOUNT, localAslSubstitutions, startLocalFunctions } from './system-functions';
 
-export const LOCAL_ACCOUNT = '000000000000';
-/** The substitutions of the local workflow: the local functions' ARNs and the configured names. */
-export function localAslSubstitutions(
-  c: Pick<LexdrConfig, 'tableName' | 'historyTableName' | 'metricNamespace'>,
-): Record<string, string> {
-  return aslSubstitutions({
-    healthCheckFunctionArn: FN.healthCheck,
-    probeFunctionArn: FN.probe,
-    tableName: c.tableName,
-    historyTableName: c.historyTableName,
-    metricNamespace: c.metricNamespace,
-  });
-}
-
-export const FN = {
-  probe: `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:lexdr-probe`,
-  healthCheck: `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:lexdr-health-check`,
-};
-
-/** What `npm start` writes to .lexdr/local.json: everything a client needs to reach the local system. */
-export interface LocalEndpoints {
-  dynamodb: string;
-  cloudwatch: string;
-  lookup: string;
-  table: string;
-  historyTable: string;
-  metricNamespace: string;
-  connectRegion: string;
-  regions: string[];
-  /** The local Step Functions endpoint (AWS JSON 1.0; SDK clients disable host prefixes). */
-  stepfunctions: string;
-  stateMachineArn: string;
-  /** The per-start token (npm start): the CLI and the dashboard send it; SDK clients use it as access key. */
-  token?: string;
-  /** The process that serves these endpoints (npm start): the CLI checks it still runs. */
-  pid?: number;
-  lex: Record<string, string>;
-  bots: {
-    name: string;
-    regions: Record<
-      string,
-      { botId: string; botAliasId: string; botAliasArn: string; localeId: string; botName: string; botAlias: string }
-    >;
-  }[];
-  dashboard?: string;
-  twilio?: string;
-  control?: string;
-}
+export type { LocalEndpoints } from './endpoints-file';
+export { FN, LOCAL_ACCOUNT, localAslSubstitutions } from './system-functions';
 
 export interface LocalSystemOptions {
   /** Settings as in cdk.json's `lexdr` context (validated); default: the project's cdk.json. */
@@ -246,10 +196,12 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
         host: innerHost,
         port: o.ports?.lex?.[region] ?? 0,
         fulfill,
+        vad: (rate) => new WebRtcVad(rate, 2),
         ...o.lexOptions,
       });
       started.push(lex[region]);
     }
+    const lexUrls = Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url]));
     const dynamo = await startLocalDynamo({
       tableName: config.tableName,
       historyTableName: config.historyTableName,
@@ -283,103 +235,27 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       ...roleClient('workflow'),
     });
 
-    // Settings as on AWS: the settings item in the DR table, read by the handlers through the real SDK client (read
-    // once here, as a warm function would have; then re-read at most once a minute).
-    await dynamo.client.send(
-      new PutItemCommand({
-        TableName: config.tableName,
-        Item: settingsItem(config.connectRegion, JSON.stringify(settings)),
-      }),
-    );
-    // The settings as the functions read them (their own clients are the lookup's and the workflow's roles).
-    const settingsDynamo = new DynamoDBClient({
-      endpoint: dynamo.url,
-      region: config.connectRegion,
-      // Bounded as the functions' own clients are on AWS: a hanging table must not hold a re-read forever.
-      maxAttempts: 1,
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 300,
-        requestTimeout: READ_TIMEOUT_MS,
-        throwOnRequestTimeout: true,
-      }),
-      credentials,
-      ...roleClient('lookup'),
-    });
-    const settingsLoader = <S extends LookupSettings>(parse: SettingsParser<S>) =>
-      createSettingsLoader({
-        getItem: async (key) =>
-          (
-            await settingsDynamo.send(
-              new GetItemCommand({
-                TableName: config.tableName,
-                Key: { connectRegion: { S: key } },
-                ConsistentRead: true,
-              }),
-            )
-          ).Item,
-        connectRegion: config.connectRegion,
-        parse,
-        tableName: config.tableName,
-        now: Date.now,
-        onStale: (err) => logger.warn('settings re-read failed; using the last settings', { error: err as Error }),
-      });
-    const healthCheckSettings = settingsLoader<Settings>(parseSettings);
-    const lookupSettings = settingsLoader(parseLookupSettings);
-    await Promise.all([healthCheckSettings(), lookupSettings()]);
-
     const listeners = new Set<(e: SystemEvent) => void>();
     const emit = (e: SystemEvent) => listeners.forEach((l) => l(e));
     const latest = new Map<string, ProbeResult>();
-    /** Simulated time, moved on by each execution's cycles (and `advance`); real time passes on top of it. */
-    let simNow = o.simulatedClock ? Date.now() : undefined;
-    const wallAtStart = Date.now();
-    const simulated = (): number => simNow! + (Date.now() - wallAtStart);
-    /** The decision's time: the clock given, else the round's planned time on a simulated clock, else the wall clock. */
-    let decideAt: Date | undefined;
-    const healthCheck = createHealthCheckHandler({
-      loadSettings: healthCheckSettings,
-      now: o.now ?? (() => decideAt ?? new Date()),
-    });
-    const probeFn = faultyLambda(
-      createProbeHandler({
-        lexEndpoints: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
-        credentials: LOCAL_CREDENTIALS,
-      }),
-      {
-        timeoutMs: PROBE_FUNCTION.timeoutSeconds * 1000,
-        ...(o.functionTimeoutMs !== undefined ? { faultTimeoutMs: o.functionTimeoutMs } : {}),
+    const clock = new SystemClock(settings, { ...(o.now ? { now: o.now } : {}), simulated: o.simulatedClock === true });
+    const fns = await startLocalFunctions({
+      config,
+      settings,
+      dynamo,
+      credentials,
+      lexEndpoints: lexUrls,
+      clock,
+      ...(o.functionTimeoutMs !== undefined ? { functionTimeoutMs: o.functionTimeoutMs } : {}),
+      onDecision: (state, probes, decided) => {
+        for (const p of probes) latest.set(`${p.bot}|${p.region}`, p);
+        emit({ type: 'cycle', state, probes, decided });
       },
-    );
-    const healthCheckFn = faultyLambda(healthCheck, {
-      timeoutMs: HEALTH_CHECK_FUNCTION.timeoutSeconds * 1000,
-      ...(o.functionTimeoutMs !== undefined ? { faultTimeoutMs: o.functionTimeoutMs } : {}),
     });
-    const functions: Record<FunctionTarget, FaultyLambda<unknown, unknown>> = {
-      'probe-function': probeFn as FaultyLambda<unknown, unknown>,
-      'health-check-function': healthCheckFn as FaultyLambda<unknown, unknown>,
-    };
+    started.push({ close: async () => fns.close() });
     const runner = new WorkflowRunner({
       substitutions: localAslSubstitutions(config),
-      lambdas: {
-        [FN.probe]: probeFn.handler as (event: unknown) => Promise<unknown>,
-        [FN.healthCheck]: async (event) => {
-          const state = (event as { state?: { probes?: ProbeResult[]; cycle?: { at?: string; attempt?: number } } })
-            .state;
-          const probes = (state?.probes ?? []) as ProbeResult[];
-          if (simNow !== undefined && state?.cycle?.at) {
-            // A confirmation round decides after its wait (and its probes, counted as half a second).
-            const planned =
-              Date.parse(state.cycle.at) + (state.cycle.attempt ?? 0) * confirmDelaySeconds(settings) * 1000 + 500;
-            decideAt = new Date(Number.isFinite(planned) ? planned : simulated());
-          }
-          const out = await healthCheckFn.handler(event);
-          if ((event as { action?: string }).action === 'decide') {
-            for (const p of probes) latest.set(`${p.bot}|${p.region}`, p);
-            emit({ type: 'cycle', state: out as CycleState, probes, decided: state?.cycle as CycleState['cycle'] });
-          }
-          return out;
-        },
-      },
+      lambdas: fns.lambdas,
       dynamodb: workflowDynamo,
       cloudwatch: cwClient,
       region: config.connectRegion,
@@ -399,13 +275,9 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     };
     async function runExecution(input: unknown = {}, ro: RunOptions = {}): Promise<ExecutionRecord> {
       const name = ro.name ?? `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-      const startedAt = ro.startedAt ?? o.now?.() ?? (simNow !== undefined ? new Date(simulated()) : new Date());
+      // A simulated clock moves on by the cycles this execution runs (a redelivery does not move it twice).
+      const startedAt = clock.startExecution(input, ro.startedAt);
       const one: RunOptions = { ...ro, name, startedAt };
-      if (simNow !== undefined) {
-        // The simulated clock moves on by the cycles this execution runs (a redelivery does not move it twice).
-        const ran = (input as { cycles?: unknown })?.cycles;
-        simNow += (typeof ran === 'number' ? ran : settings.cyclesPerExecution) * settings.cadenceSeconds * 1000;
-      }
       const twice = o.atLeastOnce !== undefined && (o.atLeastOnce.random ?? Math.random)() < o.atLeastOnce.rate;
       if (!twice) return deliver(input, one);
       // The same execution twice, overlapping: the second starts once the first is under way.
@@ -420,23 +292,12 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
     const stepfunctions = await startLocalStepFunctions({
       runner,
       run: runExecution,
-      now: () => o.now?.() ?? (simNow !== undefined ? new Date(simulated()) : new Date()),
+      now: () => clock.now(),
       host,
       port: o.ports?.stepfunctions ?? 0,
       guard: { ...guard, needsToken: () => true },
     });
     started.push(stepfunctions);
-    // The lookup's own client, configured as on AWS (tight timeouts), pointed at the local table.
-    const lookup = createLookupHandler({
-      tableName: config.tableName,
-      clientConfig: {
-        endpoint: dynamo.url,
-        region: config.connectRegion,
-        credentials,
-        ...roleClient('lookup'),
-      },
-      settingsFromTable: { connectRegion: config.connectRegion, regions: config.regions, loadSettings: lookupSettings },
-    });
 
     return {
       config,
@@ -445,14 +306,11 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       dynamo,
       cloudwatch,
       runner,
-      functions,
-      lookup,
+      functions: fns.functions,
+      lookup: fns.lookup,
       executions,
-      advance(ms) {
-        if (simNow === undefined) throw new Error('advance() needs a system started with simulatedClock');
-        simNow += ms;
-      },
-      clock: () => o.now?.() ?? (simNow !== undefined ? new Date(simulated()) : new Date()),
+      advance: (ms) => clock.advance(ms),
+      clock: () => clock.now(),
       runExecution,
       stepfunctions,
       guard,
@@ -460,14 +318,7 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       redeliveries: () => redeliveries,
       lastProbes: () => [...latest.values()],
       async readItem() {
-        const out = await dynamo.client.send(
-          new GetItemCommand({
-            TableName: config.tableName,
-            Key: { connectRegion: { S: config.connectRegion } },
-            ConsistentRead: true,
-          }),
-        );
-        return readItem(out.Item, settings);
+        return readItem(await drTable(dynamo.client, config.tableName).getItem(config.connectRegion), settings);
       },
       async history() {
         const out = await dynamo.client.send(
@@ -479,33 +330,22 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
         );
         return (out.Items ?? []).map((i) => unmarshall(i) as RegionChange);
       },
-      endpoints: (extra = {}) => ({
-        dynamodb: dynamo.url,
-        cloudwatch: cloudwatch.url,
-        lookup: '',
-        table: config.tableName,
-        historyTable: config.historyTableName,
-        metricNamespace: config.metricNamespace,
-        connectRegion: config.connectRegion,
-        regions: config.regions,
-        stepfunctions: stepfunctions.url,
-        stateMachineArn: runner.stateMachineArn,
-        ...(o.token !== undefined ? { token: o.token } : {}),
-        lex: Object.fromEntries(Object.entries(lex).map(([r, l]) => [r, l.url])),
-        bots: settings.bots.map((b) => ({
-          name: b.name,
-          regions: Object.fromEntries(
-            Object.entries(b.regions).map(([r, ids]) => {
-              const c = config.bots.find((x) => x.name === b.name)!;
-              return [
-                r,
-                { ...ids, localeId: b.localeId, botName: c.v1?.botName ?? b.name, botAlias: c.v1?.botAlias ?? 'live' },
-              ];
-            }),
-          ),
-        })),
-        ...extra,
-      }),
+      endpoints: (extra = {}) =>
+        localEndpoints(
+          {
+            config,
+            settings,
+            urls: {
+              dynamodb: dynamo.url,
+              cloudwatch: cloudwatch.url,
+              stepfunctions: stepfunctions.url,
+              lex: lexUrls,
+            },
+            stateMachineArn: runner.stateMachineArn,
+            ...(o.token !== undefined ? { token: o.token } : {}),
+          },
+          extra,
+        ),
       onEvent: (l) => {
         listeners.add(l);
         return () => listeners.delete(l);
@@ -513,7 +353,6 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       async close() {
         cwClient.destroy();
         workflowDynamo.destroy();
-        settingsDynamo.destroy();
         await Promise.all(started.map((s) => s.close()));
       },
     };

@@ -1,7 +1,7 @@
 /**
  * The local dashboard and the local executions API, mounted on the control server:
  * - `GET /` the dashboard page, `GET /dashboard/app.js` (the page script with uPlot, bundled by esbuild on first
- *   request), `GET /dashboard/style.css`, `GET /dashboard/uPlot.min.css`;
+ *   request), `GET /dashboard/style.css` and `/dashboard/controls.css`, `GET /dashboard/uPlot.min.css`;
  * - `GET /dashboard/api/state`: status, per-region probe series, alarm states, thresholds;
  * - `PUT /dashboard/api/fault/{region}` `{mode, latencyMs?}`: fault injection from the page;
  * - `POST /executions` (body: execution input) → `{executionArn, name, startDate}`; `GET /executions/{name}` →
@@ -114,7 +114,7 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
   };
   // Bundle the page script now, so the first page load does not wait for esbuild.
   pageScript().catch(() => undefined);
-  const css = () => readFileSync(join(HERE, 'style.css'), 'utf8');
+  const css = (file: string) => readFileSync(join(HERE, file), 'utf8');
 
   async function state() {
     const status = await localStatus(sys);
@@ -169,8 +169,8 @@ export function mountDashboard(control: ControlServer, sys: LocalSystem): Dashbo
       send(res, 'text/javascript; charset=utf-8', await pageScript());
       return true;
     }
-    if (method === 'GET' && path === '/dashboard/style.css') {
-      send(res, 'text/css; charset=utf-8', css());
+    if (method === 'GET' && (path === '/dashboard/style.css' || path === '/dashboard/controls.css')) {
+      send(res, 'text/css; charset=utf-8', css(path.slice('/dashboard/'.length)));
       return true;
     }
     if (method === 'GET' && path === '/dashboard/uPlot.min.css') {

@@ -4,7 +4,8 @@
  * server, the rest from the state embedded in the page, before any request or live event); the test clicks
  * "Inject down" on the primary, waits for the page to show the secondary as active (live, via /events, no reload),
  * clears the fault and sees it return; the region labels follow the hysteresis (only a region the workflow would
- * fail back to is "recovering").
+ * fail back to is "recovering"). The failed-over page is docs/dashboard.png: captured at a fixed viewport and written
+ * once that test has passed, only when what it shows differs from the committed picture.
  */
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -12,7 +13,14 @@ import type { ControlServer } from '../../local/control-server';
 import { startControlServer } from '../../local/control-server';
 import type { DashboardMount } from '../../local/dashboard/routes';
 import { mountDashboard } from '../../local/dashboard/routes';
-import { CHROMIUM_PATH, launchChromium, runContinuously, waitForActive } from '../../local/dashboard/screenshot';
+import {
+  CHROMIUM_PATH,
+  captureDashboard,
+  launchChromium,
+  runContinuously,
+  saveScreenshot,
+  waitForActive,
+} from '../../local/dashboard/screenshot';
 import type { LocalSystem } from '../../local/system';
 import { cycles, startFast } from '../integration/system-fixture';
 
@@ -123,6 +131,8 @@ describeIfChromium('local dashboard in Chromium', () => {
       document.getElementById('timeline')!.textContent!.includes('us-east-1 → us-west-2'),
     );
     expect(await page.textContent('[data-testid="region-us-east-1"]')).toContain('fault: down');
+    // The docs' picture: the primary down, calls failed over to the secondary.
+    const shot = await captureDashboard(page);
 
     await page.click('[data-testid="clear-us-east-1"]');
     await waitForActive(page, 'us-east-1');
@@ -130,6 +140,7 @@ describeIfChromium('local dashboard in Chromium', () => {
     await page.waitForFunction(() => document.getElementById('timeline')!.textContent!.includes('failback'));
     expect(loads).toEqual([]); // live updates, no reload
     expect(pageErrors).toEqual([]);
+    if (saveScreenshot(shot)) console.log('docs/dashboard.png: the dashboard shows something new; picture rewritten');
   }, 60_000);
 
   it('starts a drill from the page', async () => {

@@ -1,0 +1,41 @@
+/** The state the dashboard page renders: what `GET /dashboard/api/state` answers (routes.ts) and the page embeds. */
+import type { AlarmView } from './alarms';
+import type { SeriesPoint } from './routes';
+
+export interface RegionHealth {
+  fails: number;
+  passes: number;
+  reason: string;
+}
+
+export interface Change {
+  from: string;
+  to: string;
+  reason: string;
+  detail: string;
+  at: string;
+  drill: boolean;
+}
+
+export interface DashboardState {
+  now: string;
+  status: {
+    connectRegion: string;
+    regions: string[];
+    item: {
+      lexRegion: string;
+      version: number;
+      regionHealth: Record<string, RegionHealth>;
+      pin: { region: string; until: string; by: string; reason: string } | null;
+    } | null;
+    lastProbes: { bot: string; region: string; ok: boolean; reason: string; latencyMs: number }[];
+    history: Change[];
+    faults: Record<string, { mode: string; latencyMs?: number }>;
+    executions: { name: string; status: string; startedAt: string; stoppedAt?: string; error?: string }[];
+  };
+  series: Record<string, SeriesPoint[]>;
+  alarms: AlarmView[];
+  thresholds: { cadenceSeconds: number; failThreshold: number; recoverThreshold: number };
+  faultModes: string[];
+  lastCycleAt: string | null;
+}
