@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
+import { valueAt } from '../core/errors';
 import { rules, withConnectRegions } from './config/rules';
 import { arnRegion, baseSchema } from './config/schema';
 import { probeReservedConcurrency } from './limits';
@@ -26,15 +27,6 @@ export type LexdrConfigInput = z.input<typeof configSchema>;
 /** A config problem, with every key, the value received and what would be valid. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = input;
-  for (const p of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v;
 }
 
 /** The value received, in a line: a long array or object is summarised. */

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
+import { valueAt } from '../../core/errors';
 import type { FulfillmentDelays } from './clock';
 import type { ProgressEvent } from './session';
 import { faultSchema } from './faults';
@@ -111,8 +112,3 @@ function jsonBody(body: Buffer, shape: string): { json: unknown } | { refused: L
   }
 }
 
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v = input;
-  for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
-  return v;
-}
