@@ -15,21 +15,10 @@ import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetTopicAttributesCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { alarmPublishContext, evaluateServiceRequest } from '../core/resource-policy';
 import type { PolicyDecision } from '../core/resource-policy';
+import { AwsApiError } from './http';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 const STATES: readonly string[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
-
-/** A CloudWatch API error of the query-compatible JSON protocol (`x-amzn-query-error: <code>;Sender`). */
-export class CloudWatchApiError extends Error {
-  override name = 'CloudWatchApiError';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 export interface AlarmActionsOptions {
   /** The SNS endpoint alarm actions publish to. @default none: every SNS action fails, saying so */
@@ -104,7 +93,7 @@ export function localAlarms(o: { account: string; now: () => number; actions?: A
   const need = (body: Record<string, unknown>, key: string): string => {
     const v = body[key];
     if (typeof v !== 'string' || v === '')
-      throw new CloudWatchApiError('MissingParameter', `The parameter ${key} is required.`);
+      throw new AwsApiError('MissingParameter', `The parameter ${key} is required.`);
     return v;
   };
   const credentials = o.actions?.credentials ?? { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
@@ -317,12 +306,9 @@ export function localAlarms(o: { account: string; now: () => number; actions?: A
       const name = need(body, 'AlarmName');
       const state = need(body, 'StateValue');
       if (!STATES.includes(state))
-        throw new CloudWatchApiError(
-          'InvalidParameterValue',
-          `StateValue ${state}: must be OK, ALARM or INSUFFICIENT_DATA`,
-        );
+        throw new AwsApiError('InvalidParameterValue', `StateValue ${state}: must be OK, ALARM or INSUFFICIENT_DATA`);
       const alarm = regionAlarms(region).get(name);
-      if (!alarm) throw new CloudWatchApiError('ResourceNotFound', `Alarm ${name} not found`, 404);
+      if (!alarm) throw new AwsApiError('ResourceNotFound', `Alarm ${name} not found`, 404);
       const data = typeof body.StateReasonData === 'string' ? body.StateReasonData : undefined;
       setState(region, alarm, state as AlarmState, need(body, 'StateReason'), data);
       return {};

@@ -7,9 +7,9 @@
 import { createServer } from 'node:http';
 import { z } from 'zod';
 import { credentialScope } from './aws/rest';
-import { CloudWatchApiError, localAlarms } from './cloudwatch-alarms';
+import { localAlarms } from './cloudwatch-alarms';
 import type { AlarmActionsOptions, LocalAlarms } from './cloudwatch-alarms';
-import { closeServer, guardServer, listen, readBody, sendBodyError, sendJson } from './http';
+import { AwsApiError, closeServer, guardServer, listen, readBody, sendBodyError, sendJson } from './http';
 import type { GuardPolicy } from './http';
 
 const SERVICE_TARGET = 'GraniteServiceVersion20100801';
@@ -113,10 +113,11 @@ export async function startLocalCloudWatch(o: LocalCloudWatchOptions = {}): Prom
         try {
           return sendJson(res, 200, await answer, { 'content-type': 'application/x-amz-json-1.0' });
         } catch (err) {
-          if (!(err instanceof CloudWatchApiError)) throw err;
-          return sendJson(res, err.status, awsError(`com.amazonaws.cloudwatch#${err.code}`, err.message), {
+          if (!(err instanceof AwsApiError)) throw err;
+          // The query-compatible JSON protocol: the query API's error code in `x-amzn-query-error: <code>;Sender`.
+          return sendJson(res, err.status, awsError(`com.amazonaws.cloudwatch#${err.type}`, err.message), {
             'content-type': 'application/x-amz-json-1.0',
-            'x-amzn-query-error': `${err.code};Sender`,
+            'x-amzn-query-error': `${err.type};Sender`,
           });
         }
       }

@@ -14,6 +14,41 @@ export class HttpError extends Error {
   }
 }
 
+/** An AWS API error: its type (the SDK's exception name), HTTP status and message. */
+export class AwsApiError extends Error {
+  override name = 'AwsApiError';
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** A URI template (`/bot/{botName}/x`) as a regex with one group per `{param}`, and the params' names in order. */
+export interface PathTemplate {
+  regex: RegExp;
+  names: string[];
+}
+
+/** Compiles a URI template; the regex matches the whole path, a trailing `/` tolerated. */
+export function compilePathTemplate(path: string): PathTemplate {
+  const names: string[] = [];
+  const pattern = path
+    .split(/(\{[^{}]+\})/)
+    .map((part) => {
+      const m = /^\{([^{}]+)\}$/.exec(part);
+      if (m?.[1]) {
+        names.push(m[1]);
+        return '([^/]+)';
+      }
+      return part.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+    })
+    .join('');
+  return { regex: new RegExp(`^${pattern.replace(/\/$/, '')}/?$`), names };
+}
+
 /** Past this many bytes an oversized body is no longer read to its end: the connection is dropped instead. */
 const DISCARD_CAP_BYTES = 64 * 1024 * 1024;
 

@@ -16,25 +16,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeServer, listen, readBody, refusal, sendJson, sendRefusal } from './http';
+import { AwsApiError, closeServer, listen, readBody, refusal, sendJson, sendRefusal } from './http';
 import type { GuardPolicy } from './http';
 import type { ExecutionRecord, RunOptions, WorkflowRunner } from './workflow-runner';
 import { STATE_PAYLOAD_LIMIT_BYTES } from '../core/aws-limits';
 
 const JSON_10 = 'application/x-amz-json-1.0';
 const ERROR_NAMESPACE = 'com.amazonaws.swf.service.v2.model';
-
-/** A Step Functions API error: its type (the SDKs' exception name) and HTTP status. */
-export class StepFunctionsApiError extends Error {
-  override name = 'StepFunctionsApiError';
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 export interface LocalStepFunctionsOptions {
   runner: WorkflowRunner;
@@ -73,8 +61,8 @@ const describeStateMachineSchema = z.object({ stateMachineArn: z.string().min(1)
 
 const epochSeconds = (iso: string) => Date.parse(iso) / 1000;
 
-function validationError(field: string, constraint: string): StepFunctionsApiError {
-  return new StepFunctionsApiError(
+function validationError(field: string, constraint: string): AwsApiError {
+  return new AwsApiError(
     'ValidationException',
     `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`,
   );
@@ -87,9 +75,9 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
   const definition = runner.deployedDefinition;
 
   function checkStateMachine(arn: string): void {
-    if (!ARN_LIKE.test(arn)) throw new StepFunctionsApiError('InvalidArn', `Invalid Arn: '${arn}'`);
+    if (!ARN_LIKE.test(arn)) throw new AwsApiError('InvalidArn', `Invalid Arn: '${arn}'`);
     if (arn !== runner.stateMachineArn)
-      throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+      throw new AwsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
   }
 
   function parseStart(body: unknown) {
@@ -97,14 +85,14 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
     if (!p.success) throw validationError('stateMachineArn', 'Member must not be null');
     const { stateMachineArn, name = randomUUID(), input = '{}' } = p.data;
     checkStateMachine(stateMachineArn);
-    if (!NAME.test(name)) throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}'`);
+    if (!NAME.test(name)) throw new AwsApiError('InvalidName', `Invalid Name: '${name}'`);
     if (Buffer.byteLength(input, 'utf8') > STATE_PAYLOAD_LIMIT_BYTES)
       throw validationError('input', `Member must have length less than or equal to ${STATE_PAYLOAD_LIMIT_BYTES}`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(input);
     } catch (err) {
-      throw new StepFunctionsApiError(
+      throw new AwsApiError(
         'InvalidExecutionInput',
         `Invalid State Machine Execution Input: '${(err as Error).message}'`,
       );
@@ -171,7 +159,7 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
       const p = describeStateMachineSchema.safeParse(body);
       if (!p.success) throw validationError('stateMachineArn', 'Member must not be null');
       checkStateMachine(p.data.stateMachineArn);
-      throw new StepFunctionsApiError(
+      throw new AwsApiError(
         'StateMachineTypeNotSupported',
         'This operation is not supported by this type of state machine',
       );
@@ -188,13 +176,13 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
 
   function refuseExpressExecution(arn: string): never {
     if (/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:express:/.test(arn))
-      throw new StepFunctionsApiError('InvalidArn', "Invalid Arn: 'Resource type not valid in this context: express'");
+      throw new AwsApiError('InvalidArn', "Invalid Arn: 'Resource type not valid in this context: express'");
     if (/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn))
-      throw new StepFunctionsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
-    throw new StepFunctionsApiError('InvalidArn', `Invalid Arn: '${arn}'`);
+      throw new AwsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    throw new AwsApiError('InvalidArn', `Invalid Arn: '${arn}'`);
   }
 
-  function sendError(res: ServerResponse, e: StepFunctionsApiError): void {
+  function sendError(res: ServerResponse, e: AwsApiError): void {
     sendJson(
       res,
       e.status,
@@ -210,18 +198,12 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
     const action = /^AWSStepFunctions\.(\w+)$/.exec(target)?.[1];
     if (req.method !== 'POST' || !action) {
       req.resume();
-      return sendError(
-        res,
-        new StepFunctionsApiError('UnknownOperationException', `no operation ${target || req.method}`),
-      );
+      return sendError(res, new AwsApiError('UnknownOperationException', `no operation ${target || req.method}`));
     }
     const f = actions[action];
     if (!f) {
       req.resume();
-      return sendError(
-        res,
-        new StepFunctionsApiError('UnknownOperationException', `${action} is not supported locally`),
-      );
+      return sendError(res, new AwsApiError('UnknownOperationException', `${action} is not supported locally`));
     }
     let body: unknown;
     try {
@@ -232,22 +214,22 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
       return sendError(
         res,
         status === 413
-          ? new StepFunctionsApiError('ValidationException', (err as Error).message, 413)
-          : new StepFunctionsApiError('SerializationException', 'the request body is not JSON'),
+          ? new AwsApiError('ValidationException', (err as Error).message, 413)
+          : new AwsApiError('SerializationException', 'the request body is not JSON'),
       );
     }
     try {
       const out = await f(body);
       sendJson(res, 200, out, { 'content-type': JSON_10, 'x-amzn-requestid': randomUUID() });
     } catch (err) {
-      if (err instanceof StepFunctionsApiError) return sendError(res, err);
-      sendError(res, new StepFunctionsApiError('InternalServerError', (err as Error).message, 500));
+      if (err instanceof AwsApiError) return sendError(res, err);
+      sendError(res, new AwsApiError('InternalServerError', (err as Error).message, 500));
     }
   }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
-      if (!res.headersSent) sendError(res, new StepFunctionsApiError('InternalServerError', err.message, 500));
+      if (!res.headersSent) sendError(res, new AwsApiError('InternalServerError', err.message, 500));
       else res.destroy();
     });
   });

@@ -64,49 +64,40 @@ export class DrAlarms extends Construct {
     const dims = { ConnectRegion: props.connectRegion };
     const metric = (metricName: string, statistic: string, dimensionsMap: Record<string, string> = dims) =>
       new cloudwatch.Metric({ namespace: props.metricNamespace, metricName, statistic, dimensionsMap, period: minute });
-    const add = (alarm: cloudwatch.Alarm): cloudwatch.Alarm => {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-      this.all.push(alarm);
-      return alarm;
+    /** An alarm notifying the topic on ALARM and OK; unless `p` says otherwise: ≥ 1 in one period, missing data OK. */
+    const alarm = (alarmId: string, p: AlarmOptions): cloudwatch.Alarm => {
+      const a = new cloudwatch.Alarm(this, alarmId, {
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...p,
+      });
+      a.addAlarmAction(action);
+      a.addOkAction(action);
+      this.all.push(a);
+      return a;
     };
-    const gte1 = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
 
-    this.noHealthyRegion = add(
-      new cloudwatch.Alarm(this, 'NoHealthyRegion', {
-        alarmDescription: `lexdr: no region has every bot healthy; the lookup answers "err" and calls take the apology path (Connect ${props.connectRegion}).`,
-        metric: metric(METRIC.NoHealthyRegion, 'Maximum'),
-        threshold: 1,
-        comparisonOperator: gte1,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    this.notOnPrimary = add(
-      new cloudwatch.Alarm(this, 'NotOnPrimary', {
-        alarmDescription: `lexdr: calls are served from a non-primary region (${props.regions.slice(1).join(', ')}); the primary ${props.regions[0]} failed its probes.`,
-        metric: metric(METRIC.ActiveRegionIndex, 'Maximum'),
-        threshold: 1,
-        comparisonOperator: gte1,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    );
+    this.noHealthyRegion = alarm('NoHealthyRegion', {
+      alarmDescription: `lexdr: no region has every bot healthy; the lookup answers "err" and calls take the apology path (Connect ${props.connectRegion}).`,
+      metric: metric(METRIC.NoHealthyRegion, 'Maximum'),
+    });
+    this.notOnPrimary = alarm('NotOnPrimary', {
+      alarmDescription: `lexdr: calls are served from a non-primary region (${props.regions.slice(1).join(', ')}); the primary ${props.regions[0]} failed its probes.`,
+      metric: metric(METRIC.ActiveRegionIndex, 'Maximum'),
+    });
     const periods = props.probeFailingMinutes ?? 3;
     for (const bot of props.bots) {
       for (const region of props.regions) {
         this.probeFailing.push(
-          add(
-            new cloudwatch.Alarm(this, `ProbeFailing-${bot}-${region}`, {
-              alarmDescription: `lexdr: probes of ${bot} in ${region} failed in each of the last ${periods} minutes.`,
-              metric: metric(METRIC.ProbeSuccess, 'Average', { ...dims, Bot: bot, Region: region }),
-              threshold: 1,
-              comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-              evaluationPeriods: periods,
-              datapointsToAlarm: periods,
-              treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-            }),
-          ),
+          alarm(`ProbeFailing-${bot}-${region}`, {
+            alarmDescription: `lexdr: probes of ${bot} in ${region} failed in each of the last ${periods} minutes.`,
+            metric: metric(METRIC.ProbeSuccess, 'Average', { ...dims, Bot: bot, Region: region }),
+            comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluationPeriods: periods,
+            datapointsToAlarm: periods,
+          }),
         );
       }
     }
@@ -117,88 +108,62 @@ export class DrAlarms extends Construct {
     ];
     for (const [name, m] of workflowMetrics) {
       this.workflow.push(
-        add(
-          new cloudwatch.Alarm(this, `Workflow${name}`, {
-            alarmDescription: `lexdr: the health-check workflow reported ${name}; see its execution log.`,
-            metric: m,
-            threshold: 1,
-            comparisonOperator: gte1,
-            evaluationPeriods: 1,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          }),
-        ),
+        alarm(`Workflow${name}`, {
+          alarmDescription: `lexdr: the health-check workflow reported ${name}; see its execution log.`,
+          metric: m,
+        }),
       );
     }
-    this.healthCheckNotRunning = add(
-      new cloudwatch.Alarm(this, 'HealthCheckNotRunning', {
-        alarmDescription:
-          'lexdr: no health-check result for 3 minutes (schedule disabled, workflow failing before publishing, or metrics not delivered). The DR table is not being maintained.',
-        metric: metric(METRIC.ActiveRegionIndex, 'SampleCount'),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-        actionsEnabled: props.heartbeatActionsEnabled ?? true,
-      }),
-    );
+    this.healthCheckNotRunning = alarm('HealthCheckNotRunning', {
+      alarmDescription:
+        'lexdr: no health-check result for 3 minutes (schedule disabled, workflow failing before publishing, or metrics not delivered). The DR table is not being maintained.',
+      metric: metric(METRIC.ActiveRegionIndex, 'SampleCount'),
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      actionsEnabled: props.heartbeatActionsEnabled ?? true,
+    });
     // lexdr's own probe function failing (throttled by a call surge, erroring, timing out): the check holds callers
     // where they are instead of failing over, and says so here.
     const blindMetrics = Object.fromEntries(
       props.regions.map((region, i) => [`r${i}`, metric(METRIC.ProbeErrors, 'Sum', { ...dims, Region: region })]),
     );
-    this.healthCheckBlind = add(
-      new cloudwatch.Alarm(this, 'HealthCheckBlind', {
-        alarmDescription:
-          'lexdr: probes could not run (the probe function is throttled, failing or timing out) in each of the last 2 minutes. The health check holds callers on the active region and cannot fail over until probes run again.',
-        metric: new cloudwatch.MathExpression({
-          expression: `SUM([${Object.keys(blindMetrics).join(', ')}])`,
-          usingMetrics: blindMetrics,
-          label: 'probes that could not run',
-          period: minute,
-        }),
-        threshold: 1,
-        comparisonOperator: gte1,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    this.healthCheckBlind = alarm('HealthCheckBlind', {
+      alarmDescription:
+        'lexdr: probes could not run (the probe function is throttled, failing or timing out) in each of the last 2 minutes. The health check holds callers on the active region and cannot fail over until probes run again.',
+      metric: new cloudwatch.MathExpression({
+        expression: `SUM([${Object.keys(blindMetrics).join(', ')}])`,
+        usingMetrics: blindMetrics,
+        label: 'probes that could not run',
+        period: minute,
       }),
-    );
-    this.lookupErrors = add(
-      new cloudwatch.Alarm(this, 'LookupErrors', {
-        alarmDescription:
-          'lexdr: the Connect lookup function failed; Connect takes the flow error branch for those calls.',
-        metric: props.lookupFunction.metricErrors({ period: minute, statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: gte1,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    );
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+    });
+    this.lookupErrors = alarm('LookupErrors', {
+      alarmDescription:
+        'lexdr: the Connect lookup function failed; Connect takes the flow error branch for those calls.',
+      metric: props.lookupFunction.metricErrors({ period: minute, statistic: 'Sum' }),
+    });
     const latency = props.lookupLatencyThreshold ?? Duration.seconds(2);
-    this.lookupLatency = add(
-      new cloudwatch.Alarm(this, 'LookupLatency', {
-        alarmDescription: `lexdr: the Connect lookup's p99 duration is above ${latency.toMilliseconds()} ms (Connect gives up after the flow's time limit).`,
-        metric: props.lookupFunction.metricDuration({ period: Duration.minutes(5), statistic: 'p99' }),
-        threshold: latency.toMilliseconds(),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    this.notificationTest = add(
-      new cloudwatch.Alarm(this, 'NotificationTest', {
-        alarmDescription:
-          'lexdr: a test of the alarm path (CloudWatch → SNS → e-mail), set by `lexdr verify` (which sets it back to OK); nothing is wrong.',
-        metric: metric(METRIC_NOTIFICATION_TEST, 'Maximum'),
-        threshold: 1,
-        comparisonOperator: gte1,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    );
+    this.lookupLatency = alarm('LookupLatency', {
+      alarmDescription: `lexdr: the Connect lookup's p99 duration is above ${latency.toMilliseconds()} ms (Connect gives up after the flow's time limit).`,
+      metric: props.lookupFunction.metricDuration({ period: Duration.minutes(5), statistic: 'p99' }),
+      threshold: latency.toMilliseconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    this.notificationTest = alarm('NotificationTest', {
+      alarmDescription:
+        'lexdr: a test of the alarm path (CloudWatch → SNS → e-mail), set by `lexdr verify` (which sets it back to OK); nothing is wrong.',
+      metric: metric(METRIC_NOTIFICATION_TEST, 'Maximum'),
+    });
   }
 }
+
+/** An alarm's properties, with a threshold of 1 and one evaluation period unless given. */
+type AlarmOptions = Omit<cloudwatch.AlarmProps, 'threshold' | 'evaluationPeriods'> &
+  Partial<Pick<cloudwatch.AlarmProps, 'threshold' | 'evaluationPeriods'>>;
 
 /** The metric of the notification-test alarm: lexdr never publishes it. */
 const METRIC_NOTIFICATION_TEST = 'NotificationTest';

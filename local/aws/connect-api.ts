@@ -5,8 +5,9 @@
  * (moto serves the instance calls but not `ListBots`; one service is not split between two endpoints).
  */
 import { randomUUID } from 'node:crypto';
+import { AwsApiError } from '../http';
 import type { GuardPolicy } from '../http';
-import { AwsApiError, notFound, page, startRestServer } from './rest';
+import { notFound, page, startRestServer } from './rest';
 import type { RestRequest } from './rest';
 
 export interface LocalConnectInstance {

@@ -11,8 +11,9 @@
  * partial ARN (`<account>:function:<name>`).
  */
 import { LAMBDA_UNRESERVED_MINIMUM } from '../../core/aws-limits';
+import { AwsApiError } from '../http';
 import type { GuardPolicy } from '../http';
-import { AwsApiError, notFound, startRestServer } from './rest';
+import { notFound, startRestServer } from './rest';
 import type { RestRequest } from './rest';
 
 export interface LocalFunction {

@@ -10,8 +10,9 @@
  * service is served here.
  */
 import { randomInt } from 'node:crypto';
+import { AwsApiError } from '../http';
 import type { GuardPolicy } from '../http';
-import { AwsApiError, notFound, page, startRestServer } from './rest';
+import { notFound, page, startRestServer } from './rest';
 import type { RestRequest } from './rest';
 
 export interface LocalModelAlias {

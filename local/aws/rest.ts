@@ -5,8 +5,17 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, guardServer, listen, readBody, sendBodyError, sendJson } from '../http';
-import type { GuardPolicy } from '../http';
+import {
+  AwsApiError,
+  closeServer,
+  compilePathTemplate,
+  guardServer,
+  listen,
+  readBody,
+  sendBodyError,
+  sendJson,
+} from '../http';
+import type { GuardPolicy, PathTemplate } from '../http';
 
 /** The region, service and access key of a SigV4 signature (`Credential=AKID/20261206/us-west-2/lambda/aws4_request`). */
 export function credentialScope(
@@ -18,18 +27,6 @@ export function credentialScope(
       ? /Credential=([^/,\s]+)\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/.exec(auth)
       : null;
   return m ? { accessKeyId: m[1]!, region: m[2]!, service: m[3]! } : undefined;
-}
-
-/** An AWS API error: its type (the SDK's exception name), HTTP status and message. */
-export class AwsApiError extends Error {
-  override name = 'AwsApiError';
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
 }
 
 export const notFound = (message: string): AwsApiError => new AwsApiError('ResourceNotFoundException', message, 404);
@@ -57,26 +54,8 @@ export interface RestReply {
   headers?: Record<string, string>;
 }
 
-interface Compiled {
+interface Compiled extends PathTemplate {
   route: RestRoute;
-  regex: RegExp;
-  names: string[];
-}
-
-function compile(route: RestRoute): Compiled {
-  const names: string[] = [];
-  const pattern = route.path
-    .split(/(\{[^{}]+\})/)
-    .map((part) => {
-      const m = /^\{([^{}]+)\}$/.exec(part);
-      if (m?.[1]) {
-        names.push(m[1]);
-        return '([^/]+)';
-      }
-      return part.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-    })
-    .join('');
-  return { route, regex: new RegExp(`^${pattern.replace(/\/$/, '')}/?$`), names };
 }
 
 export interface RestServerOptions {
@@ -106,7 +85,7 @@ export function sendAwsError(res: ServerResponse, e: AwsApiError): void {
 
 /** Starts an HTTP server answering `routes` the REST-JSON way. */
 export async function startRestServer(o: RestServerOptions): Promise<RestServer> {
-  const routes = o.routes.map(compile);
+  const routes = o.routes.map((route): Compiled => ({ route, ...compilePathTemplate(route.path) }));
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://local');

@@ -111,4 +111,3 @@ function jsonBody(body: Buffer, shape: string): { json: unknown } | { refused: L
     return { refused: { status: 400, body: { message: `body must be JSON: ${shape}` } } };
   }
 }
-

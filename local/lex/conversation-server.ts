@@ -28,7 +28,7 @@ import { Conversation } from './conversation';
 import { OPERATION } from './conversation-events';
 import { FAULT_ERRORS, faultMessage } from './faults';
 import type { ErrorKind } from './protocol';
-import { ERROR_TYPES, LexApiError } from './protocol';
+import { LexApiError, errorType } from './protocol';
 import type { Fault, LexRequestRecord } from './types';
 import type { Resolved } from './v2';
 import { resolveBot } from './v2';
@@ -97,7 +97,7 @@ export class ConversationServer {
     h.record(record);
     const requestId = randomUUID();
     const fail = (kind: ErrorKind, message: string) => {
-      const { status, type } = ERROR_TYPES.V2[kind];
+      const { status, type } = errorType('V2', kind);
       if (stream.destroyed || stream.headersSent) return;
       stream.respond({
         ':status': status,

@@ -22,9 +22,8 @@ import { EventStreamReader, encodeEvent, encodeException } from './event-stream'
 import { DEFAULT_SLOW_MS, FAULT_ERRORS, faultMessage } from './faults';
 import { DependencyFailedError } from './fulfillment';
 import type { ErrorKind, RegionBot, RegionState } from './protocol';
-import { LexApiError, liveSession } from './protocol';
+import { LexApiError, openSession } from './protocol';
 import type { Session, WireMessage } from './session';
-import { newSession } from './session';
 import type { Fault, LexRequestRecord } from './types';
 import type { Resolved } from './v2';
 import { parse, toState } from './v2';
@@ -89,9 +88,7 @@ export class Conversation {
     this.sessionId = resolved.params.sessionId;
     const region = h.state;
     this.audioInput = new AudioInput(region.region, h.vad);
-    this.session = liveSession(region, resolved.key, this.rb) ?? newSession(this.sessionId, region.now());
-    region.sessions.set(resolved.key, this.session);
-    this.session.lastActiveAt = region.now();
+    this.session = openSession(region, resolved.key, this.rb, this.sessionId);
     this.session.onProgress = (n) => {
       if (this.done) return;
       this.respond(n.messages, n.allowInterrupt);

@@ -6,29 +6,27 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LexRequestRecord, LocalBot } from './types';
 import type { DialogEngine } from './dialog';
+import { newSession } from './session';
 import type { Session } from './session';
 import type { SpeechTemplates, SynthMode } from './speech';
 
 export type Protocol = 'V1' | 'V2';
 export type ErrorKind = 'validation' | 'notfound' | 'throttled' | 'internal' | 'dependency';
 
-/** Status and `x-amzn-errortype` per protocol, as in the Lex V2 and Lex V1 runtime models. */
-export const ERROR_TYPES: Record<Protocol, Record<ErrorKind, { status: number; type: string }>> = {
-  V2: {
-    validation: { status: 400, type: 'ValidationException' },
-    notfound: { status: 404, type: 'ResourceNotFoundException' },
-    throttled: { status: 429, type: 'ThrottlingException' },
-    internal: { status: 500, type: 'InternalServerException' },
-    dependency: { status: 424, type: 'DependencyFailedException' },
-  },
-  V1: {
-    validation: { status: 400, type: 'BadRequestException' },
-    notfound: { status: 404, type: 'NotFoundException' },
-    throttled: { status: 429, type: 'LimitExceededException' },
-    internal: { status: 500, type: 'InternalFailureException' },
-    dependency: { status: 424, type: 'DependencyFailedException' },
-  },
+/** Per kind of error: its status and its `x-amzn-errortype` per protocol, as in the Lex V2 and Lex V1 runtime models. */
+const ERRORS: Record<ErrorKind, { status: number } & Record<Protocol, string>> = {
+  validation: { status: 400, V2: 'ValidationException', V1: 'BadRequestException' },
+  notfound: { status: 404, V2: 'ResourceNotFoundException', V1: 'NotFoundException' },
+  throttled: { status: 429, V2: 'ThrottlingException', V1: 'LimitExceededException' },
+  internal: { status: 500, V2: 'InternalServerException', V1: 'InternalFailureException' },
+  dependency: { status: 424, V2: 'DependencyFailedException', V1: 'DependencyFailedException' },
 };
+
+/** The status and `x-amzn-errortype` a protocol answers an error of `kind` with. */
+export function errorType(protocol: Protocol, kind: ErrorKind): { status: number; type: string } {
+  const e = ERRORS[kind];
+  return { status: e.status, type: e[protocol] };
+}
 
 /** An error the route answers with; the server maps `kind` to the protocol's status and error type. */
 export class LexApiError extends Error {
@@ -97,6 +95,14 @@ export function liveSession(region: RegionState, key: string, rb: RegionBot): Se
     return undefined;
   }
   return s;
+}
+
+/** The live session under `key`, or a new one named `sessionId`: either way stored and marked active now. */
+export function openSession(region: RegionState, key: string, rb: RegionBot, sessionId: string): Session {
+  const session = liveSession(region, key, rb) ?? newSession(sessionId, region.now());
+  region.sessions.set(key, session);
+  session.lastActiveAt = region.now();
+  return session;
 }
 
 /** Lex V2 puts JSON in response headers gzip-compressed and base64-encoded. */

@@ -4,44 +4,24 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpError } from '../http';
-import { readBody, sendBodyError } from '../http';
+import type { HttpError, PathTemplate } from '../http';
+import { compilePathTemplate, readBody, sendBodyError } from '../http';
 import type { AdminApi } from './admin';
 import { DependencyFailedError } from './fulfillment';
 import type { RegionFaults } from './faults';
-import type { LexReply, Protocol, RegionState, Route, RouteContext } from './protocol';
+import type { ErrorKind, LexReply, Protocol, RegionState, Route, RouteContext } from './protocol';
 import type { LexRequestRecord } from './types';
-import { ERROR_TYPES, LexApiError } from './protocol';
+import { LexApiError, errorType } from './protocol';
 import type { RequestLog } from './request-log';
 import { v1Routes } from './v1';
 import { v2Routes } from './v2';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-interface CompiledRoute {
-  route: Route;
-  regex: RegExp;
-  names: string[];
-}
-
-/** `/bot/{botName}/x` → a regex with one group per `{param}`; a trailing `/` is tolerated. */
-function compile(route: Route): CompiledRoute {
-  const names: string[] = [];
-  const pattern = route.path
-    .split(/(\{[^{}]+\})/)
-    .map((part) => {
-      const m = /^\{([^{}]+)\}$/.exec(part);
-      if (m?.[1]) {
-        names.push(m[1]);
-        return '([^/]+)';
-      }
-      return part.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-    })
-    .join('');
-  return { route, regex: new RegExp(`^${pattern}/?$`), names };
-}
-
-const ROUTES: CompiledRoute[] = [...v2Routes, ...v1Routes].map(compile);
+const ROUTES: (PathTemplate & { route: Route })[] = [...v2Routes, ...v1Routes].map((route) => ({
+  route,
+  ...compilePathTemplate(route.path),
+}));
 
 /** Which protocol a path belongs to (for faults and errors before a route matched). */
 const protocolOf = (path: string): Protocol | undefined =>
@@ -72,7 +52,7 @@ export function requestHandler(o: RequestHandlerOptions): (req: IncomingMessage,
         (e) => ({ message: e.message }),
         (e) => ({
           'x-amzn-errortype':
-            e.status === 413 ? 'RequestEntityTooLargeException' : ERROR_TYPES[protocol].validation.type,
+            e.status === 413 ? 'RequestEntityTooLargeException' : errorType(protocol, 'validation').type,
         }),
       );
       if (!refused) throw err;
@@ -94,8 +74,8 @@ export function requestHandler(o: RequestHandlerOptions): (req: IncomingMessage,
     };
     o.requests.add(record);
     const requestId = randomUUID();
-    const fail = (kind: keyof (typeof ERROR_TYPES)['V2'], message: string) => {
-      const { status, type } = ERROR_TYPES[protocol][kind];
+    const fail = (kind: ErrorKind, message: string) => {
+      const { status, type } = errorType(protocol, kind);
       const extra: Record<string, string> = kind === 'throttled' && protocol === 'V1' ? { 'Retry-After': '1' } : {};
       return send(res, { status, headers: { 'x-amzn-errortype': type, ...extra }, body: { message } }, requestId);
     };

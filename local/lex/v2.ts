@@ -5,9 +5,8 @@
  */
 import { z } from 'zod';
 import type { WireMessage, WireSessionState } from './session';
-import { newSession } from './session';
 import type { RegionBot, RegionState, Route, RouteContext } from './protocol';
-import { LexApiError, decodeLexHeader, encodeLexHeader, liveSession } from './protocol';
+import { LexApiError, decodeLexHeader, encodeLexHeader, liveSession, openSession } from './protocol';
 import { synthesize } from './speech';
 
 export const SESSION_PATH = '/bots/{botId}/botAliases/{botAliasId}/botLocales/{localeId}/sessions/{sessionId}';
@@ -141,9 +140,7 @@ const nonEmptyMap = (key: string, m: Record<string, string>): Record<string, Rec
 async function recognizeText(ctx: RouteContext) {
   const { rb, params, key } = resolve(ctx);
   const body = parse(recognizeTextSchema, ctx.json(), 'RecognizeTextRequest');
-  const session = liveSession(ctx.region, key, rb) ?? newSession(params.sessionId, ctx.region.now());
-  ctx.region.sessions.set(key, session);
-  session.lastActiveAt = ctx.region.now();
+  const session = openSession(ctx.region, key, rb, params.sessionId);
   if (body.sessionState) session.state = toState(body.sessionState, session.state);
   const requestAttributes = body.requestAttributes ?? {};
   ctx.note({ text: body.text, withSessionState: body.sessionState !== undefined });
@@ -161,21 +158,25 @@ async function recognizeText(ctx: RouteContext) {
   };
 }
 
+/** `text` spoken as a reply body: 16-bit little-endian PCM at the reply rate (empty when there is nothing to say). */
+function speak(ctx: RouteContext, text: string): Buffer {
+  const audio = synthesize(text, REPLY_PCM_RATE, ctx.region.speech.synthesize);
+  const body = Buffer.alloc(audio.length * 2);
+  for (let i = 0; i < audio.length; i += 1) body.writeInt16LE(audio[i]!, i * 2);
+  return body;
+}
+
 async function putSession(ctx: RouteContext) {
   const { rb, params, key } = resolve(ctx);
   const body = parse(putSessionSchema, ctx.json(), 'PutSessionRequest');
-  const session = liveSession(ctx.region, key, rb) ?? newSession(params.sessionId, ctx.region.now());
-  ctx.region.sessions.set(key, session);
-  session.lastActiveAt = ctx.region.now();
+  const session = openSession(ctx.region, key, rb, params.sessionId);
   session.requestAttributes = body.requestAttributes ?? {};
   const messages = body.messages?.map((m): WireMessage => ({ contentType: m.contentType, content: m.content ?? '' }));
   const turn = rb.engine.putSession(session, toState(body.sessionState, session.state), messages);
   const contentType = String(ctx.headers['responsecontenttype'] ?? 'text/plain; charset=utf-8');
   // audio/pcm: the messages spoken (16 kHz), as Lex does; other formats answer without audio.
   const spoken = contentType.toLowerCase() === 'audio/pcm' ? turn.messages.map((m) => m.content).join(' ') : '';
-  const audio = synthesize(spoken, REPLY_PCM_RATE, ctx.region.speech.synthesize);
-  const audioBody = Buffer.alloc(audio.length * 2);
-  for (let i = 0; i < audio.length; i += 1) audioBody.writeInt16LE(audio[i]!, i * 2);
+  const audioBody = speak(ctx, spoken);
   return {
     headers: {
       'Content-Type': contentType,
@@ -288,18 +289,14 @@ async function recognizeUtterance(ctx: RouteContext) {
     withSessionState: sessionState !== undefined,
   });
 
-  const session = liveSession(ctx.region, key, rb) ?? newSession(params.sessionId, ctx.region.now());
-  ctx.region.sessions.set(key, session);
-  session.lastActiveAt = ctx.region.now();
+  const session = openSession(ctx.region, key, rb, params.sessionId);
   if (sessionState) session.state = toState(sessionState, session.state);
   session.lastInputMode = format.kind === 'text' ? 'Text' : 'Speech';
   const turn = await rb.engine.recognizeText(session, transcript, requestAttributes, ctx.region.nluBroken());
   session.lastActiveAt = ctx.region.now();
 
   const spoken = turn.messages.map((m) => m.content).join(' ');
-  const audio = reply === 'pcm' ? synthesize(spoken, REPLY_PCM_RATE, ctx.region.speech.synthesize) : new Int16Array(0);
-  const body = Buffer.alloc(audio.length * 2);
-  for (let i = 0; i < audio.length; i += 1) body.writeInt16LE(audio[i]!, i * 2);
+  const body = reply === 'pcm' ? speak(ctx, spoken) : Buffer.alloc(0);
   return {
     headers: {
       'Content-Type': responseContentType,

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../infra/app';
 import { ConfigError, parseConfig } from '../../infra/config';
+import { GLOBAL_RESILIENCY_BOTS, TWILIO } from './deploy-configurations';
 
 const offline = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 
@@ -54,26 +55,21 @@ describe('app', () => {
 });
 
 describe('the optional Twilio bridge', () => {
-  const twilio = {
-    certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012',
-    domainName: 'voice.example.com',
-    authTokenSecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:lexdr/twilio-AbCdEf',
-    accountSid: `AC${'0'.repeat(32)}`,
-    humanNumber: '+15551234567',
-  };
-
   test('is deployed only when configured, next to the health check', () => {
-    const ids = { 'us-east-1': { botId: 'AAAAAAAAAA', botAliasId: 'BBBBBBBBBB' } };
-    const bots = [{ name: 'OrderFlowers', source: 'global-resiliency', ids }];
+    const bots = GLOBAL_RESILIENCY_BOTS;
     const without = buildApp(parseConfig({ bots }), { app: offline(), nag: false, account: '111111111111' });
     expect(without.twilioBridge).toBeUndefined();
-    const withIt = buildApp(parseConfig({ bots, twilio }), { app: offline(), nag: false, account: '111111111111' });
+    const withIt = buildApp(parseConfig({ bots, twilio: TWILIO }), {
+      app: offline(),
+      nag: false,
+      account: '111111111111',
+    });
     expect(withIt.twilioBridge?.region).toBe('us-east-1');
     expect(withIt.twilioBridge?.stackName).toBe('Lexdr-TwilioBridge-us-east-1');
   });
 
   test('rejects a bad account SID or number with the value received', () => {
-    expect(() => parseConfig({ twilio: { ...twilio, accountSid: 'SK1' } })).toThrow(/twilio\.accountSid: got "SK1"/);
-    expect(() => parseConfig({ twilio: { ...twilio, humanNumber: '555' } })).toThrow(/twilio\.humanNumber: got "555"/);
+    expect(() => parseConfig({ twilio: { ...TWILIO, accountSid: 'SK1' } })).toThrow(/twilio\.accountSid: got "SK1"/);
+    expect(() => parseConfig({ twilio: { ...TWILIO, humanNumber: '555' } })).toThrow(/twilio\.humanNumber: got "555"/);
   });
 });

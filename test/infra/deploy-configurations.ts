@@ -16,6 +16,24 @@ export const ACCOUNT = '111111111111';
 const INSTANCE_EAST = `arn:aws:connect:us-east-1:${ACCOUNT}:instance/11111111-2222-3333-4444-555555555555`;
 const INSTANCE_WEST = `arn:aws:connect:us-west-2:${ACCOUNT}:instance/22222222-3333-4444-5555-666666666666`;
 
+/** The Twilio bridge's settings (an ACM certificate, the auth token's secret, the account and the human's number). */
+export const TWILIO = {
+  certificateArn: `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012`,
+  domainName: 'voice.example.com',
+  authTokenSecretArn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:lexdr/twilio-AbCdEf`,
+  accountSid: `AC${'0'.repeat(32)}`,
+  humanNumber: '+15551234567',
+} satisfies LexdrConfigInput['twilio'];
+
+/** OrderFlowers made in us-east-1 and replicated by Lex Global Resiliency (the same IDs in every region). */
+export const GLOBAL_RESILIENCY_BOTS = [
+  {
+    name: 'OrderFlowers',
+    source: 'global-resiliency',
+    ids: { 'us-east-1': { botId: 'AAAAAAAAAA', botAliasId: 'BBBBBBBBBB' } },
+  },
+] satisfies LexdrConfigInput['bots'];
+
 export const CONFIGURATIONS = {
   default: {},
   connect: {
@@ -23,15 +41,7 @@ export const CONFIGURATIONS = {
     agentQueueArn: `${INSTANCE_EAST}/queue/66666666-7777-8888-9999-000000000000`,
     alarmEmail: 'oncall@example.com',
   },
-  twilio: {
-    twilio: {
-      certificateArn: `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012`,
-      domainName: 'voice.example.com',
-      authTokenSecretArn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:lexdr/twilio-AbCdEf`,
-      accountSid: `AC${'0'.repeat(32)}`,
-      humanNumber: '+15551234567',
-    },
-  },
+  twilio: { twilio: TWILIO },
   'two-connect-regions': {
     connectRegions: ['us-east-1', 'us-west-2'],
     connectInstanceArn: INSTANCE_EAST,
@@ -40,15 +50,7 @@ export const CONFIGURATIONS = {
       { instanceArn: INSTANCE_WEST, agentQueueArn: `${INSTANCE_WEST}/queue/77777777-8888-9999-0000-111111111111` },
     ],
   },
-  'global-resiliency': {
-    bots: [
-      {
-        name: 'OrderFlowers',
-        source: 'global-resiliency',
-        ids: { 'us-east-1': { botId: 'AAAAAAAAAA', botAliasId: 'BBBBBBBBBB' } },
-      },
-    ],
-  },
+  'global-resiliency': { bots: GLOBAL_RESILIENCY_BOTS },
 } satisfies Record<string, LexdrConfigInput>;
 
 export type ConfigurationName = keyof typeof CONFIGURATIONS;

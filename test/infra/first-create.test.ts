@@ -14,6 +14,7 @@ import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../infra/app';
 import { parseConfig } from '../../infra/config';
 import type { LexdrConfigInput } from '../../infra/config';
+import { TWILIO } from './deploy-configurations';
 
 /** The property that fixes a resource's physical name, by type: a second create with the same value collides. */
 const NAME_PROPERTY: Readonly<Record<string, string>> = {
@@ -116,15 +117,7 @@ const CONFIGS: Record<string, LexdrConfigInput> = {
     agentQueueArn: `${INSTANCE}/queue/66666666-7777-8888-9999-000000000000`,
     alarmEmail: 'oncall@example.com',
   },
-  Twilio: {
-    twilio: {
-      certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012',
-      domainName: 'voice.example.com',
-      authTokenSecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:lexdr/twilio-AbCdEf',
-      accountSid: `AC${'0'.repeat(32)}`,
-      humanNumber: '+15551234567',
-    },
-  },
+  Twilio: { twilio: TWILIO },
 };
 
 /** Every template of a configuration's app, by stack name. */

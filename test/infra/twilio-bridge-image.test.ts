@@ -12,23 +12,9 @@ import { build as esbuild } from 'esbuild';
 import { buildApp } from '../../infra/app';
 import { parseConfig } from '../../infra/config';
 import { STACK_NAMES } from '../../core/contract';
+import { ACCOUNT, GLOBAL_RESILIENCY_BOTS, TWILIO } from './deploy-configurations';
 
 const REPO = join(__dirname, '..', '..');
-const ACCOUNT = '111111111111';
-const twilio = {
-  certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012',
-  domainName: 'voice.example.com',
-  authTokenSecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:lexdr/twilio-AbCdEf',
-  accountSid: `AC${'0'.repeat(32)}`,
-  humanNumber: '+15551234567',
-};
-const bots = [
-  {
-    name: 'OrderFlowers',
-    source: 'global-resiliency',
-    ids: { 'us-east-1': { botId: 'AAAAAAAAAA', botAliasId: 'BBBBBBBBBB' } },
-  },
-];
 
 interface TemplateResource {
   Type: string;
@@ -44,7 +30,11 @@ interface DockerImageSource {
 /** Synthesizes the app with the Twilio config into `outdir` (esbuild bundling off, as in the other infra tests). */
 function synthInto(outdir: string): CloudAssembly {
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-  return buildApp(parseConfig({ bots, twilio }), { app, nag: false, account: ACCOUNT }).app.synth();
+  return buildApp(parseConfig({ bots: GLOBAL_RESILIENCY_BOTS, twilio: TWILIO }), {
+    app,
+    nag: false,
+    account: ACCOUNT,
+  }).app.synth();
 }
 
 /** The Twilio stack's Docker image assets (from its asset manifest) and the task's CPU. */

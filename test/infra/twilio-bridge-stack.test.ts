@@ -9,35 +9,15 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FUNCTION_ENV } from '../../core/contract';
-import type { Settings } from '../../core/settings';
 import { DrTables } from '../../infra/constructs/dr-tables';
 import type { TwilioBridgeStackProps } from '../../infra/stacks/twilio-bridge-stack';
 import { TwilioBridgeStack } from '../../infra/stacks/twilio-bridge-stack';
 import { ConfigError, parseConfig } from '../../infra/config';
+import { settingsFor } from '../unit/settings-fixture';
+import { TWILIO } from './deploy-configurations';
 import { actions, flat, resources, statementsOf } from './template-helpers';
 
-const ARN = (r: string, id: string) => `arn:aws:lex:${r}:111111111111:bot-alias/${id}/ALIAS${id.slice(-1)}`;
-const settings: Settings = {
-  connectRegion: 'us-east-1',
-  regions: ['us-east-1', 'us-west-2'],
-  bots: [
-    {
-      name: 'OrderFlowers',
-      localeId: 'en_US',
-      regions: {
-        'us-east-1': { botId: 'BOTEAST001', botAliasId: 'ALIAS1', botAliasArn: ARN('us-east-1', 'BOTEAST001') },
-        'us-west-2': { botId: 'BOTWEST002', botAliasId: 'ALIAS2', botAliasArn: ARN('us-west-2', 'BOTWEST002') },
-      },
-    },
-  ],
-  failThreshold: 2,
-  recoverThreshold: 30,
-  cadenceSeconds: 10,
-  cyclesPerExecution: 6,
-  nluEveryCycles: 0,
-  probe: { method: 'liveness', utterance: 'x', expectedIntent: 'OrderFlowers', timeoutMs: 2500, latencyBudgetMs: 1500 },
-  lookupCacheSeconds: 5,
-};
+const settings = settingsFor(['us-east-1', 'us-west-2']);
 const SECRET = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:lexdr/twilio-AbCdEf';
 const env = { account: '111111111111', region: 'us-east-1' };
 
@@ -82,7 +62,7 @@ test('the auth token is an ECS secret from Secrets Manager, never a plain enviro
     /<import:Tables:ExportsOutputRefDrTable/,
   );
   expect(names).not.toContain('LEXDR_SETTINGS');
-  expect(JSON.stringify(c.Environment)).not.toContain('BOTEAST001');
+  expect(JSON.stringify(c.Environment)).not.toContain('BOT000000X');
   // Calls talk StartConversation, so callers hear the fulfillment progress responses.
   expect(c.Environment).toContainEqual({ Name: 'LEX_API', Value: 'stream' });
   expect(c.StopTimeout).toBe(110);
@@ -120,13 +100,7 @@ describe('the auth token secret: its complete ARN, read by the execution role on
 
   test('a partial ARN (no six-character suffix) is refused, by the config and by the stack', () => {
     const partial = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:lexdr/twilio';
-    const twilio = {
-      certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012',
-      domainName: 'voice.example.com',
-      authTokenSecretArn: partial,
-      accountSid: `AC${'0'.repeat(32)}`,
-      humanNumber: '+15551234567',
-    };
+    const twilio = { ...TWILIO, authTokenSecretArn: partial };
     expect(() => parseConfig({ twilio })).toThrow(ConfigError);
     expect(() => parseConfig({ twilio })).toThrow(
       /twilio\.authTokenSecretArn: got "arn:aws:secretsmanager:.*:secret:lexdr\/twilio"/,
@@ -149,7 +123,10 @@ test("the task may only recognise on the bot aliases and read its Connect region
     'lex:RecognizeUtterance',
     'lex:StartConversation',
   ]);
-  expect(lex.Resource).toEqual([ARN('us-east-1', 'BOTEAST001'), ARN('us-west-2', 'BOTWEST002')]);
+  expect(lex.Resource).toEqual([
+    'arn:aws:lex:us-east-1:111111111111:bot-alias/BOT000000X/ALIAS00000',
+    'arn:aws:lex:us-west-2:111111111111:bot-alias/BOT000001X/ALIAS00001',
+  ]);
   const dr = statements.find((s) => s.Sid === 'ReadDrItem')! as {
     Action: unknown;
     Resource: unknown;

@@ -24,6 +24,7 @@ import type { LocalLambdaApi } from '../../local/aws/lambda-api';
 import { startLocalLambdaApi } from '../../local/aws/lambda-api';
 import type { LocalLexModelsApi } from '../../local/aws/lex-models-api';
 import { startLocalLexModelsApi } from '../../local/aws/lex-models-api';
+import { alarmTopicStatement, enforceSslStatement, policyDocument } from '../topic-policy-fixture';
 import { runLexdr } from './cli-harness';
 import type { Moto } from './moto';
 import { awsEndpoints, startMoto } from './moto';
@@ -39,26 +40,12 @@ const TOPIC = 'lexdr-alarms';
 const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:${TOPIC}`;
 
 /** The policy CDK's `enforceSSL` writes, with the statement that lets CloudWatch alarms publish. */
-const ssl = {
-  Sid: 'EnforceSSL',
-  Effect: 'Deny',
-  Principal: '*',
-  Action: 'sns:Publish',
-  Resource: TOPIC_ARN,
-  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-};
+const ssl = enforceSslStatement(TOPIC_ARN);
+const allow = alarmTopicStatement(TOPIC_ARN, ACCOUNT);
 const cloudwatchAllow = {
-  Sid: 'AllowCloudWatchAlarms',
-  Effect: 'Allow',
-  Principal: { Service: 'cloudwatch.amazonaws.com' },
-  Action: 'sns:Publish',
-  Resource: TOPIC_ARN,
-  Condition: {
-    StringEquals: { 'aws:SourceAccount': ACCOUNT },
-    ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:*` },
-  },
+  ...allow,
+  Condition: { ...allow.Condition, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:*` } },
 };
-const policy = (...Statement: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 
 const BASE: LexdrConfigInput = {
   connectRegion: 'us-east-1',
@@ -170,7 +157,7 @@ beforeEach(async () => {
   await Promise.all([
     bootstrap('us-east-1', '30'),
     bootstrap('us-west-2', '30'),
-    topicPolicy(policy(ssl, cloudwatchAllow)),
+    topicPolicy(policyDocument(ssl, cloudwatchAllow)),
   ]);
   lambda.region('us-east-1').concurrency = 1000;
 });
@@ -212,7 +199,7 @@ describe('lexdr preflight', () => {
     await bootstrap('us-west-2', undefined);
     const taken = lexModels.addBot('us-west-2', { botName: 'lexdr-OrderFlowers' });
     lambda.region('us-east-1').concurrency = 10;
-    await topicPolicy(policy(ssl));
+    await topicPolicy(policyDocument(ssl));
     try {
       const r = await preflight(cdkJson('unready', BASE));
 
@@ -440,7 +427,7 @@ describe('lexdr preflight', () => {
     const kms = new KMSClient(at('us-east-1'));
     const key = await kms.send(
       new CreateKeyCommand({
-        Policy: policy({
+        Policy: policyDocument({
           Sid: 'Root',
           Effect: 'Allow',
           Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },

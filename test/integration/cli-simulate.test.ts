@@ -104,6 +104,8 @@ describe('lexdr simulate', () => {
 });
 
 describe('lexdr flow', () => {
+  const lookupArn = 'arn:aws:lambda:us-east-1:123456789012:function:lexdr-lookup';
+
   it('validates the shipped templates and rejects a broken flow with exit 1', async () => {
     const ok = await lexdr(['flow', 'validate', join(__dirname, '..', '..', 'flows', 'lexdr-flow.json')]);
     expect(ok.code).toBe(0);
@@ -130,7 +132,6 @@ describe('lexdr flow', () => {
   });
 
   it('render writes the shipped flow with the deployment values, checked, ready for a manual import', async () => {
-    const lookupArn = 'arn:aws:lambda:us-east-1:123456789012:function:lexdr-lookup';
     const queueArn =
       'arn:aws:connect:us-east-1:123456789012:instance/11111111-1111-1111-1111-111111111111/queue/22222222-2222-2222-2222-222222222222';
     const out = join(dir, 'rendered.json');
@@ -158,12 +159,7 @@ describe('lexdr flow', () => {
     const bad = await lexdr(['flow', 'render', '--lookup-function-arn', 'lexdr-lookup', '--agent-queue-arn', 'q']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/agentQueueArn: got "q"|--lookup-function-arn "lexdr-lookup"/);
-    const noQueue = await lexdr([
-      'flow',
-      'render',
-      '--lookup-function-arn',
-      'arn:aws:lambda:us-east-1:123456789012:function:f',
-    ]);
+    const noQueue = await lexdr(['flow', 'render', '--lookup-function-arn', lookupArn]);
     expect(noQueue.code).toBe(2);
     expect(noQueue.err).toContain('--agent-queue-arn');
   });

@@ -29,6 +29,7 @@ import { startLocalLambdaApi } from '../../local/aws/lambda-api';
 import type { LexRouter } from '../../local/aws/lex-router';
 import { startLexRouter } from '../../local/aws/lex-router';
 import type { LocalSystem } from '../../local/system';
+import { alarmTopicStatement, enforceSslStatement, policyDocument } from '../topic-policy-fixture';
 import { runLexdr } from './cli-harness';
 import type { Moto } from './moto';
 import { awsEndpoints, startMoto } from './moto';
@@ -64,31 +65,7 @@ const moto_ = (region = REGION) => ({
 
 /** A topic policy as CDK's `enforceSSL` writes it, with or without the statement that lets CloudWatch publish. */
 function topicPolicy(arn: string, allowCloudWatch: boolean): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'EnforceSSL',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 'sns:Publish',
-        Resource: arn,
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-      ...(allowCloudWatch
-        ? [
-            {
-              Sid: 'AllowCloudWatchAlarms',
-              Effect: 'Allow',
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Action: 'sns:Publish',
-              Resource: arn,
-              Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
-            },
-          ]
-        : []),
-    ],
-  });
+  return policyDocument(enforceSslStatement(arn), ...(allowCloudWatch ? [alarmTopicStatement(arn, ACCOUNT)] : []));
 }
 
 /** A stand-in for a deployed health-check stack: a trivial resource and the outputs the real stack has. */

@@ -3,17 +3,14 @@
  * gives the error the real service gives, hang gives the client's TimeoutError, and the HTTP fault
  * endpoint drives the same switch. Two regions show per-region bot IDs and per-region faults.
  */
-import {
-  GetSessionCommand,
-  LexRuntimeV2Client,
-  PutSessionCommand,
-  RecognizeTextCommand,
-} from '@aws-sdk/client-lex-runtime-v2';
-import { LexRuntimeServiceClient, PostTextCommand } from '@aws-sdk/client-lex-runtime-service';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { LexRuntimeV2Client } from '@aws-sdk/client-lex-runtime-v2';
+import { GetSessionCommand, PutSessionCommand, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
+import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
+import { PostTextCommand } from '@aws-sdk/client-lex-runtime-service';
 import { orderFlowers } from '../../bot/order-flowers';
 import type { FaultMode, LocalBot, LocalLexRegion } from '../../local/lex';
 import { localBotIds, startLocalLexRegion } from '../../local/lex';
+import { lexV1Client, lexV2Client } from './local-lex-fixture';
 
 const definition = orderFlowers();
 const bot = (region: string): LocalBot => ({
@@ -23,21 +20,8 @@ const bot = (region: string): LocalBot => ({
   botAlias: 'live',
 });
 
-const handler = (requestTimeout: number) => new NodeHttpHandler({ requestTimeout, throwOnRequestTimeout: true });
-const v2 = (r: LocalLexRegion, requestTimeout = 2000) =>
-  new LexRuntimeV2Client({
-    region: r.region,
-    endpoint: r.url,
-    maxAttempts: 1,
-    requestHandler: handler(requestTimeout),
-  });
-const v1 = (r: LocalLexRegion, requestTimeout = 2000) =>
-  new LexRuntimeServiceClient({
-    region: r.region,
-    endpoint: r.url,
-    maxAttempts: 1,
-    requestHandler: handler(requestTimeout),
-  });
+const v2 = (r: LocalLexRegion, requestTimeout = 2000) => lexV2Client(r, requestTimeout);
+const v1 = (r: LocalLexRegion, requestTimeout = 2000) => lexV1Client(r, requestTimeout);
 
 let east: LocalLexRegion;
 let west: LocalLexRegion;

@@ -6,7 +6,8 @@
  * separate groups (the mistake) are all heard, back to back.
  * Bot time runs 50× faster than the wall clock.
  */
-import { LexRuntimeServiceClient, PostTextCommand } from '@aws-sdk/client-lex-runtime-service';
+import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
+import { PostTextCommand } from '@aws-sdk/client-lex-runtime-service';
 import type {
   StartConversationRequestEventStream,
   StartConversationResponseEventStream,
@@ -17,7 +18,6 @@ import {
   RecognizeUtteranceCommand,
   StartConversationCommand,
 } from '@aws-sdk/client-lex-runtime-v2';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BotDefinition, MessageGroup } from '../../bot/definition';
 import { oneOf, parseBotDefinition } from '../../bot/definition';
 import { orderFlowers, orderFlowersInput } from '../../bot/order-flowers';
@@ -25,6 +25,7 @@ import { EventQueue } from '../../core/event-queue';
 import { OrderBackendError, fulfillOrder } from '../../bot/fulfillment-core';
 import type { LocalLexRegion } from '../../local/lex';
 import { decodeLexHeader, localBotIds, scaledTimer, startLocalLexRegion } from '../../local/lex';
+import { lexV1Client, lexV2Client, quiet, seeded } from './local-lex-fixture';
 
 const REGION = 'us-east-1';
 const SCALE = 50;
@@ -61,19 +62,9 @@ orderOf(separate).fulfillment!.postFulfillment!.successResponse!.messageGroups =
 );
 fallbackOf(separate).closingResponse!.messageGroups = split(fallbackOf(shipped).closingResponse!.messageGroups);
 
-/** A seeded RNG (LCG): the choices are reproducible, and vary from one reply to the next. */
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1664525 + 1013904223) % 4294967296;
-    return s / 4294967296;
-  };
-}
-
 const bots = { OrderFlowers: shipped, Sequence: sequence, Separate: separate };
 type Name = keyof typeof bots;
 const ids = (bot: Name) => localBotIds(REGION, bot);
-const quiet = { info: () => undefined, error: () => undefined };
 
 let region: LocalLexRegion;
 let http1: LexRuntimeV2Client;
@@ -95,15 +86,14 @@ beforeAll(async () => {
     timer,
     speech: { synthesize: 'tone' },
   });
-  const h1 = () => new NodeHttpHandler({ requestTimeout: 3000, throwOnRequestTimeout: true });
-  http1 = new LexRuntimeV2Client({ region: REGION, endpoint: region.url, maxAttempts: 1, requestHandler: h1() });
+  http1 = lexV2Client(region);
   // StartConversation: the client's own HTTP/2 handler, as in production.
   http2 = new LexRuntimeV2Client({
     region: REGION,
     endpoint: region.url,
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
   });
-  v1 = new LexRuntimeServiceClient({ region: REGION, endpoint: region.url, maxAttempts: 1, requestHandler: h1() });
+  v1 = lexV1Client(region);
 });
 
 afterAll(async () => {

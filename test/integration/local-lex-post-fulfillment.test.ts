@@ -4,15 +4,15 @@
  * response lets the closing response speak; with progress updates off the timeout is Lex's default 30 s.
  * Bot time runs 100× faster than the wall clock.
  */
-import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { LexRuntimeV2Client } from '@aws-sdk/client-lex-runtime-v2';
+import { RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
 import type { BotDefinition } from '../../bot/definition';
 import { orderFlowers } from '../../bot/order-flowers';
 import { OrderBackendError, fulfillOrder } from '../../bot/fulfillment-core';
 import type { LocalLexRegion } from '../../local/lex';
 import { localBotIds, scaledTimer, startLocalLexRegion } from '../../local/lex';
+import { lexV2Client, quiet } from './local-lex-fixture';
 
-const quiet = { info: () => undefined, error: () => undefined };
 const withClosing = (d: BotDefinition): BotDefinition => {
   const intent = d.intents.find((i) => i.name === 'OrderFlowers')!;
   intent.closingResponse = {
@@ -47,12 +47,7 @@ beforeAll(async () => {
     fulfill: (e) => fulfillOrder(e, { placeOrder: () => placeOrder(), logger: quiet }),
     timer: scaledTimer(100),
   });
-  client = new LexRuntimeV2Client({
-    region: 'us-east-1',
-    endpoint: region.url,
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ requestTimeout: 3000, throwOnRequestTimeout: true }),
-  });
+  client = lexV2Client(region);
 });
 afterAll(async () => {
   client.destroy();

@@ -13,13 +13,13 @@ import type {
   StartConversationResponseEventStream,
 } from '@aws-sdk/client-lex-runtime-v2';
 import { LexRuntimeV2Client, RecognizeTextCommand, StartConversationCommand } from '@aws-sdk/client-lex-runtime-v2';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mulaw } from 'alawmulaw';
 import { orderFlowers } from '../../bot/order-flowers';
 import { fulfillOrder } from '../../bot/fulfillment-core';
 import { EventQueue } from '../../core/event-queue';
 import type { LocalLexRegion } from '../../local/lex';
 import { localBotIds, scaledTimer, startLocalLexRegion } from '../../local/lex';
+import { lexV2Client, quiet, texts } from './local-lex-fixture';
 import { WebRtcVad } from '../../twilio/vad';
 
 const SCALE = 8;
@@ -39,8 +39,6 @@ const strict = orderFlowers({
   postFulfillment: { timeoutResponse: { active: false } },
 });
 const intentOf = (d: typeof definition) => d.intents.find((i) => i.name === 'OrderFlowers')!;
-const texts = (groups: { message: string; variations: string[] }[] | undefined) =>
-  (groups ?? []).flatMap((g) => [g.message, ...g.variations]);
 const updates = intentOf(definition).fulfillment!.updates!;
 const post = intentOf(definition).fulfillment!.postFulfillment!;
 const START = texts(updates.startResponse?.messageGroups);
@@ -51,7 +49,6 @@ const TIMEOUT = texts(post.timeoutResponse?.messageGroups);
 const ids = localBotIds('us-east-1', 'OrderFlowers');
 const quickIds = localBotIds('us-east-1', 'OrderFlowersQuick');
 const strictIds = localBotIds('us-east-1', 'OrderFlowersStrict');
-const quiet = { info: () => undefined, error: () => undefined };
 let region: LocalLexRegion;
 let client: LexRuntimeV2Client;
 
@@ -275,12 +272,7 @@ describe('StartConversation over HTTP/2 with the official SDK client', () => {
   });
 
   it('still serves HTTP/1.1 on the same port', async () => {
-    const h1 = new LexRuntimeV2Client({
-      region: 'us-east-1',
-      endpoint: region.url,
-      maxAttempts: 1,
-      requestHandler: new NodeHttpHandler({ requestTimeout: 3000, throwOnRequestTimeout: true }),
-    });
+    const h1 = lexV2Client(region);
     try {
       const r = await h1.send(
         new RecognizeTextCommand({ ...ids, localeId: 'en_US', sessionId: 'h1-text', text: 'roses' }),

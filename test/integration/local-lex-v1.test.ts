@@ -1,22 +1,22 @@
 /** The local Lex V1 runtime over HTTP with the real SDK v3 V1 client (`client-lex-runtime-service`). */
+import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
 import {
   DeleteSessionCommand,
   GetSessionCommand,
-  LexRuntimeServiceClient,
   PostTextCommand,
   PutSessionCommand,
 } from '@aws-sdk/client-lex-runtime-service';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { orderFlowers } from '../../bot/order-flowers';
 import { fulfillOrder } from '../../bot/fulfillment-core';
 import type { LocalLexRegion } from '../../local/lex';
 import { localBotIds, startLocalLexRegion } from '../../local/lex';
+import { lexV1Client, quiet, texts } from './local-lex-fixture';
 
 const definition = orderFlowers();
-const SUCCESS = (
+const SUCCESS = texts(
   definition.intents.find((i) => i.name === 'OrderFlowers')?.fulfillment?.postFulfillment?.successResponse
-    ?.messageGroups ?? []
-).flatMap((g) => [g.message, ...g.variations]);
+    ?.messageGroups,
+);
 
 let region: LocalLexRegion;
 let client: LexRuntimeServiceClient;
@@ -25,19 +25,10 @@ beforeAll(async () => {
   region = await startLocalLexRegion({
     region: 'us-west-2',
     bots: [{ definition, ...localBotIds('us-west-2', 'OrderFlowers'), botName: 'OrderFlowers', botAlias: 'live' }],
-    fulfill: (e) =>
-      fulfillOrder(e, {
-        placeOrder: async () => ({ orderId: 'V1-ORDER' }),
-        logger: { info: () => undefined, error: () => undefined },
-      }),
+    fulfill: (e) => fulfillOrder(e, { placeOrder: async () => ({ orderId: 'V1-ORDER' }), logger: quiet }),
     random: () => 0.99,
   });
-  client = new LexRuntimeServiceClient({
-    region: 'us-west-2',
-    endpoint: region.url,
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ requestTimeout: 2000, throwOnRequestTimeout: true }),
-  });
+  client = lexV1Client(region, 2000);
 });
 
 afterAll(async () => {

@@ -2,56 +2,30 @@
  * The local Lex V2 runtime over HTTP with the real SDK v3 client: a whole OrderFlowers conversation,
  * declination, fulfillment failure and timeout (with progress updates), and the session APIs.
  */
+import type { LexRuntimeV2Client } from '@aws-sdk/client-lex-runtime-v2';
 import {
   DeleteSessionCommand,
   GetSessionCommand,
-  LexRuntimeV2Client,
   PutSessionCommand,
   RecognizeTextCommand,
 } from '@aws-sdk/client-lex-runtime-v2';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { orderFlowers } from '../../bot/order-flowers';
 import type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../bot/fulfillment-core';
 import { OrderBackendError, fulfillOrder } from '../../bot/fulfillment-core';
-import type { LexTimer, LocalLexRegion } from '../../local/lex';
-import { decodeLexHeader, localBotIds, startLocalLexRegion } from '../../local/lex';
+import type { LocalLexRegion } from '../../local/lex';
+import { decodeLexHeader, localBotIds, scaledTimer, startLocalLexRegion } from '../../local/lex';
+import { lexV2Client, quiet, seeded, texts } from './local-lex-fixture';
 
-/**
- * Bot time runs 100× faster than the wall clock: the 30 s fulfillment timeout takes 300 ms. A timer that
- * fires moves the clock at least to its deadline (a real timer may fire a millisecond early).
- */
+/** Bot time runs 100× faster than the wall clock: the 30 s fulfillment timeout takes 300 ms. */
 const SCALE = 100;
-const t0 = Date.now();
-let floor = t0;
-const fastTimer: LexTimer = {
-  now: () => Math.max(floor, t0 + (Date.now() - t0) * SCALE),
-  setTimeout: (fn, ms) => {
-    const deadline = fastTimer.now() + ms;
-    return setTimeout(() => {
-      floor = Math.max(floor, deadline);
-      fn();
-    }, ms / SCALE);
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+const fastTimer = scaledTimer(SCALE);
 
 const definition = orderFlowers();
 const orderIntent = definition.intents.find((i) => i.name === 'OrderFlowers');
 const post = orderIntent?.fulfillment?.postFulfillment;
-const texts = (groups: { message: string; variations: string[] }[] | undefined) =>
-  (groups ?? []).flatMap((g) => [g.message, ...g.variations]);
 const SUCCESS = texts(post?.successResponse?.messageGroups);
 const FAILURE = texts(post?.failureResponse?.messageGroups);
 const TIMEOUT = texts(post?.timeoutResponse?.messageGroups);
-
-/** A seeded RNG (LCG) so the randomly chosen messages (a group's message or variation) are reproducible. */
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1664525 + 1013904223) % 4294967296;
-    return s / 4294967296;
-  };
-}
 
 const ids = localBotIds('us-east-1', 'OrderFlowers');
 let region: LocalLexRegion;
@@ -59,7 +33,6 @@ let client: LexRuntimeV2Client;
 /** What the back end does for the current test. */
 let placeOrder: (o: unknown) => Promise<{ orderId: string }> = async () => ({ orderId: 'ORD-1' });
 const events: LexV2CodeHookEvent[] = [];
-const quiet = { info: () => undefined, error: () => undefined };
 
 beforeAll(async () => {
   region = await startLocalLexRegion({
@@ -72,12 +45,7 @@ beforeAll(async () => {
     random: seeded(7),
     timer: fastTimer,
   });
-  client = new LexRuntimeV2Client({
-    region: 'us-east-1',
-    endpoint: region.url,
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ requestTimeout: 3000, throwOnRequestTimeout: true }),
-  });
+  client = lexV2Client(region);
 });
 
 afterAll(async () => {

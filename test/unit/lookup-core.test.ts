@@ -1,29 +1,10 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createLookup } from '../../core/lookup-core';
-import { parseSettings } from '../../core/settings';
+import { settingsFor } from './settings-fixture';
 
-const arn = (r: string) => `arn:aws:lex:${r}:111111111111:bot-alias/B${r.length}/A${r.length}`;
-const settings = parseSettings({
-  connectRegion: 'us-east-1',
-  regions: ['us-east-1', 'us-west-2'],
-  bots: [
-    {
-      name: 'OrderFlowers',
-      localeId: 'en_US',
-      regions: {
-        'us-east-1': { botId: 'BE', botAliasId: 'AE', botAliasArn: arn('us-east-1') },
-        'us-west-2': { botId: 'BW', botAliasId: 'AW', botAliasArn: arn('us-west-2') },
-      },
-    },
-  ],
-  failThreshold: 2,
-  recoverThreshold: 3,
-  cadenceSeconds: 10,
-  cyclesPerExecution: 6,
-  nluEveryCycles: 0,
-  probe: { method: 'liveness', utterance: 'u', expectedIntent: 'OrderFlowers', timeoutMs: 1000, latencyBudgetMs: 500 },
-  lookupCacheSeconds: 5,
-});
+const settings = settingsFor(['us-east-1', 'us-west-2'], { lookupCacheSeconds: 5 });
+/** The alias ARN the settings give the bot in region `r`. */
+const arn = (r: string) => settings.bots[0]!.regions[r]!.botAliasArn;
 const event = (Parameters: Record<string, unknown> = {}) => ({
   Name: 'ContactFlowEvent',
   Details: { ContactData: {}, Parameters },

@@ -1,5 +1,6 @@
 /** What a resource policy lets CloudWatch alarms do: the evaluation preflight and the local CloudWatch rely on. */
 import { alarmPublishContext, evaluateServiceRequest, PolicyDocumentError } from '../../core/resource-policy';
+import { alarmTopicStatement, enforceSslStatement, policyDocument } from '../topic-policy-fixture';
 
 const ACCOUNT = '111122223333';
 const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:alarms`;
@@ -11,22 +12,15 @@ const publish = (policy: unknown, context = alarmPublishContext(ACCOUNT, ALARM))
     resource: TOPIC,
     context,
   });
-const doc = (...Statement: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 
-const enforceSsl = {
-  Sid: 'EnforceSSL',
-  Effect: 'Deny',
-  Principal: { AWS: '*' },
-  Action: 'sns:Publish',
-  Resource: TOPIC,
-  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-};
+/** CDK's enforceSSL statement, its principal in the `{ AWS: '*' }` form. */
+const enforceSsl = { ...enforceSslStatement(TOPIC), Principal: { AWS: '*' } };
+/** The statement preflight asks for, written with lists and upper case, and scoped to this account's alarms. */
 const allowAlarms = {
+  ...alarmTopicStatement(TOPIC, ACCOUNT),
   Sid: 'Alarms',
-  Effect: 'Allow',
   Principal: { Service: ['cloudwatch.amazonaws.com'] },
   Action: ['SNS:Publish'],
-  Resource: TOPIC,
   Condition: {
     StringEquals: { 'aws:SourceAccount': ACCOUNT },
     ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:*` },
@@ -35,15 +29,15 @@ const allowAlarms = {
 
 describe('evaluateServiceRequest', () => {
   it("denies implicitly under CDK's enforceSSL policy alone: it replaced SNS's default policy", () => {
-    expect(publish(doc(enforceSsl))).toEqual({ effect: 'none' });
+    expect(publish(policyDocument(enforceSsl))).toEqual({ effect: 'none' });
   });
 
   it('allows with a statement for the CloudWatch service principal whose conditions hold', () => {
-    expect(publish(doc(enforceSsl, allowAlarms))).toEqual({ effect: 'allow', statement: 'Alarms' });
+    expect(publish(policyDocument(enforceSsl, allowAlarms))).toEqual({ effect: 'allow', statement: 'Alarms' });
   });
 
   it("allows under SNS's default policy (any principal of the owning account)", () => {
-    const defaultPolicy = doc({
+    const defaultPolicy = policyDocument({
       Sid: '__default_statement_ID',
       Effect: 'Allow',
       Principal: { AWS: '*' },
@@ -55,15 +49,19 @@ describe('evaluateServiceRequest', () => {
   });
 
   it('does not allow alarms of another account or of another region', () => {
-    expect(publish(doc(allowAlarms), alarmPublishContext('999999999999', ALARM))).toEqual({ effect: 'none' });
-    expect(publish(doc(allowAlarms), alarmPublishContext(ACCOUNT, ALARM.replace('us-east-1', 'eu-west-2')))).toEqual({
+    expect(publish(policyDocument(allowAlarms), alarmPublishContext('999999999999', ALARM))).toEqual({
+      effect: 'none',
+    });
+    expect(
+      publish(policyDocument(allowAlarms), alarmPublishContext(ACCOUNT, ALARM.replace('us-east-1', 'eu-west-2'))),
+    ).toEqual({
       effect: 'none',
     });
   });
 
   it('lets an explicit Deny win over an Allow', () => {
     const denyAll = { Sid: 'NoOne', Effect: 'Deny', Principal: '*', Action: 'sns:*', Resource: '*' };
-    expect(publish(doc(allowAlarms, denyAll))).toEqual({ effect: 'deny', statement: 'NoOne' });
+    expect(publish(policyDocument(allowAlarms, denyAll))).toEqual({ effect: 'deny', statement: 'NoOne' });
   });
 
   it('matches actions case-insensitively with wildcards, and resources exactly', () => {
@@ -73,19 +71,22 @@ describe('evaluateServiceRequest', () => {
       Action: 'sns:Pub*',
       Resource: `${TOPIC}-other`,
     };
-    expect(publish(doc(wide))).toEqual({ effect: 'none' });
-    expect(publish(doc({ ...wide, Resource: 'arn:aws:sns:*:*:alarms' }))).toEqual({ effect: 'allow', statement: '#1' });
+    expect(publish(policyDocument(wide))).toEqual({ effect: 'none' });
+    expect(publish(policyDocument({ ...wide, Resource: 'arn:aws:sns:*:*:alarms' }))).toEqual({
+      effect: 'allow',
+      statement: '#1',
+    });
   });
 
   it('says unknown, never a guess, for a condition it cannot evaluate', () => {
     const orgOnly = { ...allowAlarms, Condition: { StringEquals: { 'aws:SourceOrgID': 'o-abc' } } };
-    expect(publish(doc(orgOnly))).toEqual({
+    expect(publish(policyDocument(orgOnly))).toEqual({
       effect: 'unknown',
       statement: 'Alarms',
       reason: 'an Allow whose conditions cannot be evaluated here',
     });
     const notPrincipal = { Effect: 'Deny', NotPrincipal: { AWS: 'x' }, Action: '*', Resource: '*' };
-    expect(publish(doc(allowAlarms, notPrincipal))).toMatchObject({ effect: 'unknown' });
+    expect(publish(policyDocument(allowAlarms, notPrincipal))).toMatchObject({ effect: 'unknown' });
   });
 
   it('refuses what is not a policy document', () => {

@@ -1,4 +1,4 @@
-/** Handler settings for the decision core's unit tests: one bot (OrderFlowers) in `regions`, primary first. */
+/** Handler settings for the tests: one bot (OrderFlowers) in `regions`, primary first, its IDs numbered by region. */
 import { parseSettings } from '../../core/settings';
 import type { Settings } from '../../core/settings';
 
@@ -13,7 +13,11 @@ export function settingsFor(regions: readonly string[], over: Partial<Settings> 
         regions: Object.fromEntries(
           regions.map((r, i) => [
             r,
-            { botId: `BOT00000${i}X`, botAliasId: `ALIAS0000${i}`, botAliasArn: `arn:aws:lex:${r}:1:bot-alias/x/y` },
+            {
+              botId: `BOT00000${i}X`,
+              botAliasId: `ALIAS0000${i}`,
+              botAliasArn: `arn:aws:lex:${r}:111111111111:bot-alias/BOT00000${i}X/ALIAS0000${i}`,
+            },
           ]),
         ),
       },

@@ -14,15 +14,15 @@ import { using } from '../aws-access';
 import type { CheckResult } from '../checks';
 import { errorName, fail, guarded, info, isAccessDenied, pass, warn } from '../checks';
 
-const TOPIC_STATEMENT = (topicArn: string, account: string) =>
-  JSON.stringify({
-    Sid: 'AllowCloudWatchAlarms',
-    Effect: 'Allow',
-    Principal: { Service: 'cloudwatch.amazonaws.com' },
-    Action: 'sns:Publish',
-    Resource: topicArn,
-    Condition: { StringEquals: { 'aws:SourceAccount': account } },
-  });
+/** The topic-policy statement preflight asks for: CloudWatch alarms of `account` may publish to the topic. */
+export const alarmTopicStatement = (topicArn: string, account: string) => ({
+  Sid: 'AllowCloudWatchAlarms',
+  Effect: 'Allow',
+  Principal: { Service: 'cloudwatch.amazonaws.com' },
+  Action: 'sns:Publish',
+  Resource: topicArn,
+  Condition: { StringEquals: { 'aws:SourceAccount': account } },
+});
 
 function policyProblem(d: PolicyDecision, what: string): string | undefined {
   if (d.effect === 'allow') return undefined;
@@ -76,7 +76,7 @@ export async function alarmChecks(aws: AwsAccess, config: LexdrConfig, account: 
         throw err;
       }
       const results: CheckResult[] = [];
-      const fix = `add this statement to the topic policy of ${topicName} (a topic policy replaces SNS's default one): ${TOPIC_STATEMENT(topicArn, account)}`;
+      const fix = `add this statement to the topic policy of ${topicName} (a topic policy replaces SNS's default one): ${JSON.stringify(alarmTopicStatement(topicArn, account))}`;
       for (const connectRegion of config.connectRegions) {
         const alarmArn = `arn:aws:cloudwatch:${connectRegion}:${account}:alarm:${STACK_NAMES.healthCheck(connectRegion)}-NotificationTest`;
         const context = alarmPublishContext(account, alarmArn);
