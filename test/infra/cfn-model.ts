@@ -5,73 +5,14 @@
  * `{{resolve:ssm:…}}`) into strings. What CloudFormation only knows at deploy time (a generated name, an ID) becomes a
  * token `«Stack|LogicalId.Attr»`, the same token wherever the same value is referenced, so ARNs built in different
  * stacks compare equal when they name the same resource.
+ *
+ * The stacks are loaded by cfn-template.ts; what `Ref` and `Fn::GetAtt` return for each resource type is in
+ * cfn-physical-values.ts.
  */
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-
-/** A resource of a template. */
-export interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: Record<string, unknown>;
-}
-
-/** The parts of a template the model reads. */
-export interface CfnTemplate {
-  readonly Resources?: Record<string, CfnResource>;
-  readonly Outputs?: Record<string, { readonly Value: unknown; readonly Export?: { readonly Name: unknown } }>;
-  readonly Parameters?: Record<string, { readonly Type: string; readonly Default?: unknown }>;
-  readonly Mappings?: Record<string, Record<string, Record<string, unknown>>>;
-  readonly Conditions?: Record<string, unknown>;
-}
-
-/** One stack of the app: its template, where it deploys. */
-export interface ModelStack {
-  readonly stackName: string;
-  /** The account, or `«AWS::AccountId»` for an environment-agnostic stack. */
-  readonly account: string;
-  /** The region, or `«AWS::Region»` for an environment-agnostic stack. */
-  readonly region: string;
-  readonly template: CfnTemplate;
-}
-
-/** A resource and the stack it is in. */
-export interface ResourceRef {
-  readonly stack: ModelStack;
-  readonly id: string;
-  readonly res: CfnResource;
-}
-
-/** `Stack/LogicalId`, how a resource is named in reports. */
-export const where = (r: ResourceRef): string => `${r.stack.stackName}/${r.id}`;
-
-/** A value CloudFormation only knows at deploy time. */
-export const token = (s: string): string => `«${s}»`;
-
-/** The stacks of a synthesized assembly. */
-export function modelStacks(assembly: CloudAssembly): ModelStack[] {
-  return assembly.stacks.map((s) => ({
-    stackName: s.stackName,
-    account: s.environment.account === 'unknown-account' ? token('AWS::AccountId') : s.environment.account,
-    region: s.environment.region === 'unknown-region' ? token('AWS::Region') : s.environment.region,
-    template: s.template as CfnTemplate,
-  }));
-}
-
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The one intrinsic function of a value (`{"Fn::Join": …}`), if it is one. */
-function intrinsic(v: unknown): [string, unknown] | undefined {
-  if (!isObject(v)) return undefined;
-  const keys = Object.keys(v);
-  if (keys.length !== 1) return undefined;
-  const k = keys[0]!;
-  return k === 'Ref' || k === 'Condition' || k.startsWith('Fn::') ? [k, v[k]] : undefined;
-}
+import { functionArn, physicalValue } from './cfn-physical-values';
+import type { ModelStack, ResourceRef } from './cfn-template';
+import { intrinsic, isObject, modelStacks, partitionOf, token } from './cfn-template';
 
 const IN_PROGRESS = Symbol('in progress');
 
@@ -322,11 +263,11 @@ export class CfnModel {
         return this.ssmParameter(stack, this.str(stack, parameter.Default));
       return parameter.Default !== undefined ? this.str(stack, parameter.Default) : token(`${stack.stackName}|${name}`);
     }
-    return this.memoized(`${stack.stackName}|${name}|Ref`, () => this.physical(stack, name, 'Ref'));
+    return this.memoized(`${stack.stackName}|${name}|Ref`, () => physicalValue(this, stack, name, 'Ref'));
   }
 
   att(stack: ModelStack, id: string, attr: string): string {
-    return this.memoized(`${stack.stackName}|${id}|${attr}`, () => this.physical(stack, id, attr));
+    return this.memoized(`${stack.stackName}|${id}|${attr}`, () => physicalValue(this, stack, id, attr));
   }
 
   private memoized(key: string, compute: () => string): string {
@@ -339,133 +280,12 @@ export class CfnModel {
     return v;
   }
 
-  /** The value of `Ref` (attr `Ref`) or an attribute of a resource, shaped like what CloudFormation returns. */
-  private physical(stack: ModelStack, id: string, attr: string): string {
-    const res = stack.template.Resources?.[id];
-    const generic = token(attr === 'Ref' ? `${stack.stackName}|${id}` : `${stack.stackName}|${id}.${attr}`);
-    if (!res) return generic;
-    const p = res.Properties ?? {};
-    const partition = partitionOf(stack.region);
-    const arn = (service: string, resource: string, regional = true) =>
-      `arn:${partition}:${service}:${regional ? stack.region : ''}:${stack.account}:${resource}`;
-    const named = (prop: string) =>
-      p[prop] === undefined ? token(`${stack.stackName}|${id}`) : this.str(stack, p[prop]);
-    const is = (...attrs: string[]) => attrs.includes(attr);
-    switch (res.Type) {
-      case 'AWS::Lambda::Function': {
-        const name = named('FunctionName');
-        if (is('Ref')) return name;
-        if (is('Arn')) return arn('lambda', `function:${name}`);
-        break;
-      }
-      case 'AWS::Lambda::Alias':
-        if (is('Ref', 'AliasArn'))
-          return `${this.functionArn(stack, this.str(stack, p.FunctionName))}:${named('Name')}`;
-        break;
-      case 'AWS::Lambda::Version':
-        if (is('Ref', 'FunctionArn'))
-          return `${this.functionArn(stack, this.str(stack, p.FunctionName))}:${token(`${stack.stackName}|${id}.Version`)}`;
-        break;
-      case 'AWS::DynamoDB::Table':
-      case 'AWS::DynamoDB::GlobalTable': {
-        const name = named('TableName');
-        if (is('Ref')) return name;
-        if (is('Arn')) return arn('dynamodb', `table/${name}`);
-        break;
-      }
-      case 'AWS::StepFunctions::StateMachine': {
-        const name = named('StateMachineName');
-        if (is('Ref', 'Arn')) return arn('states', `stateMachine:${name}`);
-        if (is('Name')) return name;
-        break;
-      }
-      case 'AWS::SNS::Topic': {
-        const name = named('TopicName');
-        if (is('Ref', 'TopicArn')) return arn('sns', name);
-        if (is('TopicName')) return name;
-        break;
-      }
-      case 'AWS::KMS::Key':
-        if (is('Ref', 'KeyId')) return generic.replace('.KeyId', '');
-        if (is('Arn')) return arn('kms', `key/${this.att(stack, id, 'KeyId')}`);
-        break;
-      case 'AWS::KMS::Alias':
-        if (is('Ref')) return named('AliasName');
-        break;
-      case 'AWS::IAM::Role': {
-        const name = named('RoleName');
-        const path = p.Path === undefined ? '/' : this.str(stack, p.Path);
-        if (is('Ref')) return name;
-        if (is('Arn')) return `arn:${partition}:iam::${stack.account}:role${path}${name}`;
-        break;
-      }
-      case 'AWS::IAM::ManagedPolicy':
-        if (is('Ref', 'PolicyArn')) {
-          const path = p.Path === undefined ? '/' : this.str(stack, p.Path);
-          return `arn:${partition}:iam::${stack.account}:policy${path}${named('ManagedPolicyName')}`;
-        }
-        break;
-      case 'AWS::Logs::LogGroup': {
-        const name = named('LogGroupName');
-        if (is('Ref')) return name;
-        if (is('Arn')) return arn('logs', `log-group:${name}:*`);
-        break;
-      }
-      case 'AWS::Lex::Bot':
-        if (is('Ref', 'Id')) return token(`${stack.stackName}|${id}.Id`);
-        if (is('Arn')) return arn('lex', `bot/${this.att(stack, id, 'Id')}`);
-        break;
-      case 'AWS::Lex::BotAlias': {
-        const aliasId = token(`${stack.stackName}|${id}.BotAliasId`);
-        if (is('BotAliasId')) return aliasId;
-        if (is('Arn')) return arn('lex', `bot-alias/${this.str(stack, p.BotId)}/${aliasId}`);
-        if (is('Ref')) return `${aliasId}|${this.str(stack, p.BotId)}`;
-        break;
-      }
-      case 'AWS::SecretsManager::Secret':
-        if (is('Ref', 'Id'))
-          return arn('secretsmanager', `secret:${named('Name')}-${token(`${stack.stackName}|${id}.Suffix`)}`);
-        break;
-      case 'AWS::SSM::Parameter':
-        if (is('Ref')) return named('Name');
-        if (is('Value')) return this.str(stack, p.Value);
-        break;
-      case 'AWS::Scheduler::Schedule':
-        if (is('Arn'))
-          return arn(
-            'scheduler',
-            `schedule/${p.GroupName === undefined ? 'default' : this.str(stack, p.GroupName)}/${named('Name')}`,
-          );
-        break;
-      case 'AWS::CloudWatch::Alarm':
-      case 'AWS::CloudWatch::CompositeAlarm': {
-        // CloudFormation names an unnamed alarm `<stack>-<logical ID>-<suffix>`.
-        const name =
-          p.AlarmName === undefined ? `${stack.stackName}-${id}-${token('suffix')}` : this.str(stack, p.AlarmName);
-        if (is('Ref')) return name;
-        if (is('Arn')) return arn('cloudwatch', `alarm:${name}`);
-        break;
-      }
-      case 'Custom::CrossRegionExportReader': {
-        // `Fn::GetAtt` [reader, <SSM parameter name>]: the value a writer in another region stored in this region.
-        const found = this.findCrossRegionExport(stack.account, stack.region, attr);
-        return found ? this.str(found.stack, found.value) : token(`cross-region:${attr}`);
-      }
-    }
-    return generic;
-  }
-
   /**
    * A Lambda function reference (name, partial or full ARN, possibly qualified) as a full ARN, in the region and
    * account of `stack` unless it says otherwise.
    */
   functionArn(stack: ModelStack, ref: string): string {
-    if (ref.startsWith('arn:')) return ref;
-    const partition = partitionOf(stack.region);
-    const m = /^(\d{12}|«[^»]*»):function:(.+)$/.exec(ref);
-    if (m) return `arn:${partition}:lambda:${stack.region}:${m[1]}:function:${m[2]}`;
-    const f = /^function:(.+)$/.exec(ref);
-    return `arn:${partition}:lambda:${stack.region}:${stack.account}:function:${f ? f[1] : ref}`;
+    return functionArn(stack, ref);
   }
 }
 
