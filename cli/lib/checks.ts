@@ -18,33 +18,25 @@ export interface CheckResult {
 
 export const SYMBOLS: Record<CheckStatus, string> = { pass: '✓', fail: '✗', warn: '!', info: 'ℹ' };
 
-export const pass = (check: string, message: string, region?: string): CheckResult => ({
-  check,
-  status: 'pass',
-  message,
-  ...(region ? { region } : {}),
-});
-export const info = (check: string, message: string, region?: string, fix?: string): CheckResult => ({
-  check,
-  status: 'info',
-  message,
-  ...(region ? { region } : {}),
-  ...(fix ? { fix } : {}),
-});
-export const fail = (check: string, message: string, fix: string | undefined, region?: string): CheckResult => ({
-  check,
-  status: 'fail',
-  message,
-  ...(region ? { region } : {}),
-  ...(fix ? { fix } : {}),
-});
-export const warn = (check: string, message: string, fix: string | undefined, region?: string): CheckResult => ({
-  check,
-  status: 'warn',
-  message,
-  ...(region ? { region } : {}),
-  ...(fix ? { fix } : {}),
-});
+function result(status: CheckStatus, check: string, message: string, fix?: string, region?: string): CheckResult {
+  return { check, status, message, ...(region ? { region } : {}), ...(fix ? { fix } : {}) };
+}
+export const pass = (check: string, message: string, region?: string) =>
+  result('pass', check, message, undefined, region);
+export const info = (check: string, message: string, region?: string, fix?: string) =>
+  result('info', check, message, fix, region);
+export const fail = (check: string, message: string, fix: string | undefined, region?: string) =>
+  result('fail', check, message, fix, region);
+export const warn = (check: string, message: string, fix: string | undefined, region?: string) =>
+  result('warn', check, message, fix, region);
+
+/** A check that cannot run: the deployed stack lacks the output it needs (a stack of an older lexdr). */
+export const missingOutput = (check: string, output: string): CheckResult =>
+  fail(
+    check,
+    `the stack has no ${output} output`,
+    'redeploy the stack with this lexdr version (`npx cdk deploy --all`)',
+  );
 
 /** `✗ us-west-2: … — fix: …`. */
 export function formatCheck(c: CheckResult): string {

@@ -6,9 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AwsApiError } from '../http';
-import type { GuardPolicy } from '../http';
 import { notFound, page, startRestServer } from './rest';
-import type { RestRequest } from './rest';
+import type { RestListenOptions, RestRequest } from './rest';
 
 export interface LocalConnectInstance {
   /** Instance ID (a UUID). @default a new one */
@@ -20,14 +19,11 @@ export interface LocalConnectInstance {
   lexV2Bots?: string[];
 }
 
-export interface LocalConnectApiOptions {
+export interface LocalConnectApiOptions extends RestListenOptions {
   /** Instances per region. */
   instances: Record<string, LocalConnectInstance[]>;
   /** @default 123456789012 */
   account?: string;
-  host?: string;
-  port?: number;
-  guard?: GuardPolicy;
 }
 
 export interface LocalConnectApi {
@@ -82,9 +78,9 @@ export async function startLocalConnectApi(o: LocalConnectApiOptions): Promise<L
 
   const api = await startRestServer({
     service: 'Amazon Connect',
-    ...(o.host !== undefined ? { host: o.host } : {}),
-    ...(o.port !== undefined ? { port: o.port } : {}),
-    ...(o.guard ? { guard: o.guard } : {}),
+    host: o.host,
+    port: o.port,
+    guard: o.guard,
     routes: [
       {
         method: 'GET',

@@ -12,9 +12,8 @@
  */
 import { LAMBDA_UNRESERVED_MINIMUM } from '../../core/aws-limits';
 import { AwsApiError } from '../http';
-import type { GuardPolicy } from '../http';
 import { notFound, startRestServer } from './rest';
-import type { RestRequest } from './rest';
+import type { RestListenOptions, RestRequest } from './rest';
 
 export interface LocalFunction {
   /** The function's code: what Invoke runs. @default a function that cannot be invoked (no code) */
@@ -30,14 +29,11 @@ export interface LocalLambdaRegion {
   functions?: Record<string, LocalFunction>;
 }
 
-export interface LocalLambdaApiOptions {
+export interface LocalLambdaApiOptions extends RestListenOptions {
   /** The regions this endpoint answers for; a request signed for another region finds nothing there. */
   regions: Record<string, LocalLambdaRegion>;
   /** Account ID in ARNs. @default 123456789012 */
   account?: string;
-  host?: string;
-  port?: number;
-  guard?: GuardPolicy;
 }
 
 export interface LocalLambdaApi {
@@ -83,9 +79,9 @@ export async function startLocalLambdaApi(o: LocalLambdaApiOptions): Promise<Loc
 
   const api = await startRestServer({
     service: 'Lambda',
-    ...(o.host !== undefined ? { host: o.host } : {}),
-    ...(o.port !== undefined ? { port: o.port } : {}),
-    ...(o.guard ? { guard: o.guard } : {}),
+    host: o.host,
+    port: o.port,
+    guard: o.guard,
     routes: [
       {
         method: 'GET',

@@ -11,9 +11,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { AwsApiError } from '../http';
-import type { GuardPolicy } from '../http';
 import { notFound, page, startRestServer } from './rest';
-import type { RestRequest } from './rest';
+import type { RestListenOptions, RestRequest } from './rest';
 
 export interface LocalModelAlias {
   botAliasId: string;
@@ -41,11 +40,7 @@ export interface LocalReplica {
   versions: { botVersion: string; status: ReplicationStatus }[];
 }
 
-export interface LocalLexModelsApiOptions {
-  host?: string;
-  port?: number;
-  guard?: GuardPolicy;
-}
+export type LocalLexModelsApiOptions = RestListenOptions;
 
 export interface LocalLexModelsApi {
   url: string;
@@ -112,9 +107,9 @@ export async function startLocalLexModelsApi(o: LocalLexModelsApiOptions = {}): 
 
   const api = await startRestServer({
     service: 'Lex V2 model building',
-    ...(o.host !== undefined ? { host: o.host } : {}),
-    ...(o.port !== undefined ? { port: o.port } : {}),
-    ...(o.guard ? { guard: o.guard } : {}),
+    host: o.host,
+    port: o.port,
+    guard: o.guard,
     routes: [
       {
         method: 'POST',

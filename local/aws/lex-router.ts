@@ -8,15 +8,12 @@
 import { createServer, request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closeServer, guardServer, listen, sendJson } from '../http';
-import type { GuardPolicy } from '../http';
 import { credentialScope } from './rest';
+import type { RestListenOptions } from './rest';
 
-export interface LexRouterOptions {
+export interface LexRouterOptions extends RestListenOptions {
   /** Local Lex region endpoints by region (`LocalLexRegion.url`). */
   regions: Record<string, string>;
-  host?: string;
-  port?: number;
-  guard?: GuardPolicy;
 }
 
 export interface LexRouter {

@@ -58,17 +58,22 @@ interface Compiled extends PathTemplate {
   route: RestRoute;
 }
 
-export interface RestServerOptions {
-  /** Service name in messages ("Lambda"). */
-  service: string;
-  routes: RestRoute[];
-  /** The region of a request without a SigV4 signature. @default us-east-1 */
-  defaultRegion?: string;
+/** Where a local AWS API listens, and who may call it: every local API's options extend these. */
+export interface RestListenOptions {
+  /** @default 127.0.0.1 */
   host?: string;
   /** @default any free port */
   port?: number;
   /** Host/Origin checks. @default loopback Host only */
   guard?: GuardPolicy;
+}
+
+export interface RestServerOptions extends RestListenOptions {
+  /** Service name in messages ("Lambda"). */
+  service: string;
+  routes: RestRoute[];
+  /** The region of a request without a SigV4 signature. @default us-east-1 */
+  defaultRegion?: string;
   /** Largest request body. @default 6 MB (Lambda's synchronous payload limit) */
   maxBodyBytes?: number;
 }

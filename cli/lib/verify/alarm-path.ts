@@ -14,7 +14,7 @@ import { HEALTH_CHECK_OUTPUTS } from '../../../core/contract';
 import type { AwsAccess } from '../aws-access';
 import { using } from '../aws-access';
 import type { CheckResult } from '../checks';
-import { errorText, fail, pass, permissionFix } from '../checks';
+import { errorText, fail, missingOutput, pass, permissionFix } from '../checks';
 import { formatMs } from '../format';
 import type { Io } from '../io';
 
@@ -51,14 +51,7 @@ export async function checkAlarmPath(
   io: Io,
 ): Promise<CheckResult[]> {
   const C = 'alarm-path';
-  if (!alarmName)
-    return [
-      fail(
-        C,
-        `the stack has no ${HEALTH_CHECK_OUTPUTS.notificationTestAlarmName} output`,
-        'redeploy the stack with this lexdr version (`npx cdk deploy --all`)',
-      ),
-    ];
+  if (!alarmName) return [missingOutput(C, HEALTH_CHECK_OUTPUTS.notificationTestAlarmName)];
   return using(new CloudWatchClient(aws.config(region)), async (cw) => {
     const describe = async () =>
       (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms?.[0];

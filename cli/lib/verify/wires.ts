@@ -19,7 +19,7 @@ import { parseSettings, readSettingsItem, settingsItemKey } from '../../../core/
 import type { AwsAccess } from '../aws-access';
 import { using } from '../aws-access';
 import type { CheckResult } from '../checks';
-import { errorText, fail, isAccessDenied, pass, permissionFix } from '../checks';
+import { errorText, fail, isAccessDenied, missingOutput, pass, permissionFix } from '../checks';
 import { formatMs } from '../format';
 import type { Io } from '../io';
 import { sfnExecutions } from '../target';
@@ -72,12 +72,7 @@ export async function runCycle(
   io: Io,
 ): Promise<CheckResult> {
   const C = 'workflow';
-  if (!stateMachineArn)
-    return fail(
-      C,
-      `the stack has no ${HEALTH_CHECK_OUTPUTS.stateMachineArn} output`,
-      'redeploy the stack (`npx cdk deploy --all`)',
-    );
+  if (!stateMachineArn) return missingOutput(C, HEALTH_CHECK_OUTPUTS.stateMachineArn);
   // One attempt: a retried StartSyncExecution would run a second cycle.
   return using(
     new SFNClient({ ...aws.sfnConfig(region, { requestTimeoutMs: SYNC_EXECUTION_TIMEOUT_MS }), maxAttempts: 1 }),
@@ -199,14 +194,7 @@ export async function checkLookup(
   io: Io,
 ): Promise<CheckResult[]> {
   const C = 'lookup';
-  if (!functionArn)
-    return [
-      fail(
-        C,
-        `the stack has no ${HEALTH_CHECK_OUTPUTS.lookupFunctionArn} output`,
-        'redeploy the stack (`npx cdk deploy --all`)',
-      ),
-    ];
+  if (!functionArn) return [missingOutput(C, HEALTH_CHECK_OUTPUTS.lookupFunctionArn)];
   const account = functionArn.split(':')[4] ?? '000000000000';
   const instanceArn =
     (config && connectInstanceFor(config, connectRegion)?.instanceArn) ??
