@@ -1,12 +1,12 @@
 /**
  * The project's configuration for `preflight` and `verify`: the `lexdr` context of a cdk.json — the one given with
  * `--cdk-json`, else the cdk.json of the current directory (where `npx cdk deploy` reads it), else this checkout's —
- * read with the one config reader (`readConfigFile`, infra/config.ts), and the file's whole context (feature flags),
+ * read once and validated by the one config reader (`parseConfig`, infra/config.ts), and the file's whole context (feature flags),
  * with which the CDK app is synthesized as `cdk deploy` would.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { ConfigError, readConfigFile } from '../../infra/config';
+import { ConfigError, parseConfig } from '../../infra/config';
 import type { LexdrConfig } from '../../infra/config';
 import { UsageError } from './errors';
 import type { Io } from './io';
@@ -30,9 +30,8 @@ export function loadProjectConfig(io: Io, given?: string): ProjectConfig {
   const path = given === undefined ? defaultCdkJson(io) : isAbsolute(given) ? given : join(io.cwd, given);
   if (!existsSync(path)) throw new UsageError(`no ${path}: pass --cdk-json PATH (the cdk.json of your lexdr checkout)`);
   try {
-    const config = readConfigFile(path);
     const context = (JSON.parse(readFileSync(path, 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
-    return { config, path, context };
+    return { config: parseConfig(context.lexdr, `"lexdr" context in ${path}`), path, context };
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
