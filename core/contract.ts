@@ -26,6 +26,10 @@ export const FUNCTION_ENV = {
   regions: 'LEXDR_REGIONS',
   /** Local Lex endpoints by region (JSON), for the probe run by the local system; unset on AWS. */
   lexEndpoints: 'LEXDR_LEX_ENDPOINTS',
+  /** The health-check state machine the report function starts a check on. */
+  stateMachineArn: 'LEXDR_STATE_MACHINE_ARN',
+  /** The CloudWatch namespace of lexdr's metrics (the report function publishes CallerReportedFailures there). */
+  metricNamespace: 'LEXDR_METRIC_NAMESPACE',
 } as const;
 
 /** Prefix of the SSM parameters the bot stacks publish (`<prefix>/<bot>/botId`, `…/botAliasId`, `…/botAliasArn`). */
@@ -57,6 +61,8 @@ export const HEALTH_CHECK_OUTPUTS = {
   lookupFunctionArn: 'LookupFunctionArn',
   dashboardUrl: 'DashboardUrl',
   alarmTopicArn: 'AlarmTopicArn',
+  /** The function callers' reports go to (the contact flow's report action; the Twilio bridge). */
+  reportFunctionArn: 'ReportFunctionArn',
   /** An alarm of lexdr's own that `lexdr verify` sets to ALARM (SetAlarmState) to prove CloudWatch can notify the topic. */
   notificationTestAlarmName: 'NotificationTestAlarmName',
 } as const;

@@ -24,6 +24,13 @@ export const METRIC = {
   NoHealthyRegion: 'NoHealthyRegion',
   /** Region changes written (ConnectRegion). */
   RegionChanges: 'RegionChanges',
+  /**
+   * Callers who met a bot failure, by the report function (ConnectRegion, Bot, Region): one per contact and region,
+   * published only while there are some (core/caller-reports.ts).
+   */
+  CallerReportedFailures: 'CallerReportedFailures',
+  /** Health checks started by a burst of callers' reports (ConnectRegion, Region). */
+  CallerReportChecks: 'CallerReportChecks',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
@@ -117,6 +124,8 @@ const UNIT: Record<MetricName, MetricDatum['Unit']> = {
   ActiveRegionIndex: 'None',
   NoHealthyRegion: 'Count',
   RegionChanges: 'Count',
+  CallerReportedFailures: 'Count',
+  CallerReportChecks: 'Count',
 };
 
 function data(name: MetricName, dims: Record<string, string>, pairs: Tallied): MetricDatum[] {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { WORKFLOW_TIMEOUT_SECONDS } from './aws-limits';
+import { reportedBurstSchema } from './caller-reports';
 import { InvalidInputError, describeIssues } from './errors';
 import type { ProbeSpec, ProbeTarget } from './probe-schema';
 import type { Settings } from './settings';
@@ -91,10 +92,20 @@ export function executionInputSchema(settings: Settings) {
           `at most ${most} cycles fit one execution: ${most} × ${settings.cadenceSeconds} s cadence plus the last cycle's ${lastCycleBudgetSeconds(settings)} s must end within the state machine's ${WORKFLOW_TIMEOUT_SECONDS} s timeout`,
         )
         .optional(),
+      /**
+       * Started by a burst of callers' reports (the report function): check now; only a failing probe of `region`
+       * can move callers (core/caller-reports.ts).
+       */
+      reported: reportedBurstSchema
+        .refine((b) => settings.regions.includes(b.region), {
+          message: `region must be one of the configured regions: ${settings.regions.join(', ')}`,
+        })
+        .optional(),
       /** The Step Functions console's placeholder input. */
       Comment: z.string().optional(),
     })
-    .strict();
+    .strict()
+    .refine((i) => !(i.drill && i.reported), { message: 'a drill cannot also be a report-started check' });
 }
 export type ExecutionInput = z.infer<ReturnType<typeof executionInputSchema>>;
 
@@ -105,6 +116,8 @@ export const cycleSchema = z.object({
   at: z.string(),
   /** 0 for the cycle's probe round; 1… for its confirmation rounds. */
   attempt: z.number().int().min(0).default(0),
+  /** The cycle of a report-started check: its rounds are observations of their own (see `observationId`). */
+  reported: z.boolean().optional(),
   /** Seconds to wait before a confirmation round (0 for a cycle's first round, which waits until `at`). */
   waitSeconds: z.number().int().min(0).default(0),
   nlu: z.boolean(),
@@ -115,24 +128,39 @@ function cycleAt(startedAt: string, index: number, cadenceSeconds: number): stri
   return new Date(Date.parse(startedAt) + index * cadenceSeconds * 1000).toISOString();
 }
 
-/** The slot a cycle observes: at most one observation per region per slot and round counts (see dr-item `seen`). */
-export function observationId(settings: Settings, cycle: Pick<Cycle, 'at' | 'attempt'>): number {
+/**
+ * The slot a cycle observes: at most one observation per region per slot and round counts (see dr-item `seen`).
+ * A report-started check probes at a time of its own, not at a scheduled slot: its rounds take the upper half of
+ * the slot's ids (32…63), so they count after the schedule's rounds of that slot (0…31) and a repeat still cannot
+ * count twice. The report function starts at most one check per `minIntervalSeconds` (≥ 5 s).
+ */
+export function observationId(settings: Settings, cycle: Pick<Cycle, 'at' | 'attempt' | 'reported'>): number {
   const slot = Math.floor(Date.parse(cycle.at) / 1000 / settings.cadenceSeconds);
-  return slot * 16 + Math.min(15, cycle.attempt);
+  return slot * 64 + (cycle.reported ? 32 : 0) + Math.min(31, cycle.attempt);
 }
 
 function isNluCycle(settings: Settings, at: string): boolean {
   if (settings.probe.method === 'nlu' || settings.probe.method === 'v1-posttext') return true;
-  if (settings.probe.method === 'stream') return true; // every cycle: StartConversation checks the NLU
+  // Every cycle: StartConversation and RecognizeUtterance check the NLU.
+  if (settings.probe.method === 'stream' || settings.probe.method === 'speech') return true;
   if (settings.nluEveryCycles === 0) return false;
   const global = Math.floor(Date.parse(at) / 1000 / settings.cadenceSeconds);
   return global % settings.nluEveryCycles === 0;
 }
 
+/** `stream` and `speech` probe the way callers talk on every probe; they have no cheaper liveness form. */
 const nluMethod = (s: Settings) =>
-  s.probe.method === 'stream' ? 'stream' : s.probe.method.startsWith('v1-') ? 'v1-posttext' : 'nlu';
+  s.probe.method === 'stream' || s.probe.method === 'speech'
+    ? s.probe.method
+    : s.probe.method.startsWith('v1-')
+      ? 'v1-posttext'
+      : 'nlu';
 const livenessMethod = (s: Settings) =>
-  s.probe.method === 'stream' ? 'stream' : s.probe.method.startsWith('v1-') ? 'v1-putsession' : 'liveness';
+  s.probe.method === 'stream' || s.probe.method === 'speech'
+    ? s.probe.method
+    : s.probe.method.startsWith('v1-')
+      ? 'v1-putsession'
+      : 'liveness';
 
 /** What every probe of the execution shares (the Map hands it to each probe beside its target). */
 export function probeSpecFor(settings: Settings): ProbeSpec {

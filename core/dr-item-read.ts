@@ -15,7 +15,7 @@ export interface RegionHealth {
   /** Reason of the latest failure, or "ok". */
   reason: string;
   /**
-   * The latest observation counted (`slot × 16 + attempt`, see `observationId`): an observation is counted only when
+   * The latest observation counted (`slot × 64 + attempt`, see `observationId`): an observation is counted only when
    * it is newer, so overlapping or repeated executions cannot count one cadence slot twice. 0 on an older item.
    */
   seen: number;
@@ -52,6 +52,11 @@ export interface RegionChange {
   cycle: number;
   drill: boolean;
   version: number;
+  /**
+   * The change was started by callers' reports (core/caller-reports.ts): how many contacts reported the region and
+   * when, and the probe that confirmed it (`<bot>: <detail>`). Absent for a change the schedule found alone.
+   */
+  reported?: { contacts: number; firstAt: string; lastAt: string; confirmedBy: string };
 }
 
 /**

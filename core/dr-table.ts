@@ -3,7 +3,7 @@
  * local system: a DynamoDB client bounded as its reader can afford (a hanging table must never hold a caller or a
  * function until its timeout: the SDK waits forever otherwise), reads by `connectRegion`, and the settings loader.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createSettingsLoader } from './settings-item';
@@ -23,6 +23,8 @@ export const DR_TABLE_PRESETS = {
   healthCheck: { maxAttempts: 3, connectionTimeout: 500, requestTimeout: 1000 },
   /** The Twilio bridge asks before each caller's conversation: two attempts of at most 800 ms. */
   bridge: { maxAttempts: 2, connectionTimeout: 500, requestTimeout: 800 },
+  /** The report function records a caller's report (nobody waits on it): three attempts of at most a second. */
+  report: { maxAttempts: 3, connectionTimeout: 500, requestTimeout: 1000 },
 } as const;
 export type DrTablePreset = keyof typeof DR_TABLE_PRESETS;
 
@@ -44,6 +46,14 @@ export interface DrTable {
   readonly tableName: string;
   /** GetItem by key; strongly consistent unless `consistent: false`. */
   getItem(key: string, o?: { consistent?: boolean }): Promise<Record<string, AttributeValue> | undefined>;
+  /**
+   * PutItem of a whole item, only while `condition` holds (ConditionalCheckFailedException otherwise). Only the
+   * report function writes through this client: the workflow writes lexDR with its direct DynamoDB integration.
+   */
+  putItem(
+    item: Record<string, AttributeValue>,
+    condition: { expression: string; names?: Record<string, string>; values?: Record<string, AttributeValue> },
+  ): Promise<void>;
 }
 
 export function drTable(client: DynamoDBClient, tableName: string): DrTable {
@@ -58,6 +68,17 @@ export function drTable(client: DynamoDBClient, tableName: string): DrTable {
         }),
       );
       return out.Item;
+    },
+    async putItem(item, condition) {
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: item,
+          ConditionExpression: condition.expression,
+          ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
+          ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+        }),
+      );
     },
   };
 }

@@ -16,6 +16,7 @@ const schemas = {
   lookup: z.object({ ...settingsReader, [E.regions]: name }),
   healthCheck: z.object(settingsReader),
   probe: z.object({ [E.lexEndpoints]: z.optional(name) }),
+  report: z.object({ ...settingsReader, [E.stateMachineArn]: name, [E.metricNamespace]: name }),
 };
 export type FunctionName = keyof typeof schemas;
 
@@ -28,6 +29,12 @@ export interface LookupEnvironment {
 export interface HealthCheckEnvironment {
   tableName: string;
   connectRegion: string;
+}
+export interface ReportEnvironment {
+  tableName: string;
+  connectRegion: string;
+  stateMachineArn: string;
+  metricNamespace: string;
 }
 export interface ProbeEnvironment {
   /** Lex endpoints by region (the local system's); none on AWS. */
@@ -48,6 +55,16 @@ export function lookupEnvironment(env: NodeJS.ProcessEnv = process.env): LookupE
 export function healthCheckEnvironment(env: NodeJS.ProcessEnv = process.env): HealthCheckEnvironment {
   const e = parse('healthCheck', schemas.healthCheck, env);
   return { tableName: e[E.table], connectRegion: e[E.connectRegion] };
+}
+
+export function reportEnvironment(env: NodeJS.ProcessEnv = process.env): ReportEnvironment {
+  const e = parse('report', schemas.report, env);
+  return {
+    tableName: e[E.table],
+    connectRegion: e[E.connectRegion],
+    stateMachineArn: e[E.stateMachineArn],
+    metricNamespace: e[E.metricNamespace],
+  };
 }
 
 export function probeEnvironment(env: NodeJS.ProcessEnv = process.env): ProbeEnvironment {

@@ -23,6 +23,8 @@ import {
   probeSpecFor,
   targetsFor,
 } from './cycle-plan';
+import type { ReportedBurst } from './caller-reports';
+import { DEFAULT_REPORT_RULE, reportedBurstSchema } from './caller-reports';
 import type { MetricTally } from './cycle-metrics';
 import { emptyTally, metricTallySchema, tallyDecision, tallyProbes } from './cycle-metrics';
 import type { ActiveDrill, DrItem, RegionChange } from './dr-item';
@@ -68,6 +70,7 @@ export const cycleStateSchema = z
     connectRegion: z.string().min(1),
     execution: z.object({ id: z.string().min(1), startedAt: z.string().min(1), delivery: z.string().optional() }),
     drill: z.object({ failRegions: z.array(z.string()), reason: z.string().optional() }).nullable(),
+    reported: reportedBurstSchema.nullable().optional(),
     cycle: cycleSchema,
     schedule: z.array(z.object({ index: z.number(), at: z.string(), done: z.boolean() })),
     probe: probeSpecSchema,
@@ -91,6 +94,8 @@ export interface CycleState {
   /** `delivery`: this delivery's id (Express runs an execution at least once: each delivery gets its own). */
   execution: { id: string; startedAt: string; delivery?: string };
   drill: { failRegions: string[]; reason?: string } | null;
+  /** The burst of callers' reports that started this execution (a check of one cycle), if any. */
+  reported?: ReportedBurst | null;
   cycle: Cycle;
   schedule: ScheduleEntry[];
   /** What every probe shares, once (the Map hands it to each probe beside its target). */
@@ -130,20 +135,40 @@ export function planFirstCycle(
 ): CycleState {
   const parsed = parseExecutionInput(settings, input);
   const drill = parsed.drill ?? null;
-  const of = parsed.cycles ?? settings.cyclesPerExecution;
-  const cycle = cycleFor(settings, execution.startedAt, 0, of);
+  const reported = parsed.reported ?? null;
+  // A report-started check is one cycle, now: the schedule's executions go on as before.
+  const of = parsed.cycles ?? (reported ? 1 : settings.cyclesPerExecution);
+  const planned = cycleFor(settings, execution.startedAt, 0, of);
+  const cycle = reported ? { ...planned, reported: true } : planned;
   return {
     connectRegion: settings.connectRegion,
     execution,
     drill,
+    reported,
     cycle,
     schedule: scheduleFor(settings, execution.startedAt, of),
     probe: probeSpecFor(settings),
-    targets: targetsFor(settings, cycle.nlu, drill?.failRegions ?? []),
+    targets: confirmReported(settings, reported, targetsFor(settings, cycle.nlu, drill?.failRegions ?? [])),
     metrics: emptyTally(),
     done: false,
     decideFailures: 0,
   };
+}
+
+/**
+ * The probes of a report-started check: the reported region is probed as callers use it — by speech, unless the rule
+ * says `probe` (or the bot is probed through Lex V1, which has no speech probe here).
+ */
+export function confirmReported(
+  settings: Settings,
+  reported: ReportedBurst | null | undefined,
+  targets: ProbeTarget[],
+): ProbeTarget[] {
+  const rule = settings.callerReports ?? DEFAULT_REPORT_RULE;
+  if (!reported || rule.confirmWith !== 'speech') return targets;
+  return targets.map((t) =>
+    t.region === reported.region && !t.v1 && !t.drillFail ? { ...t, method: 'speech' as const } : t,
+  );
 }
 
 export interface Decision {
@@ -245,6 +270,21 @@ function nextRound(
   return { cycle, done, regions: settings.regions, nluIn: (region) => cycle.nlu || nluAfter(region) };
 }
 
+/** A change away from the region callers reported: the burst, and the probe that confirmed it. */
+function reportedChange(state: CycleState, r: Evaluation): Pick<RegionChange, 'reported' | 'detail'> | object {
+  const burst = state.cycle.reported ? state.reported : null;
+  if (!burst || r.change?.from !== burst.region) return {};
+  const v = r.verdicts.find((x) => x.region === burst.region);
+  if (!v || v.ok || !v.observed) return {};
+  const { region: _region, ...when } = burst;
+  const reported = { ...when, confirmedBy: v.detail };
+  if (r.change.reason !== 'failover') return { reported };
+  return {
+    detail: `${burst.contacts} caller(s) reported ${burst.region} failing (${burst.firstAt} – ${burst.lastAt}); confirmed by a probe: ${v.detail}`,
+    reported,
+  };
+}
+
 /** Turns a round's probe results into the next CycleState with the write to make. */
 export function decideCycle(settings: Settings, state: CycleState, now: Date): CycleState {
   const probes = state.probes ?? [];
@@ -260,6 +300,7 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
           keepDrill: drill.keep,
           observation: observationId(settings, state.cycle),
           fullRound: state.cycle.attempt === 0,
+          ...(state.cycle.reported && state.reported ? { reportedRegion: state.reported.region } : {}),
         });
   const expectedVersion = stored?.version ?? 0;
   const nextVersion = expectedVersion + 1;
@@ -274,6 +315,7 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
           cycle: state.cycle.index,
           drill: drill.decide !== null,
           version: nextVersion,
+          ...reportedChange(state, r),
         }
       : null;
   const from = stored?.lexRegion ?? settings.regions[0]!;
@@ -321,6 +363,12 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
     metrics,
     done: next.done,
     cycle: next.cycle,
-    targets: next.done ? [] : targetsFor(settings, next.nluIn, state.drill?.failRegions ?? [], next.regions),
+    targets: next.done
+      ? []
+      : confirmReported(
+          settings,
+          next.cycle.reported ? state.reported : null,
+          targetsFor(settings, next.nluIn, state.drill?.failRegions ?? [], next.regions),
+        ),
   };
 }

@@ -16,9 +16,9 @@ const NOT_OBSERVED: readonly ProbeReason[] = ['probe-error', 'access-denied', 'c
 /** Whether a probe result observed Lex (passed, or failed in a way a caller would meet too). */
 export const observedLex = (p: Pick<ProbeResult, 'ok' | 'reason'>): boolean => p.ok || !NOT_OBSERVED.includes(p.reason);
 
-/** The probe looked at the recognised intent (NLU, PostText, or a StartConversation text turn). */
+/** The probe looked at the recognised intent (NLU, PostText, a StartConversation text turn, or speech). */
 export const isNluProbe = (p: Pick<ProbeResult, 'method'>) =>
-  p.method === 'nlu' || p.method === 'v1-posttext' || p.method === 'stream';
+  p.method === 'nlu' || p.method === 'v1-posttext' || p.method === 'stream' || p.method === 'speech';
 
 export interface RegionVerdict {
   region: string;
@@ -83,14 +83,25 @@ export function verdicts(
   });
 }
 
-/** A region's counters after one round; `observation` is the round's id (see cycle-plan `observationId`). */
-export function nextHealth(prev: RegionHealth, v: RegionVerdict, s: Settings, observation: number): RegionHealth {
+/**
+ * A region's counters after one round; `observation` is the round's id (see cycle-plan `observationId`). `reported`:
+ * callers reported this region failing in a burst that started this round — a failed probe then completes the
+ * failThreshold (the burst stands for every failed observation but the last, which only a probe adds); a passing
+ * probe clears it as always.
+ */
+export function nextHealth(
+  prev: RegionHealth,
+  v: RegionVerdict,
+  s: Settings,
+  observation: number,
+  reported = false,
+): RegionHealth {
   if (!v.observed || observation <= prev.seen) return prev;
   const nluFailed = v.nlu === 'fail' ? true : v.nlu === 'pass' ? false : prev.nluFailed;
   const next: RegionHealth = v.ok
     ? { fails: 0, passes: Math.min(prev.passes + 1, s.recoverThreshold), reason: 'ok', seen: observation, nluFailed }
     : {
-        fails: Math.min(prev.fails + 1, s.failThreshold),
+        fails: reported ? s.failThreshold : Math.min(prev.fails + 1, s.failThreshold),
         passes: 0,
         reason: v.reason,
         seen: observation,
@@ -127,6 +138,8 @@ export interface EvaluateOptions {
   observation?: number;
   /** Whether this round probed every region (a cycle's first round) and so may update `blind`. @default true */
   fullRound?: boolean;
+  /** The region callers reported failing, when a burst of their reports started this round. */
+  reportedRegion?: string;
 }
 
 /** One round of probe results applied to the stored item. */
@@ -154,7 +167,8 @@ export function evaluate(
   const prevHealth = Object.fromEntries(regions.map((r) => [r, prev.regionHealth[r] ?? freshHealth()]));
   const vs = verdicts(settings, effective, prevHealth);
   const health: Record<string, RegionHealth> = {};
-  for (const v of vs) health[v.region] = nextHealth(prevHealth[v.region]!, v, settings, observation);
+  for (const v of vs)
+    health[v.region] = nextHealth(prevHealth[v.region]!, v, settings, observation, v.region === o.reportedRegion);
   const stillOk = (r: string) => health[r]!.fails < settings.failThreshold;
   const upNow = (r: string) => health[r]!.fails === 0 && health[r]!.passes >= 1;
   const recovered = (r: string) => health[r]!.passes >= settings.recoverThreshold;

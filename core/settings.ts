@@ -13,7 +13,11 @@ import { atLeast0, atLeast1, lookupBotSchema, lookupSettingsSchema, nonEmpty, se
 
 export * from './settings-item';
 
-export const PROBE_METHODS = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext', 'stream'] as const;
+/**
+ * `speech` is RecognizeUtterance with the shipped recording of the probe phrase (core/probe-recording.ts): what callers
+ * do, and the only probe that notices a region whose speech recognition fails while its text API answers.
+ */
+export const PROBE_METHODS = ['liveness', 'nlu', 'v1-putsession', 'v1-posttext', 'stream', 'speech'] as const;
 
 export const botInRegionSchema = z.object({
   botId: nonEmpty,
@@ -21,6 +25,20 @@ export const botInRegionSchema = z.object({
   botAliasArn: nonEmpty,
 });
 export type BotInRegion = z.output<typeof botInRegionSchema>;
+
+/** The caller-report rule (core/caller-reports.ts): when a burst of callers' reports starts a check. */
+export const reportRuleSchema = z.strictObject({
+  /** Start checks from reports; false: reports are only recorded and counted. */
+  enabled: z.boolean(),
+  /** Distinct contacts reporting the active region within `windowSeconds` that start a check. */
+  contacts: z.number().check(z.int(), z.minimum(1), z.maximum(100)),
+  windowSeconds: z.number().check(z.int(), z.minimum(5), z.maximum(600)),
+  /** At most one report-started check per this many seconds, per bot region. */
+  minIntervalSeconds: z.number().check(z.int(), z.minimum(5), z.maximum(3600)),
+  /** `speech`: the check probes the reported region by speech (as callers speak); `probe`: the configured method. */
+  confirmWith: z.enum(['speech', 'probe']),
+});
+export type ReportRule = z.output<typeof reportRuleSchema>;
 
 /** The whole settings: the lookup's part (lookup-settings.ts), and what the health check and the bridge read. */
 export const settingsSchema = z.extend(lookupSettingsSchema, {
@@ -40,6 +58,8 @@ export const settingsSchema = z.extend(lookupSettingsSchema, {
   confirmFailures: z.optional(z.boolean()),
   /** Seconds between a failed probe and its confirmation. @default 1 */
   confirmDelaySeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(10))),
+  /** Callers' reports of bot failures (core/caller-reports.ts). @default DEFAULT_REPORT_RULE */
+  callerReports: z.optional(reportRuleSchema),
   probe: z.object({
     method: z.enum(PROBE_METHODS),
     utterance: nonEmpty,

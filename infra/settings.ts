@@ -59,5 +59,6 @@ export function buildSettings(
       latencyBudgetMs: config.probe.latencyBudgetMs,
     },
     lookupCacheSeconds: config.lookupCacheSeconds,
+    callerReports: config.callerReports,
   });
 }

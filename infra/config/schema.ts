@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { LAMBDA_DEFAULT_ACCOUNT_CONCURRENCY, LEX_V2_REGIONS } from '../../core/aws-limits';
+import { DEFAULT_REPORT_RULE } from '../../core/caller-reports';
 import { PROBE_METHODS } from '../../core/settings';
 
 /**
@@ -205,6 +206,24 @@ export const baseSchema = z
      * accounts may start at 10): the probes then share the account's concurrency with every other function.
      */
     reserveProbeConcurrency: z.boolean().default(true),
+    /**
+     * Callers' reports of bot failures (core/caller-reports.ts): the contact flow and the Twilio bridge report every
+     * caller who met a failed bot; `contacts` distinct contacts reporting the active region within `windowSeconds`
+     * start a health check of it at once (at most one per `minIntervalSeconds`). Only a failed probe moves callers:
+     * reports alone never do. `confirmWith: 'speech'` probes the reported region by speech (RecognizeUtterance of the
+     * shipped recording, a speech request each); `'probe'` with the configured method. `enabled: false` keeps the
+     * reports and their metric, and starts nothing.
+     */
+    callerReports: z
+      .object({
+        enabled: z.boolean().default(DEFAULT_REPORT_RULE.enabled),
+        contacts: z.number().int().min(1).max(100).default(DEFAULT_REPORT_RULE.contacts),
+        windowSeconds: z.number().int().min(5).max(600).default(DEFAULT_REPORT_RULE.windowSeconds),
+        minIntervalSeconds: z.number().int().min(5).max(3600).default(DEFAULT_REPORT_RULE.minIntervalSeconds),
+        confirmWith: z.enum(['speech', 'probe']).default(DEFAULT_REPORT_RULE.confirmWith),
+      })
+      .strict()
+      .default(DEFAULT_REPORT_RULE),
     /** Seconds the lookup caches the lexDR item. */
     lookupCacheSeconds: z.number().int().min(0).max(60).default(1),
     /** The optional Twilio Media Streams bridge (ECS Fargate behind an ALB); deployed only when set. */

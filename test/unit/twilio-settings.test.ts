@@ -46,6 +46,9 @@ function fixture(initial: Settings | undefined) {
       if (failing) throw failing;
       return item;
     },
+    putItem: async () => {
+      throw new Error('the bridge never writes the DR table');
+    },
   };
   const rejected: unknown[] = [];
   const built: Settings[] = [];
