@@ -115,6 +115,7 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
       instanceArn: instance.instanceArn,
       ...(instance.agentQueueArn ? { agentQueueArn: instance.agentQueueArn } : {}),
       lookupFunction: stack.lookup.function,
+      reportFunction: stack.report.function,
       settings: stack.settings,
       ...(config.apologyText !== undefined ? { apologyText: config.apologyText } : {}),
     });

@@ -29,6 +29,8 @@ export interface ConnectIntegrationProps {
   readonly instanceArn: string;
   /** The lookup function the flow invokes. */
   readonly lookupFunction: lambda.IFunction;
+  /** The report function the flow invokes (asynchronously) when a caller meets a bot failure. */
+  readonly reportFunction: lambda.IFunction;
   /** Every bot alias the flow may use (each bot in each region). */
   readonly bots: readonly ConnectBot[];
   /**
@@ -47,24 +49,30 @@ export const CONNECT_FLOW_MAX_CHARS = 256_000;
  */
 export class ConnectIntegration extends Construct {
   public readonly lookupAssociation: connect.CfnIntegrationAssociation;
+  public readonly reportAssociation: connect.CfnIntegrationAssociation;
   public readonly botAssociations: connect.CfnIntegrationAssociation[];
   public readonly flows: connect.CfnContactFlow[];
 
   constructor(scope: Construct, id: string, props: ConnectIntegrationProps) {
     super(scope, id);
     const instanceAccount = Arn.split(props.instanceArn, ArnFormat.SLASH_RESOURCE_NAME).account;
-    new lambda.CfnPermission(this, 'ConnectInvokesLookup', {
-      action: 'lambda:InvokeFunction',
-      functionName: props.lookupFunction.functionArn,
-      principal: 'connect.amazonaws.com',
-      sourceArn: props.instanceArn,
-      sourceAccount: instanceAccount ?? Stack.of(this).account,
-    });
-    this.lookupAssociation = new connect.CfnIntegrationAssociation(this, 'Lookup', {
-      instanceId: props.instanceArn,
-      integrationType: 'LAMBDA_FUNCTION',
-      integrationArn: props.lookupFunction.functionArn,
-    });
+    /** The instance may invoke `fn` (Connect needs the resource policy and the association both). */
+    const invokable = (id: string, fn: lambda.IFunction) => {
+      new lambda.CfnPermission(this, `ConnectInvokes${id}`, {
+        action: 'lambda:InvokeFunction',
+        functionName: fn.functionArn,
+        principal: 'connect.amazonaws.com',
+        sourceArn: props.instanceArn,
+        sourceAccount: instanceAccount ?? Stack.of(this).account,
+      });
+      return new connect.CfnIntegrationAssociation(this, id, {
+        instanceId: props.instanceArn,
+        integrationType: 'LAMBDA_FUNCTION',
+        integrationArn: fn.functionArn,
+      });
+    };
+    this.lookupAssociation = invokable('Lookup', props.lookupFunction);
+    this.reportAssociation = invokable('Report', props.reportFunction);
     this.botAssociations = props.bots.map(
       (b) =>
         new connect.CfnIntegrationAssociation(this, `Bot-${b.name}-${b.region}`, {
@@ -87,6 +95,7 @@ export class ConnectIntegration extends Construct {
         content: f.content,
       });
       flow.addResourceDependency(this.lookupAssociation);
+      flow.addResourceDependency(this.reportAssociation);
       for (const b of this.botAssociations) flow.addResourceDependency(b);
       return flow;
     });

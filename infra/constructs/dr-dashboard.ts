@@ -102,7 +102,19 @@ export class DrDashboard extends Construct {
           m(METRIC.ProbeErrors, 'Sum', { ...dims, Region: region }, region),
         ),
         leftYAxis: { min: 0 },
-        width: 24,
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Callers' reports of bot failures, and the checks they started",
+        left: props.bots.map((b) =>
+          m(METRIC.CallerReportedFailures, 'Sum', { ...dims, Bot: b.bot, Region: b.region }, `${b.bot} ${b.region}`),
+        ),
+        right: props.regions.map((region) =>
+          m(METRIC.CallerReportChecks, 'Sum', { ...dims, Region: region }, `checks ${region}`),
+        ),
+        leftYAxis: { min: 0 },
+        rightYAxis: { min: 0 },
+        width: 12,
       }),
     );
     const probeDims = props.bots.map((b) => ({ ...dims, Bot: b.bot, Region: b.region }));

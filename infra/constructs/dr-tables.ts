@@ -1,3 +1,4 @@
+import { reportWindowKey } from '../../core/caller-reports';
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -170,6 +171,26 @@ export class DrTables extends Construct {
     );
     // A customer managed key: reading an item needs it too.
     this.table.encryptionKey?.grantDecrypt(grantee);
+  }
+
+  /**
+   * Lets the report function keep this Connect region's report windows (`<connectRegion>#reports#<lexRegion>`, one per
+   * bot region): GetItem and PutItem on those keys only, through a `dynamodb:LeadingKeys` condition.
+   */
+  grantReportWindows(grantee: IGrantable, regions: readonly string[]): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'KeepReportWindows',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:LeadingKeys': regions.map((r) => reportWindowKey(this.connectRegion, r)),
+          },
+        },
+      }),
+    );
+    this.table.encryptionKey?.grantEncryptDecrypt(grantee);
   }
 
   /**

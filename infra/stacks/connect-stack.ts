@@ -19,6 +19,8 @@ export interface ConnectStackProps extends StackProps {
   readonly agentQueueArn?: string;
   /** The lookup function of this Connect region's health-check stack. */
   readonly lookupFunction: lambda.IFunction;
+  /** The report function of this Connect region's health-check stack (callers' bot failures). */
+  readonly reportFunction: lambda.IFunction;
   /** The health-check stack's settings: the bots and their alias ARNs in every region. */
   readonly settings: Settings;
   /**
@@ -42,6 +44,7 @@ export class ConnectStack extends Stack {
     this.connect = new ConnectIntegration(this, 'Connect', {
       instanceArn: props.instanceArn,
       lookupFunction: props.lookupFunction,
+      reportFunction: props.reportFunction,
       bots: props.settings.bots.flatMap((b) =>
         props.settings.regions.map((region) => ({ name: b.name, region, aliasArn: b.regions[region]!.botAliasArn })),
       ),
@@ -60,6 +63,7 @@ export class ConnectStack extends Stack {
     }
     const values = {
       lookupFunctionArn: props.lookupFunction.functionArn,
+      reportFunctionArn: props.reportFunction.functionArn,
       agentQueueArn: props.agentQueueArn,
       ...(props.apologyText !== undefined && { apologyText: props.apologyText }),
     };

@@ -20,7 +20,14 @@ import { DrTables } from '../constructs/dr-tables';
 import { HealthCheckWorkflow } from '../constructs/health-check-workflow';
 import { LexdrFunction } from '../constructs/lexdr-function';
 import { HEALTH_CHECK_OUTPUTS } from '../../core/contract';
-import { HEALTH_CHECK_FUNCTION, LOOKUP_BUNDLING, LOOKUP_FUNCTION, PROBE_BUNDLING, PROBE_FUNCTION } from './sizing';
+import {
+  HEALTH_CHECK_FUNCTION,
+  LOOKUP_BUNDLING,
+  LOOKUP_FUNCTION,
+  PROBE_BUNDLING,
+  PROBE_FUNCTION,
+  REPORT_FUNCTION,
+} from './sizing';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -59,6 +66,8 @@ export class HealthCheckStack extends Stack {
   public readonly probe: LexdrFunction;
   public readonly healthCheck: LexdrFunction;
   public readonly lookup: LexdrFunction;
+  /** Callers' reports of bot failures go here (the contact flow's async report action, the Twilio bridge). */
+  public readonly report: LexdrFunction;
   public readonly workflow: HealthCheckWorkflow;
   public readonly alarmTopic: sns.ITopic;
   public readonly alarms: DrAlarms;
@@ -163,6 +172,47 @@ export class HealthCheckStack extends Stack {
       logExecutionData: config.logExecutionData,
     });
 
+    // ---- callers' reports (core/caller-reports.ts) ----
+    this.report = new LexdrFunction(this, 'Report', {
+      entry: handler('report.ts'),
+      description: 'lexdr: records a caller who met a bot failure; a burst starts a health check at once',
+      memorySize: REPORT_FUNCTION.memoryMb,
+      timeout: Duration.seconds(REPORT_FUNCTION.timeoutSeconds),
+      environment: {
+        ...settingsEnv,
+        [FUNCTION_ENV.stateMachineArn]: this.workflow.stateMachine.stateMachineArn,
+        [FUNCTION_ENV.metricNamespace]: config.metricNamespace,
+      },
+      environmentSizeHint: {
+        ...settingsEnvHint,
+        [FUNCTION_ENV.stateMachineArn]: `arn:aws-iso-b:states:${connectRegion}:123456789012:stateMachine:${'X'.repeat(80)}`,
+        [FUNCTION_ENV.metricNamespace]: config.metricNamespace,
+      },
+      serviceName: 'lexdr-report',
+    });
+    // Contact flows invoke it asynchronously: a report still queued after a minute could no longer start a timely
+    // check, and one retry is enough (a contact's repeats count once).
+    this.report.function.configureAsyncInvoke({
+      maxEventAge: Duration.seconds(REPORT_FUNCTION.maxEventAgeSeconds),
+      retryAttempts: REPORT_FUNCTION.retryAttempts,
+    });
+    this.tables.grantReadItems(this.report.role, { lexDR: true, settings: true, sid: 'ReadDrAndSettingsItems' });
+    this.tables.grantReportWindows(this.report.role, config.regions);
+    this.workflow.stateMachine.grantStartExecution(this.report.role);
+    this.report.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishReportMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': config.metricNamespace } },
+      }),
+    );
+    Validations.of(this.report.role.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `cloudwatch:PutMetricData has no resource type; the statement is limited to namespace "${config.metricNamespace}" by the cloudwatch:namespace condition.`,
+    });
+    this.report.function.node.addDependency(this.tables.settingsWriter!);
+
     // ---- alarms ----
     if (config.alarmTopicArn) {
       this.alarmTopic = sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn);
@@ -249,6 +299,11 @@ export class HealthCheckStack extends Stack {
     out(O.connectRegion, config.connectRegion, 'The Amazon Connect region this stack serves');
     out(O.regions, config.regions.join(','), 'Bot regions in priority order (primary first)');
     out(O.lookupFunctionArn, this.lookup.function.functionArn, 'Lambda the Connect flow invokes');
+    out(
+      O.reportFunctionArn,
+      this.report.function.functionArn,
+      "Lambda the Connect flow reports callers' bot failures to",
+    );
     out(O.dashboardUrl, this.dashboard.dashboardUrl, 'CloudWatch dashboard');
     out(O.alarmTopicArn, this.alarmTopic.topicArn, 'SNS topic of the alarms');
     out(
@@ -270,6 +325,10 @@ export class HealthCheckStack extends Stack {
       'lex:RecognizeText',
       // The `stream` probe: the callers' API.
       ...(config.probe.method === 'stream' ? ['lex:StartConversation'] : []),
+      // The `speech` probe (a configured method, or the confirmation of callers' reports).
+      ...(config.probe.method === 'speech' || config.callerReports.confirmWith === 'speech'
+        ? ['lex:RecognizeUtterance']
+        : []),
     ];
     const sizedArns = sizing.bots.flatMap((b) => config.regions.map((r) => b.regions[r]!.botAliasArn));
     const chars = sizedArns.reduce((n, a) => n + a.length + 3, 0);

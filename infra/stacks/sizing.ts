@@ -16,6 +16,14 @@ export const PROBE_FUNCTION = { memoryMb: 128, timeoutSeconds: 8 } as const;
  */
 export const LOOKUP_FUNCTION = { memoryMb: 512, timeoutSeconds: 3 } as const;
 
+/**
+ * Report function: a caller met a bot failure (invoked asynchronously by the contact flow, or by the Twilio bridge).
+ * Its reads and writes are bounded (core/dr-table.ts `report`, handlers/report.ts); a report older than
+ * `maxEventAgeSeconds` in Lambda's async queue is dropped (it could no longer start a timely check), and a failed
+ * one is retried once (repeats of a contact count once).
+ */
+export const REPORT_FUNCTION = { memoryMb: 128, timeoutSeconds: 10, maxEventAgeSeconds: 60, retryAttempts: 1 } as const;
+
 /** How a lexdr function is bundled (esbuild through NodejsFunction). */
 export interface FunctionBundling {
   /** Left out of the bundle: the AWS SDK v3 and Smithy, which the Lambda runtime provides. */

@@ -37,15 +37,21 @@ const { healthCheck, botStacks, connectStacks } = buildApp(config, {
 const template = Template.fromStack(healthCheck);
 const connectStack = connectStacks.get('us-east-1')!;
 const wiring = Template.fromStack(connectStack);
-/** The lookup's ARN as the Connect stack imports it from the health-check stack. */
-const importedLookup = () => {
+/** The ARN of the health-check stack's `Lookup` or `Report` function as the Connect stack imports it. */
+const imported = (fn: 'Lookup' | 'Report') => {
   const refs = Object.values(wiring.findResources('AWS::Lambda::Permission')).map((p) =>
     flat(p.Properties.FunctionName),
   );
-  expect(refs).toHaveLength(1);
-  expect(refs[0]).toMatch(/^<import:Lexdr-HealthCheck-us-east-1:ExportsOutputFnGetAtt.*LookupFunction.*Arn/);
-  return wiring.toJSON().Resources[logicalId(wiring, 'AWS::Lambda::Permission', 'Connect')].Properties.FunctionName;
+  expect(refs).toHaveLength(2);
+  expect(
+    refs.filter((r) =>
+      new RegExp(`^<import:Lexdr-HealthCheck-us-east-1:ExportsOutputFnGetAtt${fn}Function\\w*Arn`).test(r),
+    ),
+  ).toHaveLength(1);
+  return wiring.toJSON().Resources[logicalId(wiring, 'AWS::Lambda::Permission', `ConnectConnectInvokes${fn}`)].Properties
+    .FunctionName;
 };
+const importedLookup = () => imported('Lookup');
 
 test('the Connect wiring is a stack of its own, deployed after the health check; the health check has none of it', () => {
   expect(connectStack.stackName).toBe('Lexdr-Connect-us-east-1');
@@ -82,6 +88,27 @@ test('Connect may invoke the lookup, from this instance only', () => {
     SourceAccount: '111111111111',
     FunctionName: importedLookup(),
   });
+});
+
+test('Connect may invoke the report function, from this instance only, and it is associated with the instance', () => {
+  wiring.hasResourceProperties('AWS::Lambda::Permission', {
+    Action: 'lambda:InvokeFunction',
+    Principal: 'connect.amazonaws.com',
+    SourceArn: INSTANCE,
+    SourceAccount: '111111111111',
+    FunctionName: imported('Report'),
+  });
+  wiring.hasResourceProperties('AWS::Connect::IntegrationAssociation', {
+    InstanceId: INSTANCE,
+    IntegrationType: 'LAMBDA_FUNCTION',
+    IntegrationArn: imported('Report'),
+  });
+  const lexdrFlow = Object.values(wiring.findResources('AWS::Connect::ContactFlow')).find(
+    (r) => r.Properties.Name === 'lexdr',
+  )!;
+  expect(flat(lexdrFlow.Properties.Content)).toMatch(
+    /<import:Lexdr-HealthCheck-us-east-1:ExportsOutputFnGetAttReportFunction\w*Arn\w*>/,
+  );
 });
 
 test('the lookup and both bot aliases are associated with the instance', () => {

@@ -60,9 +60,16 @@ describe('functions', () => {
       expect(template.toJSON().Resources[fnId(`${p}Function`)].Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  test('the probe may call the Lex V2 session and text APIs on exactly each bot alias, and nothing else', () => {
+  test('the probe may call the Lex V2 session, text and speech APIs on exactly each bot alias, and nothing else', () => {
     const s = statement(template, 'ProbeRole', 'ProbeLexV2Aliases');
-    expect(actions(s)).toEqual(['lex:DeleteSession', 'lex:GetSession', 'lex:PutSession', 'lex:RecognizeText']);
+    // RecognizeUtterance: callers' reports are confirmed by speech (callerReports.confirmWith, default 'speech').
+    expect(actions(s)).toEqual([
+      'lex:DeleteSession',
+      'lex:GetSession',
+      'lex:PutSession',
+      'lex:RecognizeText',
+      'lex:RecognizeUtterance',
+    ]);
     const arns = resources(s);
     expect(arns).toHaveLength(2);
     expect(arns[0]).toMatch(

@@ -69,7 +69,8 @@ describe.each(CONFIGURATION_NAMES)('configuration "%s"', (name) => {
       'alarm→sns': [hc * (botRegions + 1), Infinity],
       'sns→kms': config.alarmTopicArn ? [0, 0] : [hc * (botRegions + 1), Infinity],
       'lex→lambda': [codeBots * config.regions.length, codeBots * config.regions.length],
-      'connect→lambda': [configuredInstances, configuredInstances],
+      // Each instance invokes its region's lookup and report function.
+      'connect→lambda': [2 * configuredInstances, 2 * configuredInstances],
       'ecs-task→secret': config.twilio ? [1, 1] : [0, 0],
       'custom-resource→dynamodb': [2 * hc, Infinity],
       'cross-stack-reference': codeBots > 0 || configuredInstances > 0 ? [1, Infinity] : [0, 0],
@@ -88,16 +89,15 @@ test('every edge kind of the audit is found in at least one configuration', () =
   expect(EDGE_KINDS.filter((k) => total(k) === 0)).toEqual([]);
 });
 
-test('Connect reaches the lookup of its own region, in the health-check stack, from the Connect stack', () => {
+test('Connect reaches the lookup and the report function of its own region, in the health-check stack, from the Connect stack', () => {
   const edges = get('two-connect-regions').report.edges.filter((e) => e.kind === 'connect→lambda');
-  expect(edges.map((e) => [e.from.replace(/\/.*\(/, ' ('), e.to.replace(/\/.*/, '')])).toEqual([
-    [
-      `Lexdr-Connect-us-east-1 (arn:aws:connect:us-east-1:${ACCOUNT}:instance/11111111-2222-3333-4444-555555555555)`,
-      'Lexdr-HealthCheck-us-east-1',
-    ],
-    [
-      `Lexdr-Connect-us-west-2 (arn:aws:connect:us-west-2:${ACCOUNT}:instance/22222222-3333-4444-5555-666666666666)`,
-      'Lexdr-HealthCheck-us-west-2',
-    ],
+  const instance = (r: string, id: string) => `Lexdr-Connect-${r} (arn:aws:connect:${r}:${ACCOUNT}:instance/${id})`;
+  const east = instance('us-east-1', '11111111-2222-3333-4444-555555555555');
+  const west = instance('us-west-2', '22222222-3333-4444-5555-666666666666');
+  expect(edges.map((e) => [e.from.replace(/\/.*\(/, ' ('), e.to.replace(/Function[0-9A-F]{8}$/, '')]).sort()).toEqual([
+    [east, 'Lexdr-HealthCheck-us-east-1/Lookup'],
+    [east, 'Lexdr-HealthCheck-us-east-1/Report'],
+    [west, 'Lexdr-HealthCheck-us-west-2/Lookup'],
+    [west, 'Lexdr-HealthCheck-us-west-2/Report'],
   ]);
 });
