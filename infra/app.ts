@@ -129,6 +129,7 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
         description: `lexdr: Twilio Media Streams bridge to the Lex bots, following lexDR in ${config.connectRegion}`,
         settings: healthCheck.settings,
         tables: healthCheck.tables,
+        reportFunction: healthCheck.report.function,
         certificateArn: config.twilio.certificateArn,
         domainName: config.twilio.domainName,
         authTokenSecretArn: config.twilio.authTokenSecretArn,

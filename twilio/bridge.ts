@@ -18,6 +18,8 @@ import type { BridgeConfig } from './config';
 import { LexConversation } from './lex-conversation';
 import { LexStreamConversation } from './lex-stream-conversation';
 import { BridgeMetrics } from './metrics';
+import type { CallerReporter } from './caller-report';
+import { lambdaReporter, reportInBackground } from './caller-report';
 import { RegionCooldown } from './region-cooldown';
 import type { BridgeServer } from './server';
 import { startBridgeServer } from './server';
@@ -47,6 +49,11 @@ export interface BridgeDeps {
   lexApi?: 'utterance' | 'stream';
   /** `stream`: a stream with no event (not even a heartbeat) for this long is left for the next region. @default 15000 */
   streamStallMs?: number;
+  /**
+   * Where a caller's failed Lex turn is reported (core/caller-reports.ts).
+   * @default the report function `LEXDR_REPORT_FUNCTION` through Lambda's async invocation; none when unset
+   */
+  reporter?: CallerReporter;
 }
 
 export interface Bridge extends BridgeServer {
@@ -145,6 +152,14 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
   });
   const cooldown = new RegionCooldown(cfg.regionCooldownMs, Date.now);
   const callControl = deps.callControl ?? twilioCallControl(twilio(cfg.accountSid, cfg.authToken));
+  const reporter = deps.reporter ?? (cfg.reportFunctionArn ? lambdaReporter(cfg.reportFunctionArn) : undefined);
+  /** A caller met a failed Lex call in `region`: reported in the background (the call goes on to the next region). */
+  const report = (callSid: string, region: string) =>
+    reportInBackground(
+      reporter,
+      { source: 'twilio-bridge', callSid, bot: botName, lexRegion: region, kind: 'error' },
+      (err) => logger.warn('caller report not sent', { callSid, region, error: err as Error }),
+    );
   const apology = apologyTwiml(cfg.apologyText, cfg.humanNumber);
 
   const server = await startBridgeServer({
@@ -170,8 +185,10 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
               cooldown,
               now: Date.now,
               timeoutMs: cfg.lexTimeoutMs,
-              onFailure: (r, err, context) =>
-                logger.warn('Lex call failed: trying the next region', { region: r, ...context, error: err as Error }),
+              onFailure: (r, err, context) => {
+                logger.warn('Lex call failed: trying the next region', { region: r, ...context, error: err as Error });
+                report(callSid, r);
+              },
             },
             callSid,
           ),
@@ -186,12 +203,14 @@ export async function startBridge(cfg: BridgeConfig, deps: BridgeDeps = {}): Pro
                 now: Date.now,
                 timeoutMs: cfg.lexTimeoutMs,
                 stallMs: deps.streamStallMs ?? 15_000,
-                onFailure: (r, err, context) =>
+                onFailure: (r, err, context) => {
                   logger.warn('Lex stream failed: reopening in the next region', {
                     region: r,
                     ...context,
                     error: err as Error,
-                  }),
+                  });
+                  report(callSid, r);
+                },
               },
               callSid,
               listener,

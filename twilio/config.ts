@@ -39,6 +39,13 @@ export const bridgeEnvSchema = z
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be an AWS region such as us-east-1' }),
     /** Which configured bot answers calls. @default the first of the settings */
     LEXDR_BOT: z.string().min(1).optional(),
+    /** lexdr's report function: a caller's failed Lex turn is reported to it (asynchronously). @default none */
+    LEXDR_REPORT_FUNCTION: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+$/, {
+        error: 'must be a Lambda function ARN',
+      })
+      .optional(),
     /** E.164 number calls are sent to when no Lex region is healthy. */
     HUMAN_NUMBER: z
       .string()
@@ -134,6 +141,8 @@ export interface BridgeConfig {
   connectRegion: string;
   /** Which configured bot answers calls. @default the first bot of the settings read at start */
   botName?: string;
+  /** lexdr's report function (callers' failed turns). */
+  reportFunctionArn?: string;
   humanNumber: string;
   apologyText: string;
   greetingText: string;
@@ -195,6 +204,7 @@ export async function loadBridgeConfig(env: NodeJS.ProcessEnv, sources: SecretSo
     tableName: e[FUNCTION_ENV.table],
     connectRegion: e[FUNCTION_ENV.connectRegion],
     ...(e.LEXDR_BOT !== undefined && { botName: e.LEXDR_BOT }),
+    ...(e.LEXDR_REPORT_FUNCTION !== undefined && { reportFunctionArn: e.LEXDR_REPORT_FUNCTION }),
     humanNumber,
     apologyText: e.APOLOGY_TEXT,
     greetingText: e.GREETING_TEXT,

@@ -8,6 +8,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -53,6 +54,8 @@ export interface TwilioBridgeStackProps extends StackProps {
   readonly settings: Settings;
   /** The DR tables: the bridge reads its Connect region's settings item, and its `lexDR` item through the lookup. */
   readonly tables: DrTables;
+  /** lexdr's report function: the bridge reports each caller's failed Lex call to it (asynchronously). */
+  readonly reportFunction: lambda.IFunction;
   /** ACM certificate for `domainName` in this stack's region (context `twilio.certificateArn`). */
   readonly certificateArn: string;
   /** The DNS name Twilio calls (point it at the load balancer); the signatures are checked against it. */
@@ -182,6 +185,7 @@ export class TwilioBridgeStack extends Stack {
         [FUNCTION_ENV.table]: props.tables.table.tableName,
         [FUNCTION_ENV.connectRegion]: props.settings.connectRegion,
         LEXDR_BOT: botName,
+        LEXDR_REPORT_FUNCTION: props.reportFunction.functionArn,
         HUMAN_NUMBER: props.humanNumber,
         DRAIN_DEADLINE_MS: String(drain.toMilliseconds() - 5000),
         // One StartConversation per call: callers hear the fulfillment progress responses.
@@ -205,6 +209,14 @@ export class TwilioBridgeStack extends Stack {
     taskDef.taskRole.addToPrincipalPolicy(lexStatement);
     // Its Connect region's lexDR item and settings item only (not another region's).
     props.tables.grantReadItems(taskDef.taskRole, { lexDR: true, settings: true, sid: 'ReadDrItem' });
+    // Callers' failed turns, reported to the report function: that function, unqualified, only.
+    taskDef.taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReportCallerFailures',
+        actions: ['lambda:InvokeFunction'],
+        resources: [props.reportFunction.functionArn],
+      }),
+    );
 
     const albSg = new ec2.SecurityGroup(this, 'AlbSecurityGroup', { vpc, allowAllOutbound: false });
     albSg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Twilio webhooks and media streams (HTTPS/WSS)');

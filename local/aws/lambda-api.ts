@@ -5,8 +5,10 @@
  *   unreserved;
  * - `GetFunctionConcurrency` / `PutFunctionConcurrency` / `DeleteFunctionConcurrency` (`…/functions/{name}/concurrency`),
  *   refusing a reservation that leaves less than 100 unreserved, as Lambda does;
- * - `Invoke` (`POST /2015-03-31/functions/{name}/invocations`, RequestResponse): runs the registered handler in
+ * - `Invoke` (`POST /2015-03-31/functions/{name}/invocations`): `RequestResponse` runs the registered handler in
  *   process; a handler that throws answers 200 with `X-Amz-Function-Error: Unhandled` and the error as payload.
+ *   `Event` (asynchronous) answers 202 with no payload at once and runs the handler afterwards, its outcome seen by
+ *   no caller (as Lambda's async queue does; `onAsyncError` hears a failure).
  * Functions are found by name, by ARN (`arn:aws:lambda:<region>:<account>:function:<name>[:qualifier]`) or by
  * partial ARN (`<account>:function:<name>`).
  */
@@ -34,6 +36,8 @@ export interface LocalLambdaApiOptions extends RestListenOptions {
   regions: Record<string, LocalLambdaRegion>;
   /** Account ID in ARNs. @default 123456789012 */
   account?: string;
+  /** A function invoked with `Event` failed (Lambda would retry it and then drop it). @default ignored */
+  onAsyncError?: (name: string, err: unknown) => void;
 }
 
 export interface LocalLambdaApi {
@@ -146,10 +150,10 @@ export async function startLocalLambdaApi(o: LocalLambdaApiOptions): Promise<Loc
         handle: async (req) => {
           const { name, f } = fn(req);
           const type = req.headers['x-amz-invocation-type'] ?? 'RequestResponse';
-          if (type !== 'RequestResponse')
+          if (type !== 'RequestResponse' && type !== 'Event')
             throw new AwsApiError(
               'InvalidParameterValueException',
-              `InvocationType ${String(type)}: only RequestResponse is served locally`,
+              `InvocationType ${String(type)}: RequestResponse or Event (DryRun is not served locally)`,
             );
           if (!f.handler)
             throw new AwsApiError('ServiceException', `function ${name} has no code in the local Lambda`, 500);
@@ -163,6 +167,13 @@ export async function startLocalLambdaApi(o: LocalLambdaApiOptions): Promise<Loc
             }
           }
           const headers = { 'x-amz-executed-version': '$LATEST' };
+          if (type === 'Event') {
+            const handler = f.handler;
+            setImmediate(() => {
+              handler(event).catch((err: unknown) => o.onAsyncError?.(name, err));
+            });
+            return { status: 202 };
+          }
           try {
             return { body: (await f.handler(event)) ?? null, headers };
           } catch (err) {

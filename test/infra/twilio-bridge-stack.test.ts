@@ -12,6 +12,7 @@ import { FUNCTION_ENV } from '../../core/contract';
 import { DrTables } from '../../infra/constructs/dr-tables';
 import type { TwilioBridgeStackProps } from '../../infra/stacks/twilio-bridge-stack';
 import { TwilioBridgeStack } from '../../infra/stacks/twilio-bridge-stack';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ConfigError, parseConfig } from '../../infra/config';
 import { settingsFor } from '../unit/settings-fixture';
 import { TWILIO } from './deploy-configurations';
@@ -20,19 +21,23 @@ import { actions, flat, resources, statementsOf } from './template-helpers';
 const settings = settingsFor(['us-east-1', 'us-west-2']);
 const SECRET = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:lexdr/twilio-AbCdEf';
 const env = { account: '111111111111', region: 'us-east-1' };
+const REPORT_FUNCTION = 'arn:aws:lambda:us-east-1:111111111111:function:lexdr-report';
 
 function build(overrides: Partial<TwilioBridgeStackProps> = {}) {
   const app = new App();
-  const tables = new DrTables(new Stack(app, 'Tables', { env }), 'Dr', {
+  const shared = new Stack(app, 'Tables', { env });
+  const tables = new DrTables(shared, 'Dr', {
     tableName: 'lexDR',
     historyTableName: 'lexDR-history',
     connectRegion: 'us-east-1',
     primaryRegion: 'us-east-1',
   });
+  const reportFunction = lambda.Function.fromFunctionArn(shared, 'Report', REPORT_FUNCTION);
   return new TwilioBridgeStack(app, 'TwilioBridge', {
     env,
     settings,
     tables,
+    reportFunction,
     certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/11111111-2222-3333-4444-555555555555',
     domainName: 'voice.example.com',
     authTokenSecretArn: SECRET,
@@ -63,6 +68,10 @@ test('the auth token is an ECS secret from Secrets Manager, never a plain enviro
   );
   expect(names).not.toContain('LEXDR_SETTINGS');
   expect(JSON.stringify(c.Environment)).not.toContain('BOT000000X');
+  // Callers' failed turns are reported to lexdr's report function, which the task role may invoke (and nothing else).
+  expect(c.Environment).toContainEqual({ Name: 'LEXDR_REPORT_FUNCTION', Value: REPORT_FUNCTION });
+  const invoke = statementsOf(template, 'TaskTaskRole').filter((s) => actions(s).includes('lambda:InvokeFunction'));
+  expect(invoke.map((s) => [s.Sid, resources(s)])).toEqual([['ReportCallerFailures', [REPORT_FUNCTION]]]);
   // Calls talk StartConversation, so callers hear the fulfillment progress responses.
   expect(c.Environment).toContainEqual({ Name: 'LEX_API', Value: 'stream' });
   expect(c.StopTimeout).toBe(110);
@@ -110,11 +119,11 @@ describe('the auth token secret: its complete ARN, read by the execution role on
   });
 });
 
-test("the task may only recognise on the bot aliases and read its Connect region's DR items", () => {
+test("the task may only recognise on the bot aliases, read its Connect region's DR items and report failures", () => {
   const statements = Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles).includes('TaskTaskRole'))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as { Sid?: string; Action: unknown; Resource: unknown }[]);
-  expect(statements.map((s) => s.Sid).sort()).toEqual(['LexRuntimeOnBotAliases', 'ReadDrItem']);
+  expect(statements.map((s) => s.Sid).sort()).toEqual(['LexRuntimeOnBotAliases', 'ReadDrItem', 'ReportCallerFailures']);
   const lex = statements.find((s) => s.Sid === 'LexRuntimeOnBotAliases')!;
   // Order-free: @aws-cdk/aws-iam:minimizePolicies (cdk.json) sorts actions.
   expect([lex.Action].flat().sort()).toEqual([

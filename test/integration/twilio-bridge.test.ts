@@ -14,6 +14,7 @@ import { LOCAL_CREDENTIALS } from '../../local/http';
 import type { LocalSystem } from '../../local/system';
 import type { Bridge } from '../../twilio/bridge';
 import { startBridge, twilioCallControl } from '../../twilio/bridge';
+import type { BridgeReport } from '../../twilio/caller-report';
 import { localBridgeConfig } from '../../local/twilio';
 import { publicWsUrl } from '../../twilio/server';
 import { postTwiml, SimulatedCall } from '../../twilio/simulated-call';
@@ -42,6 +43,8 @@ const fakeHttp = {
 
 let sys: LocalSystem;
 let bridge: Bridge;
+/** What the bridge reported to lexdr's report function (callers' failed Lex calls). */
+const reports: BridgeReport[] = [];
 let dynamo: DynamoDBClient;
 
 async function setLexRegion(lexRegion: string) {
@@ -106,6 +109,7 @@ beforeAll(async () => {
     credentials: LOCAL_CREDENTIALS,
     callControl: twilioCallControl(twilio(ACCOUNT, TOKEN, { httpClient: fakeHttp as never })),
     dtmfFlushMs: 200,
+    reporter: async (r) => void reports.push(r),
   });
 });
 
@@ -117,6 +121,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   restCalls.length = 0;
+  reports.length = 0;
   for (const l of Object.values(sys.lex)) l.setFault({ mode: 'none' });
   await setLexRegion('us-east-1');
 });
@@ -179,6 +184,10 @@ describe('a call', () => {
       );
       expect(t.sessionId).toBe(call.callSid);
     }
+    // The caller met the failed region once: reported once, as the contact flow would report a Connect caller.
+    expect(reports).toEqual([
+      { source: 'twilio-bridge', callSid: call.callSid, bot: 'OrderFlowers', lexRegion: 'us-east-1', kind: 'error' },
+    ]);
     // The failed-over turn carried the dialog: us-west-2 got the session state, and answered with the next slot.
     expect(turns[3]!.withSessionState).toBe(true);
     const res = await fetch(`${bridge.url}/_local/turns?callSid=${call.callSid}`);
