@@ -6,6 +6,7 @@ import {
   DeleteSessionCommand,
   PutSessionCommand,
   RecognizeTextCommand,
+  RecognizeUtteranceCommand,
   StartConversationCommand,
 } from '@aws-sdk/client-lex-runtime-v2';
 import type {
@@ -16,8 +17,10 @@ import type {
 import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
 import { EventQueue } from './event-queue';
 import { lexV1Sdk } from './lex-v1';
+import { ProbeSetupError, WrongIntentError } from './probe-errors';
 import { PROBE_DETAIL_MAX_CHARS } from './probe-schema';
 import type { ProbeReason, ProbeRequest, ProbeResult } from './probe-schema';
+import { readSpeechReply, speechRequest } from './speech-probe';
 
 export { probeEventSchema, probeReasons, probeSpecSchema, probeTargetSchema } from './probe-schema';
 export type { ProbeEvent, ProbeReason, ProbeRequest, ProbeResult, ProbeSpec, ProbeTarget } from './probe-schema';
@@ -35,11 +38,6 @@ export interface ProbeDeps {
   onError?(err: unknown, req: ProbeRequest): void;
   /** Called when cleaning up the probe session fails (the probe result stands). */
   onCleanupError?(err: unknown, req: ProbeRequest): void;
-}
-
-/** A reply that reached Lex but was not what a healthy bot answers. */
-class WrongIntentError extends Error {
-  override name = 'WrongIntentError';
 }
 
 /** Maps an SDK or network error to a probe reason. */
@@ -78,6 +76,13 @@ async function drain(body: unknown): Promise<void> {
   else b?.destroy?.();
 }
 
+/** Passes when Lex recognised the expected intent and (if one is expected) elicits the expected slot next. */
+function expectRecognised(req: ProbeRequest, intent: string | undefined, slot: string | undefined, heard = ''): void {
+  if (intent !== req.expectedIntent) throw new WrongIntentError(`recognised ${intent ?? 'no intent'}${heard}`);
+  if (req.expectedSlot && slot !== req.expectedSlot)
+    throw new WrongIntentError(`eliciting ${slot ?? 'no slot'}, expected ${req.expectedSlot}`);
+}
+
 /** The probing call of each method; resolves when the bot answered as a healthy bot does. */
 async function call(req: ProbeRequest, deps: ProbeDeps, sessionId: string, signal: AbortSignal): Promise<void> {
   const v2 = { botId: req.botId, botAliasId: req.botAliasId, localeId: req.localeId, sessionId };
@@ -96,10 +101,17 @@ async function call(req: ProbeRequest, deps: ProbeDeps, sessionId: string, signa
         .lexV2(req.region)
         .send(new RecognizeTextCommand({ ...v2, text: req.utterance }), { abortSignal: signal });
       const intent = out.interpretations?.[0]?.intent?.name ?? out.sessionState?.intent?.name;
-      if (intent !== req.expectedIntent) throw new WrongIntentError(`recognised ${intent ?? 'no intent'}`);
-      const slot = out.sessionState?.dialogAction?.slotToElicit;
-      if (req.expectedSlot && slot !== req.expectedSlot)
-        throw new WrongIntentError(`eliciting ${slot ?? 'no slot'}, expected ${req.expectedSlot}`);
+      expectRecognised(req, intent, out.sessionState?.dialogAction?.slotToElicit);
+      return;
+    }
+    case 'speech': {
+      // What callers do: the recorded probe phrase, recognised from speech.
+      const out = await deps
+        .lexV2(req.region)
+        .send(new RecognizeUtteranceCommand(speechRequest(v2)), { abortSignal: signal });
+      await drain(out.audioStream);
+      const reply = readSpeechReply(out);
+      expectRecognised(req, reply.intent, reply.slotToElicit, ` (heard "${reply.transcript ?? ''}")`);
       return;
     }
     case 'stream':
@@ -162,10 +174,7 @@ async function converse(
     if (!events) throw new WrongIntentError('StartConversation returned no event stream');
     const result = await Promise.race([firstIntentResult(events), aborted]);
     const intent = result.interpretations?.[0]?.intent?.name ?? result.sessionState?.intent?.name;
-    if (intent !== req.expectedIntent) throw new WrongIntentError(`recognised ${intent ?? 'no intent'}`);
-    const slot = result.sessionState?.dialogAction?.slotToElicit;
-    if (req.expectedSlot && slot !== req.expectedSlot)
-      throw new WrongIntentError(`eliciting ${slot ?? 'no slot'}, expected ${req.expectedSlot}`);
+    expectRecognised(req, intent, result.sessionState?.dialogAction?.slotToElicit);
   } finally {
     // Ending the input lets Lex end the conversation; the session itself is deleted by the cleanup.
     input.end();
@@ -177,15 +186,10 @@ async function firstIntentResult(events: AsyncIterable<StartConversationResponse
   throw new WrongIntentError('the conversation ended without an intent result');
 }
 
-/** The probe cannot run as configured (a missing client). */
-class ProbeSetupError extends Error {
-  override name = 'ProbeSetupError';
-}
-
 async function cleanup(req: ProbeRequest, deps: ProbeDeps, sessionId: string): Promise<void> {
   const signal = AbortSignal.timeout(req.timeoutMs);
   try {
-    if (req.method === 'liveness' || req.method === 'nlu' || req.method === 'stream') {
+    if (req.method === 'liveness' || req.method === 'nlu' || req.method === 'stream' || req.method === 'speech') {
       await deps.lexV2(req.region).send(
         new DeleteSessionCommand({
           botId: req.botId,

@@ -167,7 +167,8 @@ async function runPlan(plan: DetectionPlan, log: (s: string) => void): Promise<D
   sys.onEvent((e) => {
     if (e.type === 'cycle') {
       if (e.decided.attempt === 0) lastCycleAt = Date.now() - Math.max(0, e.probes[0]?.latencyMs ?? 0);
-    } else if (e.record.status !== 'SUCCEEDED' && !abort.signal.aborted) failedExecutions += 1;
+    } else if (e.type === 'execution' && e.record.status !== 'SUCCEEDED' && !abort.signal.aborted)
+      failedExecutions += 1;
   });
   const running = new Set<Promise<unknown>>();
   const tick = () => {

@@ -10,19 +10,13 @@ import type { GlobalOptions } from '../lib/target';
 import { CONTROL_PLANE_TARGETS, modesOf } from '../../local/fault-modes';
 import type { ControlPlaneTarget } from '../../local/fault-modes';
 import { TOKEN_HEADER } from '../../local/http';
+import { LEX_FAULT_HELP, LEX_FAULT_MODES } from '../../local/lex/types';
+import type { FaultMode } from '../../local/lex/types';
 
-export const FAULT_MODES = ['none', 'down', 'throttled', 'notfound', 'hang', 'slow', 'wrongintent'] as const;
-export type FaultMode = (typeof FAULT_MODES)[number];
-
-const MODE_HELP: Record<FaultMode, string> = {
-  none: 'answer normally (clears the fault)',
-  down: '500 InternalServerException',
-  throttled: '429 ThrottlingException',
-  notfound: '404 ResourceNotFoundException (alias gone)',
-  hang: 'never answer until cleared (probes time out)',
-  slow: 'answer after --latency ms (default 3000)',
-  wrongintent: 'NLU answers FallbackIntent; session APIs work',
-};
+// A region's modes are the local Lex regions' own list (local/lex/types.ts: no runtime imports).
+export const FAULT_MODES = LEX_FAULT_MODES;
+export type { FaultMode };
+const MODE_HELP = LEX_FAULT_HELP;
 
 export interface FaultOptions {
   latency?: string;

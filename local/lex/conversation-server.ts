@@ -13,7 +13,7 @@
  * Faults as for the other APIs: at the start of a conversation `down`/`throttled`/`notfound` answer with the
  * HTTP error, `hang` never answers; `slow` delays each answer by `latencyMs`; set while a conversation runs,
  * `down`/`throttled`/`notfound` end it with the exception event and `hang` stalls it (no event, not even a
- * heartbeat) until cleared.
+ * heartbeat) until cleared. `nospeech` does what `down` does to an AUDIO conversation and nothing to a TEXT one.
  *
  * The parts: this server (accepting or refusing a conversation), one running conversation (`conversation.ts`)
  * and its audio (`conversation-audio.ts`), the events (`conversation-events.ts`), their framing
@@ -26,7 +26,7 @@ import { createServer as createH2Server } from 'node:http2';
 import type { ConversationHost } from './conversation';
 import { Conversation } from './conversation';
 import { OPERATION } from './conversation-events';
-import { FAULT_ERRORS, faultMessage } from './faults';
+import { faultError } from './faults';
 import type { ErrorKind } from './protocol';
 import { LexApiError, errorType } from './protocol';
 import type { Fault, LexRequestRecord } from './types';
@@ -111,8 +111,9 @@ export class ConversationServer {
     // Faults at the start, as for every other operation.
     for (;;) {
       const f = h.fault();
-      const kind = FAULT_ERRORS[f.mode];
-      if (kind) return fail(kind, faultMessage(f, h.state.region));
+      // `nospeech` fails an AUDIO conversation only: a TEXT one recognises no speech.
+      const faulted = faultError(f, h.state.region, modeHeader === 'AUDIO');
+      if (faulted) return fail(faulted.kind, faulted.message);
       if (f.mode === 'hang') {
         await new Promise<void>((resolve) => {
           const wake = () => {

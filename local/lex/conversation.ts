@@ -19,7 +19,7 @@ import {
 } from './conversation-events';
 import type { EndpointEvent } from './endpointer';
 import { EventStreamReader, encodeEvent, encodeException } from './event-stream';
-import { DEFAULT_SLOW_MS, FAULT_ERRORS, faultMessage } from './faults';
+import { DEFAULT_SLOW_MS, faultError } from './faults';
 import { DependencyFailedError } from './fulfillment';
 import type { ErrorKind, RegionBot, RegionState } from './protocol';
 import { LexApiError, openSession } from './protocol';
@@ -104,10 +104,10 @@ export class Conversation {
   }
 
   faultChanged(f: Fault): void {
-    const kind = FAULT_ERRORS[f.mode];
-    if (kind) {
+    const faulted = faultError(f, this.h.state.region, this.mode === 'AUDIO');
+    if (faulted) {
       this.held = undefined;
-      return this.raise(kind, faultMessage(f, this.h.state.region));
+      return this.raise(faulted.kind, faulted.message);
     }
     if (f.mode === 'hang') {
       this.held ??= [];

@@ -1,19 +1,19 @@
 /**
  * A region's injected fault (see `FaultMode`): the current fault, the requests parked by `hang` and the
- * pending `slow` delays, and the errors the fault modes answer with (the same for every API).
+ * pending `slow` delays, and the errors the fault modes answer with (the same for every API; `nospeech`: for the
+ * speech APIs).
  */
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { ErrorKind } from './protocol';
 import type { Fault } from './types';
+import { LEX_FAULT_MODES } from './types';
 
 /** `slow` without `latencyMs`. */
 export const DEFAULT_SLOW_MS = 3000;
 
 export const faultSchema = z.object({
-  mode: z.enum(['none', 'down', 'throttled', 'notfound', 'hang', 'slow', 'wrongintent'], {
-    error: 'mode must be one of none, down, throttled, notfound, hang, slow, wrongintent',
-  }),
+  mode: z.enum(LEX_FAULT_MODES, { error: `mode must be one of ${LEX_FAULT_MODES.join(', ')}` }),
   latencyMs: z
     .number({ error: 'latencyMs must be a number of milliseconds 0–600000' })
     .int({ error: 'latencyMs must be a whole number of milliseconds 0–600000' })
@@ -29,11 +29,25 @@ export const FAULT_ERRORS: Partial<Record<Fault['mode'], ErrorKind>> = {
   notfound: 'notfound',
 };
 
-/** The message of a fault mode's error (`down`, `throttled`, `notfound`). */
+/** The fault modes that fail speech recognition only, and the error they answer it with. */
+export const SPEECH_FAULT_ERRORS: Partial<Record<Fault['mode'], ErrorKind>> = { nospeech: 'internal' };
+
+/** The message of a fault mode's error (`down`, `throttled`, `notfound`, `nospeech`). */
 export function faultMessage(f: Fault, region: string): string {
   if (f.mode === 'down') return `Lex in ${region} is unavailable (injected fault)`;
+  if (f.mode === 'nospeech') return `Speech recognition in ${region} is unavailable (injected fault)`;
   if (f.mode === 'throttled') return `Rate exceeded in ${region} (injected fault)`;
   return `Bot alias not found in ${region} (injected fault)`;
+}
+
+/** The error `f` answers a request with, if any; `speech`: the request recognises speech (audio input). */
+export function faultError(
+  f: Fault,
+  region: string,
+  speech: boolean,
+): { kind: ErrorKind; message: string } | undefined {
+  const kind = FAULT_ERRORS[f.mode] ?? (speech ? SPEECH_FAULT_ERRORS[f.mode] : undefined);
+  return kind && { kind, message: faultMessage(f, region) };
 }
 
 export class RegionFaults {
@@ -61,10 +75,12 @@ export class RegionFaults {
     return this.fault;
   }
 
-  /** The error the fault answers every request with (`down`, `throttled`, `notfound`), if any. */
-  error(): { kind: ErrorKind; message: string } | undefined {
-    const kind = FAULT_ERRORS[this.fault.mode];
-    return kind && { kind, message: faultMessage(this.fault, this.region) };
+  /**
+   * The error the fault answers a request with, if any: every request (`down`, `throttled`, `notfound`), or a speech
+   * request (`nospeech`).
+   */
+  error(speech: boolean): { kind: ErrorKind; message: string } | undefined {
+    return faultError(this.fault, this.region, speech);
   }
 
   /**

@@ -5,6 +5,7 @@ export type { VadFactory, VadSampleRate, VoiceActivityDetector } from './vad';
 export type { LexV2CodeHookEvent, LexV2CodeHookResponse } from '../../bot/fulfillment-core';
 export { startLocalLexRegion } from './server';
 export { faultSchema } from './faults';
+export { LEX_FAULT_HELP, LEX_FAULT_MODES } from './types';
 export { localBotIds } from './ids';
 export { decodeLexHeader } from './protocol';
 export type { LexRequestRecord } from './types';

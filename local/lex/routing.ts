@@ -23,6 +23,13 @@ const ROUTES: (PathTemplate & { route: Route })[] = [...v2Routes, ...v1Routes].m
   ...compilePathTemplate(route.path),
 }));
 
+/** V1 PostContent (speech or text in, audio out): not served, but the `nospeech` fault fails it as Lex would. */
+const V1_CONTENT_PATH = /^\/bot\/[^/]+\/alias\/[^/]+\/user\/[^/]+\/content$/;
+
+/** Requests that recognise speech (what the `nospeech` fault fails): V2 RecognizeUtterance, V1 PostContent. */
+const isSpeech = (method: string, path: string, operation: string): boolean =>
+  operation === 'V2.RecognizeUtterance' || (method === 'POST' && V1_CONTENT_PATH.test(path));
+
 /** Which protocol a path belongs to (for faults and errors before a route matched). */
 const protocolOf = (path: string): Protocol | undefined =>
   path.startsWith('/bots/') ? 'V2' : path.startsWith('/bot/') ? 'V1' : undefined;
@@ -80,7 +87,7 @@ export function requestHandler(o: RequestHandlerOptions): (req: IncomingMessage,
       return send(res, { status, headers: { 'x-amzn-errortype': type, ...extra }, body: { message } }, requestId);
     };
 
-    const faulted = o.faults.error();
+    const faulted = o.faults.error(isSpeech(req.method ?? 'GET', path, operation));
     if (faulted) return fail(faulted.kind, faulted.message);
     const held = o.faults.hold(req);
     if (held && !(await held)) {

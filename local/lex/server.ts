@@ -14,6 +14,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PROBE_RECORDING, probeRecordingPcm } from '../../core/probe-recording';
 import { guardServer } from '../http';
 import { adminApi } from './admin';
 import { fulfillmentDelays, realTimer, scaledTimer } from './clock';
@@ -53,6 +54,8 @@ export async function startLocalLexRegion(o: LocalLexRegionOptions): Promise<Loc
   }));
   const sessions = new Map<string, Session>();
   const templates = o.speech?.templates ?? new SpeechTemplates();
+  // The speech probe's recording: every region understands it, as Lex understands the probe phrase spoken.
+  templates.registerShipped(probeRecordingPcm(), PROBE_RECORDING.sampleRate, PROBE_RECORDING.transcript);
   const synthMode = o.speech?.synthesize ?? 'auto';
   log({ region: o.region, event: 'speech', synthesizer: synthesizerFor(synthMode) });
   const state: RegionState = {

@@ -2,9 +2,9 @@
  * Speech for the local Lex regions. There is no speech recogniser on this machine, so "recognition" is a
  * TEST-ONLY template matcher: a test or the replay tool registers utterance recordings with their
  * transcripts, and audio sent to RecognizeUtterance is matched to the nearest registered recording by its
- * energy envelope (robust to the leading/trailing silence a VAD leaves). Unregistered audio is not understood
- * (empty transcript). Reply audio is synthesised with espeak-ng when it is installed, else a deterministic
- * tone sequence whose length follows the text.
+ * energy envelope (robust to the leading/trailing silence a VAD leaves). Every region also knows the speech probe's
+ * shipped recording of the probe phrase. Unregistered audio is not understood (empty transcript). Reply audio is
+ * synthesised with espeak-ng when it is installed, else a deterministic tone sequence whose length follows the text.
  */
 import { spawnSync } from 'node:child_process';
 
@@ -45,15 +45,27 @@ export function envelopeOf(pcm: Int16Array, sampleRate: number): { envelope: num
   return { envelope, frames: core.length };
 }
 
-/** The registered recordings and their transcripts (test-only recognition). */
+/**
+ * The registered recordings and their transcripts (test-only recognition), and the recordings the regions ship with
+ * (the speech probe's): registering a recording replaces an earlier one of the same transcript, never a shipped one.
+ */
 export class SpeechTemplates {
-  private readonly templates: SpeechTemplate[] = [];
+  private readonly templates: (SpeechTemplate & { shipped: boolean })[] = [];
 
   register(pcm: Int16Array, sampleRate: number, transcript: string): void {
+    this.add(pcm, sampleRate, transcript, false);
+  }
+
+  /** A recording every region recognises (the speech probe's, core/probe-recording.ts), whatever is registered. */
+  registerShipped(pcm: Int16Array, sampleRate: number, transcript: string): void {
+    this.add(pcm, sampleRate, transcript, true);
+  }
+
+  private add(pcm: Int16Array, sampleRate: number, transcript: string, shipped: boolean): void {
     const e = envelopeOf(pcm, sampleRate);
-    const i = this.templates.findIndex((t) => t.transcript === transcript);
+    const i = this.templates.findIndex((t) => t.transcript === transcript && t.shipped === shipped);
     if (i >= 0) this.templates.splice(i, 1);
-    this.templates.push({ transcript, ...e });
+    this.templates.push({ transcript, ...e, shipped });
   }
 
   get size(): number {

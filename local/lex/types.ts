@@ -28,6 +28,7 @@ export interface LexRequestRecord {
 }
 
 /**
+ * A region's fault modes — the one list the region, its control API, the CLI and the dashboard use:
  * - `none`: answer normally.
  * - `down`: 500 InternalServerException (V1 InternalFailureException).
  * - `throttled`: 429 ThrottlingException (V1 LimitExceededException).
@@ -35,8 +36,33 @@ export interface LexRequestRecord {
  * - `hang`: accept the request and never answer until the fault is cleared (then answer) or the server closes.
  * - `slow`: wait `latencyMs` (default 3000), then answer normally.
  * - `wrongintent`: the NLU answers FallbackIntent to everything; session APIs still work.
+ * - `nospeech`: speech recognition fails as `down` does — RecognizeUtterance, V1 PostContent, StartConversation in
+ *   AUDIO mode — while the text APIs (RecognizeText, PostText, the session APIs, StartConversation in TEXT mode)
+ *   answer normally: text probes pass while callers fail.
  */
-export type FaultMode = 'none' | 'down' | 'throttled' | 'notfound' | 'hang' | 'slow' | 'wrongintent';
+export const LEX_FAULT_MODES = [
+  'none',
+  'down',
+  'throttled',
+  'notfound',
+  'hang',
+  'slow',
+  'wrongintent',
+  'nospeech',
+] as const;
+export type FaultMode = (typeof LEX_FAULT_MODES)[number];
+
+/** One line per fault mode (`lexdr fault --help`). */
+export const LEX_FAULT_HELP: Record<FaultMode, string> = {
+  none: 'answer normally (clears the fault)',
+  down: '500 InternalServerException',
+  throttled: '429 ThrottlingException',
+  notfound: '404 ResourceNotFoundException (alias gone)',
+  hang: 'never answer until cleared (probes time out)',
+  slow: 'answer after --latency ms (default 3000)',
+  wrongintent: 'NLU answers FallbackIntent; session APIs work',
+  nospeech: 'speech recognition fails (500); text APIs work',
+};
 
 export interface Fault {
   mode: FaultMode;

@@ -1,15 +1,24 @@
 /**
  * Fault injection on the local Lex regions, seen through the real SDK v3 clients (V2 and V1): each mode
- * gives the error the real service gives, hang gives the client's TimeoutError, and the HTTP fault
- * endpoint drives the same switch. Two regions show per-region bot IDs and per-region faults.
+ * gives the error the real service gives, hang gives the client's TimeoutError, nospeech fails only speech
+ * recognition, and the HTTP fault endpoint drives the same switch. Two regions show per-region bot IDs and
+ * per-region faults.
  */
 import type { LexRuntimeV2Client } from '@aws-sdk/client-lex-runtime-v2';
-import { GetSessionCommand, PutSessionCommand, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
+import {
+  DeleteSessionCommand,
+  GetSessionCommand,
+  PutSessionCommand,
+  RecognizeTextCommand,
+  RecognizeUtteranceCommand,
+} from '@aws-sdk/client-lex-runtime-v2';
 import type { LexRuntimeServiceClient } from '@aws-sdk/client-lex-runtime-service';
-import { PostTextCommand } from '@aws-sdk/client-lex-runtime-service';
+import { PostContentCommand, PostTextCommand } from '@aws-sdk/client-lex-runtime-service';
 import { orderFlowers } from '../../bot/order-flowers';
+import { PROBE_RECORDING } from '../../core/probe-recording';
+import { SPEECH_REQUEST_CONTENT_TYPE, probeRecordingLpcm, speechRequest } from '../../core/speech-probe';
 import type { FaultMode, LocalBot, LocalLexRegion } from '../../local/lex';
-import { localBotIds, startLocalLexRegion } from '../../local/lex';
+import { decodeLexHeader, localBotIds, startLocalLexRegion } from '../../local/lex';
 import { lexV1Client, lexV2Client } from './local-lex-fixture';
 
 const definition = orderFlowers();
@@ -55,6 +64,21 @@ const recognize = (c: LexRuntimeV2Client, text = 'I would like to order some flo
   c.send(new RecognizeTextCommand({ ...session(region), text }));
 const postText = (c: LexRuntimeServiceClient, inputText = 'I would like to order some flowers') =>
   c.send(new PostTextCommand({ botName: 'OrderFlowers', botAlias: 'live', userId: `user-${++n}`, inputText }));
+
+/** RecognizeUtterance with the speech probe's shipped recording (8 kHz PCM), a text reply. */
+const utterance = (c: LexRuntimeV2Client, region = 'us-east-1') =>
+  c.send(new RecognizeUtteranceCommand(speechRequest(session(region))));
+/** V1 PostContent with the same audio (the local regions serve no PostContent: only faults answer it). */
+const postContent = (c: LexRuntimeServiceClient) =>
+  c.send(
+    new PostContentCommand({
+      botName: 'OrderFlowers',
+      botAlias: 'live',
+      userId: `user-${++n}`,
+      contentType: SPEECH_REQUEST_CONTENT_TYPE,
+      inputStream: probeRecordingLpcm(),
+    }),
+  );
 
 /** Waits (with a deadline) until the region has counted `count` requests of `operation`. */
 async function untilCounted(r: LocalLexRegion, operation: string, count: number): Promise<void> {
@@ -137,6 +161,40 @@ describe('fault modes through the SDK clients', () => {
     await expect(eastV2.send(new GetSessionCommand(s))).resolves.toMatchObject({ sessionId: s.sessionId });
   });
 
+  it('nospeech: RecognizeUtterance (500 InternalServerException) and V1 PostContent (500 InternalFailureException) fail', async () => {
+    east.setFault({ mode: 'nospeech' });
+    await expect(utterance(eastV2)).rejects.toMatchObject({
+      name: 'InternalServerException',
+      $metadata: { httpStatusCode: 500 },
+    });
+    await expect(postContent(eastV1)).rejects.toMatchObject({
+      name: 'InternalFailureException',
+      $metadata: { httpStatusCode: 500 },
+    });
+    // Cleared, the same recording is recognised again.
+    east.setFault({ mode: 'none' });
+    const heard = await utterance(eastV2);
+    expect(decodeLexHeader(heard.inputTranscript!)).toBe(PROBE_RECORDING.transcript);
+    expect((decodeLexHeader(heard.sessionState!) as { intent: { name: string } }).intent.name).toBe('OrderFlowers');
+  });
+
+  it('nospeech: the text and session APIs, V2 and V1, answer as normal', async () => {
+    east.setFault({ mode: 'nospeech' });
+    const r = await recognize(eastV2);
+    expect(r.interpretations?.[0]?.intent?.name).toBe('OrderFlowers');
+    expect(r.sessionState?.dialogAction?.slotToElicit).toBe('FlowerType');
+    expect((await postText(eastV1)).intentName).toBe('OrderFlowers');
+    const s = session();
+    await eastV2.send(new PutSessionCommand({ ...s, sessionState: { dialogAction: { type: 'ElicitIntent' } } }));
+    await expect(eastV2.send(new GetSessionCommand(s))).resolves.toMatchObject({ sessionId: s.sessionId });
+    await expect(eastV2.send(new DeleteSessionCommand(s))).resolves.toMatchObject({ sessionId: s.sessionId });
+    // The other region's speech is unaffected.
+    const westV2 = v2(west);
+    const heard = await utterance(westV2, 'us-west-2');
+    expect(decodeLexHeader(heard.inputTranscript!)).toBe(PROBE_RECORDING.transcript);
+    westV2.destroy();
+  });
+
   it('none: back to normal answers', async () => {
     east.setFault({ mode: 'throttled' });
     east.setFault({ mode: 'none' });
@@ -161,8 +219,15 @@ describe('the HTTP fault endpoint', () => {
     expect(east.fault()).toEqual({ mode: 'slow', latencyMs: 20 });
   });
 
+  it('sets nospeech: text answers, speech fails', async () => {
+    expect((await call('PUT', '/_lexdr/fault', { mode: 'nospeech' })).status).toBe(200);
+    expect(east.fault()).toEqual({ mode: 'nospeech' });
+    await expect(recognize(eastV2)).resolves.toMatchObject({ sessionState: { intent: { name: 'OrderFlowers' } } });
+    await expect(utterance(eastV2)).rejects.toMatchObject({ name: 'InternalServerException' });
+  });
+
   it.each([
-    [{ mode: 'broken' }, /mode: got "broken"; mode must be one of none, down, throttled/],
+    [{ mode: 'broken' }, /mode: got "broken"; mode must be one of none, down, throttled.*wrongintent, nospeech/],
     [{ mode: 'slow', latencyMs: -5 }, /latencyMs: got -5; latencyMs must be 0–600000/],
     ['not json', /body must be JSON/],
   ])('rejects %j with 400 and a clear message', async (body, message) => {

@@ -1,6 +1,7 @@
 /** The probe handler over HTTP with the real SDK v3 clients against two local Lex regions. */
 import { orderFlowers } from '../../bot';
 import { createProbeHandler } from '../../core/probe-handler';
+import { PROBE_RECORDING } from '../../core/probe-recording';
 import type { ProbeEvent, ProbeResult, ProbeSpec, ProbeTarget } from '../../core/probe-core';
 import { localBotIds, startLocalLexRegion } from '../../local/lex';
 import type { LocalLexRegion } from '../../local/lex';
@@ -57,6 +58,7 @@ describe('probe handler', () => {
     ['v1-putsession', { 'V1.PutSession': 1, 'V1.DeleteSession': 1 }],
     ['v1-posttext', { 'V1.PostText': 1, 'V1.DeleteSession': 1 }],
     ['stream', { 'V2.StartConversation': 1, 'V2.DeleteSession': 1 }],
+    ['speech', { 'V2.RecognizeUtterance': 1, 'V2.DeleteSession': 1 }],
   ] as const)(
     'passes a healthy bot with %s, calling exactly the expected Lex APIs and cleaning up',
     async (method, calls) => {
@@ -83,6 +85,13 @@ describe('probe handler', () => {
     ['throttled', 'stream', 'throttled'],
     ['notfound', 'stream', 'not-found'],
     ['wrongintent', 'stream', 'wrong-intent'],
+    ['down', 'speech', 'server-error'],
+    ['throttled', 'speech', 'throttled'],
+    ['notfound', 'speech', 'not-found'],
+    ['wrongintent', 'speech', 'wrong-intent'],
+    ['nospeech', 'speech', 'server-error'],
+    ['down', 'nlu', 'server-error'],
+    ['down', 'stream', 'server-error'],
   ] as const)('classifies fault %s with %s as %s', async (mode, method, reason) => {
     lex.setFault({ mode });
     const r = await probe(req({ method }));
@@ -92,6 +101,54 @@ describe('probe handler', () => {
   it('passes liveness on a wrong-intent bot: only NLU sees the model', async () => {
     lex.setFault({ mode: 'wrongintent' });
     expect((await probe(req({ method: 'liveness' }))).ok).toBe(true);
+  });
+
+  it('speech: sends the shipped recording as 8 kHz PCM and passes on the intent Lex recognised from it', async () => {
+    const r = await probe(req({ method: 'speech' }));
+    expect(r).toMatchObject({ ok: true, reason: 'ok', method: 'speech' });
+    const heard = lex
+      .requests()
+      .filter((x) => x.operation === 'V2.RecognizeUtterance')
+      .at(-1);
+    expect(heard).toMatchObject({
+      contentType: 'audio/lpcm; sample-rate=8000; sample-size-bits=16; channel-count=1; is-big-endian=false',
+      responseContentType: 'text/plain; charset=utf-8',
+      bytes: Buffer.from(PROBE_RECORDING.base64, 'base64').length * 2,
+      transcript: PROBE_RECORDING.transcript,
+    });
+  });
+
+  it('speech: fails naming what Lex recognised and heard when the intent is not the expected one', async () => {
+    const r = await probe(req({ method: 'speech', expectedIntent: 'BookTrip' }));
+    expect(r).toMatchObject({ ok: false, reason: 'wrong-intent' });
+    // The detail is clipped for the workflow's state; the probe function logs the whole error.
+    expect(r.detail).toMatch(/^WrongIntentError: recognised OrderFlowers \(heard "I would like to order/);
+    const slot = await probe(req({ method: 'speech', expectedSlot: 'PickupDate' }));
+    expect(slot).toMatchObject({ ok: false, reason: 'wrong-intent' });
+    expect(slot.detail).toBe('WrongIntentError: eliciting FlowerType, expected PickupDate');
+  });
+
+  it.each(['liveness', 'nlu', 'v1-putsession', 'v1-posttext', 'stream'] as const)(
+    'nospeech: %s still passes (only the speech probe hears speech recognition fail)',
+    async (method) => {
+      lex.setFault({ mode: 'nospeech' });
+      expect(await probe(req({ method }))).toMatchObject({ ok: true, reason: 'ok', method });
+    },
+  );
+
+  it('gives up on a hanging region at the probe timeout with the speech method', async () => {
+    lex.setFault({ mode: 'hang' });
+    const started = performance.now();
+    const r = await probe(req({ method: 'speech', timeoutMs: 300 }));
+    expect(r).toMatchObject({ ok: false, reason: 'timeout', method: 'speech' });
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('fails a speech probe slower than the latency budget', async () => {
+    lex.setFault({ mode: 'slow', latencyMs: 200 });
+    const r = await probe(req({ method: 'speech', latencyBudgetMs: 100, timeoutMs: 1000 }));
+    expect(r.reason).toBe('slow');
+    expect(r.latencyMs).toBeGreaterThanOrEqual(200);
   });
 
   it('gives up on a hanging region at the probe timeout', async () => {

@@ -52,6 +52,8 @@ const LEX_FAULTS: Record<'ok' | Exclude<FaultMode, 'none'>, string | null> = {
   hang: 'timeout',
   slow: 'slow',
   wrongintent: 'wrong-intent',
+  // The matrix probes by text (RecognizeText, StartConversation in TEXT mode): speech failing is not theirs to see.
+  nospeech: null,
 };
 
 /**
