@@ -24,6 +24,19 @@ export interface ActionTypeInfo {
   readonly docPage: string;
 }
 
+/**
+ * How `InvokeLambdaFunction` runs. SYNCHRONOUS: the contact waits for the answer (≤ the time limit), which lands in
+ * `$.External`. ASYNCHRONOUS: the contact goes on at once; the answer is only read back by a later "Load Lambda
+ * result" step, so the invocation leaves nothing in `$.External` the flow can count on.
+ */
+export const INVOCATION_TYPES = ['SYNCHRONOUS', 'ASYNCHRONOUS'] as const;
+export type InvocationType = (typeof INVOCATION_TYPES)[number];
+
+/** An `InvokeLambdaFunction`'s InvocationType; absent counts as SYNCHRONOUS (the flow designer's default). */
+export function invocationTypeOf(parameters: Record<string, unknown>): InvocationType {
+  return parameters.InvocationType === 'ASYNCHRONOUS' ? 'ASYNCHRONOUS' : 'SYNCHRONOUS';
+}
+
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const present = (p: Record<string, unknown>, k: string) => p[k] !== undefined;
 
@@ -55,10 +68,12 @@ export const ACTION_TYPES: Readonly<Record<string, ActionTypeInfo>> = {
     checkParameters: (p) => {
       const out: string[] = [];
       if (!isStr(p.LambdaFunctionARN) || p.LambdaFunctionARN === '') out.push('LambdaFunctionARN is required');
+      // The flow-language reference allows 1–8 for both types (the console allows an asynchronous one up to 60):
+      // 1–8 is valid under either reading.
       const t = p.InvocationTimeLimitSeconds;
       if (!isStr(t) || !/^[1-8]$/.test(t))
         out.push(`InvocationTimeLimitSeconds must be a static integer 1–8 (as a string), got ${JSON.stringify(t)}`);
-      if (present(p, 'InvocationType') && p.InvocationType !== 'SYNCHRONOUS' && p.InvocationType !== 'ASYNCHRONOUS')
+      if (present(p, 'InvocationType') && !(INVOCATION_TYPES as readonly unknown[]).includes(p.InvocationType))
         out.push(`InvocationType must be SYNCHRONOUS or ASYNCHRONOUS, got ${JSON.stringify(p.InvocationType)}`);
       const rv = p.ResponseValidation as { ResponseType?: unknown } | undefined;
       if (present(p, 'ResponseValidation') && rv?.ResponseType !== 'STRING_MAP' && rv?.ResponseType !== 'JSON')

@@ -1,4 +1,5 @@
 /** Draws a contact flow as a Mermaid flowchart (the README's picture of the flow). */
+import { invocationTypeOf } from './action-types';
 import type { FlowAction, FlowDocument } from './flow-schema';
 import { edgesOf, parseFlow } from './flow-schema';
 
@@ -7,8 +8,13 @@ const quote = (s: string) => s.replace(/"/g, '#quot;').replace(/</g, '#lt;').rep
 function detail(a: FlowAction): string {
   const p = a.Parameters;
   switch (a.Type) {
-    case 'InvokeLambdaFunction':
+    case 'InvokeLambdaFunction': {
+      const attrs = (p.LambdaInvocationAttributes ?? {}) as Record<string, unknown>;
+      // A report names what it reports; the caller never waits for it.
+      if (invocationTypeOf(p) === 'ASYNCHRONOUS')
+        return `Lambda, async${typeof attrs.kind === 'string' ? `: ${attrs.kind}` : ''}`;
       return `Lambda, ${String(p.InvocationTimeLimitSeconds ?? '?')} s limit`;
+    }
     case 'Compare':
       return String(p.ComparisonValue ?? '');
     case 'ConnectParticipantWithLexBot':

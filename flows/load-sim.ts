@@ -1,9 +1,11 @@
 /**
  * Many simulated calls through a rendered contact flow: callers arrive at a steady rate on a simulated clock,
  * each walks the flow with `simulateCall`, and the engine counts who was served (by which region, and whether
- * only after a retry), who went to agents and who was dropped. The lookup and the bots are parameters, so the
- * same engine runs against the local system, against fakes in tests, or in a what-if model.
+ * only after a retry), who went to agents, who was dropped, and the reports the flow sent on the way. The lookup,
+ * the bots and the report function are parameters, so the same engine runs against the local system, against
+ * fakes in tests, or in a what-if model.
  */
+import { randomUUID } from 'node:crypto';
 import type { FlowDocument } from './flow-schema';
 import { parseFlow } from './flow-schema';
 import type { BotOutcome, CallSimulation, TransferOutcome } from './simulate';
@@ -30,6 +32,14 @@ export interface LoadCallContext {
   call: number;
   /** Simulated time the caller arrived (ms on the simulation clock). */
   atMs: number;
+  /** The call's contact ID (a UUID, unique per call), as Connect sends it in `Details.ContactData.ContactId`. */
+  contactId: string;
+}
+
+/** What the report function is told of one asynchronous invocation: the call, and the action that made it. */
+export interface LoadReportContext extends LoadCallContext {
+  identifier: string;
+  arn: string;
 }
 
 export interface LoadCounts {
@@ -39,6 +49,8 @@ export interface LoadCounts {
   servedByFallback: number;
   queuedToAgents: number;
   dropped: number;
+  /** Asynchronous invocations handed to `report` (the callers did not wait for them). */
+  reportsSent: number;
 }
 
 export interface LoadProgress extends LoadCounts {
@@ -52,6 +64,10 @@ export interface LoadResult extends LoadCounts {
   servedByRegion: Record<string, number>;
   /** Dropped calls per reason. */
   dropReasons: Record<string, number>;
+  /** Reports that were rejected or had no answer within their action's time limit (counted once all settled). */
+  reportsFailed: number;
+  /** Asynchronous invocations made with no `report` to take them. */
+  reportsNotDelivered: number;
   /** Simulated time from the first arrival to the last. */
   simulatedMs: number;
 }
@@ -76,6 +92,12 @@ export interface LoadOptions {
   ): BotOutcome | Promise<BotOutcome>;
   /** The queue transfer. @default always 'ok' */
   transfer?(queueArn: string, context: LoadCallContext): TransferOutcome | Promise<TransferOutcome>;
+  /**
+   * The flow's ASYNCHRONOUS invocations (its reports of bot failures): gets the action's invocation attributes.
+   * The caller goes on at once; a rejection, or no answer, changes nothing for them and is only counted.
+   * @default none: invocations are counted as not delivered
+   */
+  report?(params: Record<string, string>, context: LoadReportContext): Promise<unknown>;
   /** Called every `progressEvery` calls and after the last. */
   onProgress?(progress: LoadProgress): void | Promise<void>;
   /** @default one twentieth of the calls */
@@ -92,7 +114,10 @@ export class LoadSimulationError extends Error {
   override name = 'LoadSimulationError';
 }
 
-/** Runs `calls` simulated calls, in arrival order, and counts their outcomes. */
+/**
+ * Runs `calls` simulated calls, in arrival order, and counts their outcomes. No caller waits for a report; the run
+ * itself returns once every report has settled (or passed its time limit), so the counts are final.
+ */
 export async function simulateLoad(o: LoadOptions): Promise<LoadResult> {
   if (!Number.isInteger(o.calls) || o.calls < 1)
     throw new LoadSimulationError(`calls must be a whole number ≥ 1, got ${o.calls}`);
@@ -110,10 +135,14 @@ export async function simulateLoad(o: LoadOptions): Promise<LoadResult> {
     servedByFallback: 0,
     queuedToAgents: 0,
     dropped: 0,
+    reportsSent: 0,
+    reportsFailed: 0,
+    reportsNotDelivered: 0,
     servedByRegion: {},
     dropReasons: {},
     simulatedMs: 0,
   };
+  const reportsSettled: Promise<void>[] = [];
   const drop = (reason: string) => {
     result.dropped++;
     result.dropReasons[reason] = (result.dropReasons[reason] ?? 0) + 1;
@@ -127,11 +156,19 @@ export async function simulateLoad(o: LoadOptions): Promise<LoadResult> {
       await ev.run();
     }
     clock.advanceTo(atMs);
-    const ctx: LoadCallContext = { call, atMs };
+    const ctx: LoadCallContext = { call, atMs, contactId: randomUUID() };
+    const report = o.report;
     let sim: CallSimulation | undefined;
     try {
       sim = await simulateCall(flow, {
+        contactId: ctx.contactId,
         invokeLambda: (_arn, params) => o.lookup(params, ctx),
+        ...(report && {
+          invokeLambdaAsync: (arn: string, params: Record<string, string>, c: { identifier: string }) => {
+            result.reportsSent++;
+            return report(params, { ...ctx, identifier: c.identifier, arn });
+          },
+        }),
         bot: (aliasArn, { identifier }) =>
           o.botOutcome(aliasArn, { ...ctx, region: regionOfAliasArn(aliasArn), identifier }),
         ...(o.transfer ? { transfer: (q: string) => o.transfer!(q, ctx) } : {}),
@@ -142,6 +179,13 @@ export async function simulateLoad(o: LoadOptions): Promise<LoadResult> {
     }
     result.calls++;
     if (sim) {
+      const invocations = sim.asyncInvocations;
+      reportsSettled.push(
+        sim.asyncSettled.then(() => {
+          result.reportsFailed += invocations.filter((i) => i.status === 'failed').length;
+          result.reportsNotDelivered += invocations.filter((i) => i.status === 'not-delivered').length;
+        }),
+      );
       const out = sim.outcome;
       if (out.kind === 'served') {
         result.served++;
@@ -152,9 +196,19 @@ export async function simulateLoad(o: LoadOptions): Promise<LoadResult> {
     }
     result.simulatedMs = atMs - start;
     if (o.onProgress && (result.calls % every === 0 || result.calls === o.calls)) {
-      const { calls, served, servedByFallback, queuedToAgents, dropped } = result;
-      await o.onProgress({ calls, served, servedByFallback, queuedToAgents, dropped, total: o.calls, atMs });
+      const { calls, served, servedByFallback, queuedToAgents, dropped, reportsSent } = result;
+      await o.onProgress({
+        calls,
+        served,
+        servedByFallback,
+        queuedToAgents,
+        dropped,
+        reportsSent,
+        total: o.calls,
+        atMs,
+      });
     }
   }
+  await Promise.all(reportsSettled);
   return result;
 }

@@ -1,25 +1,49 @@
 /**
  * Walks a rendered contact flow as Amazon Connect would for one call: the lookup Lambda, the comparisons, the
- * contact attributes, the Lex conversations and the queue transfer, with the outside world (Lambda, Lex, the
- * queue) supplied by the caller. Tests and `lexdr simulate` use it to see which path a caller takes, who serves
- * them, and what the contact record would say.
+ * contact attributes, the Lex conversations, the asynchronous reports and the queue transfer, with the outside world
+ * (Lambda, Lex, the queue) supplied by the caller. Tests and `lexdr simulate` use it to see which path a caller
+ * takes, who serves them, what the contact record would say and what the flow reported.
  */
-import { ACTION_TYPES } from './action-types';
+import { randomUUID } from 'node:crypto';
+import { ACTION_TYPES, invocationTypeOf } from './action-types';
 import type { FlowErrorType } from './action-types';
 import type { FlowAction, FlowDocument } from './flow-schema';
 import { parseFlow } from './flow-schema';
+import type { CallState } from './sim-values';
+import { FlowSimulationError, compare, describe, isStringMap, resolve, withTimeLimit } from './sim-values';
+
+export { FlowSimulationError };
 
 /** How one simulated Lex conversation ends. `{ intent }`: completed with that intent. */
 export type BotOutcome = 'success' | 'error' | 'timeout' | { intent: string };
 /** How one simulated queue transfer ends. */
 export type TransferOutcome = 'ok' | 'QueueAtCapacity' | 'error';
 
+/** Which call and which action a Lambda invocation comes from (Connect sends the contact ID in the event). */
+export interface InvocationContext {
+  contactId: string;
+  identifier: string;
+}
+
 export interface SimulationEnv {
   /**
-   * Invokes a Lambda function with the action's resolved `LambdaInvocationAttributes`. A rejection, or no answer
-   * within the action's time limit, takes the action's error branch, as in Connect.
+   * Invokes a Lambda function synchronously with the action's resolved `LambdaInvocationAttributes`. A rejection,
+   * or no answer within the action's time limit, takes the action's error branch, as in Connect.
    */
-  invokeLambda(arn: string, params: Record<string, string>, timeoutSeconds: number): Promise<unknown>;
+  invokeLambda(
+    arn: string,
+    params: Record<string, string>,
+    timeoutSeconds: number,
+    context: InvocationContext,
+  ): Promise<unknown>;
+  /**
+   * An ASYNCHRONOUS invocation. The simulator does not wait for it: the contact goes on to the next action at once,
+   * and whatever it answers (a rejection, no answer at all) changes nothing for the caller; the outcome is only
+   * recorded in `CallSimulation.asyncInvocations`. @default none: the invocation is recorded as not delivered
+   */
+  invokeLambdaAsync?(arn: string, params: Record<string, string>, context: InvocationContext): Promise<unknown>;
+  /** The call's contact ID (Connect's `Details.ContactData.ContactId`). @default a random UUID */
+  contactId?: string;
   /** One conversation with the bot behind a Lex V2 alias ARN. */
   bot(aliasArn: string, context: { identifier: string }): BotOutcome | Promise<BotOutcome>;
   /** The queue transfer. @default always 'ok' */
@@ -42,7 +66,19 @@ export interface BotAttempt {
   result: 'success' | 'error' | 'timeout' | 'unmatched';
 }
 
+/** An ASYNCHRONOUS Lambda invocation of one call; `status` is `pending` until it settles. */
+export interface AsyncInvocation {
+  identifier: string;
+  arn: string;
+  params: Record<string, string>;
+  /** `failed`: rejected, or no answer within the action's time limit. `not-delivered`: the env has no async invoker. */
+  status: 'pending' | 'delivered' | 'failed' | 'not-delivered';
+  /** Why it failed. */
+  error?: string;
+}
+
 export interface CallSimulation {
+  contactId: string;
   /** Identifiers of the actions walked, in order. */
   path: string[];
   outcome: CallOutcome;
@@ -55,15 +91,10 @@ export interface CallSimulation {
   external: Record<string, unknown>;
   /** Each error branch taken, with its cause (`NoMatchingError at "lookup-region": LambdaTimeoutError: ...`). */
   errorsTaken: string[];
-}
-
-/** The flow cannot be simulated (unknown action type, unsupported reference, a loop). */
-export class FlowSimulationError extends Error {
-  override name = 'FlowSimulationError';
-}
-
-class LambdaTimeoutError extends Error {
-  override name = 'LambdaTimeoutError';
+  /** The asynchronous invocations the call made, in order (the call did not wait for them). */
+  asyncInvocations: AsyncInvocation[];
+  /** Resolves (never rejects) once every asynchronous invocation of the call has settled or passed its time limit. */
+  asyncSettled: Promise<void>;
 }
 
 /** The region of a Lex V2 bot alias ARN (`arn:aws:lex:REGION:ACCOUNT:bot-alias/BOT/ALIAS`), or ''. */
@@ -71,83 +102,39 @@ export function regionOfAliasArn(arn: string): string {
   return /^arn:[^:]+:lex:([^:]+):/.exec(arn)?.[1] ?? '';
 }
 
-/** A Connect ContactFlowEvent carrying `params` as `Details.Parameters`, as the lookup Lambda receives it. */
-export function contactFlowEvent(params: Record<string, string>, contactId = 'simulated-contact') {
-  return { Name: 'ContactFlowEvent', Details: { ContactData: { ContactId: contactId }, Parameters: params } };
+/** The contact a simulated event is about. */
+export interface SimulatedContact {
+  contactId: string;
+  /** The Connect instance's ARN. @default left out */
+  instanceArn?: string;
 }
 
-/** Adapts a Lambda handler (event → answer) to `SimulationEnv.invokeLambda`. */
-export function invokeHandler(
-  handler: (event: unknown) => Promise<unknown>,
-  contactId?: string,
-): SimulationEnv['invokeLambda'] {
-  return (_arn, params) => handler(contactFlowEvent(params, contactId));
+/**
+ * A Connect ContactFlowEvent carrying `params` as `Details.Parameters` and the contact in `Details.ContactData`, as a
+ * Lambda function invoked by a flow receives it (the fields lexdr's functions read; Connect sends more).
+ */
+export function contactFlowEvent(
+  params: Record<string, string>,
+  contact: SimulatedContact = { contactId: 'simulated-contact' },
+) {
+  return {
+    Name: 'ContactFlowEvent',
+    Details: {
+      ContactData: {
+        Channel: 'VOICE',
+        ContactId: contact.contactId,
+        InitialContactId: contact.contactId,
+        InitiationMethod: 'INBOUND',
+        ...(contact.instanceArn !== undefined && { InstanceARN: contact.instanceArn }),
+      },
+      Parameters: params,
+    },
+  };
 }
 
-interface CallState {
-  External: Record<string, unknown>;
-  Attributes: Record<string, string>;
-  Lex: { IntentName: string };
-}
-
-function resolve(value: unknown, state: CallState, where: string): string {
-  if (typeof value !== 'string') return value === undefined || value === null ? '' : String(value);
-  const m = /^\$\.([A-Za-z]+)\.([A-Za-z0-9_-]+)$/.exec(value);
-  if (!value.startsWith('$.')) return value;
-  if (!m) throw new FlowSimulationError(`${where}: unsupported reference "${value}"`);
-  const [, ns, key] = m as unknown as [string, string, string];
-  if (ns === 'External') {
-    const v = state.External[key];
-    return v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-  }
-  if (ns === 'Attributes') return state.Attributes[key] ?? '';
-  if (ns === 'Lex' && key === 'IntentName') return state.Lex.IntentName;
-  throw new FlowSimulationError(
-    `${where}: unsupported reference "${value}" (the simulator knows $.External, $.Attributes, $.Lex.IntentName)`,
-  );
-}
-
-function compare(operator: string, value: string, operand: string, where: string): boolean {
-  const n = Number(value);
-  const o = Number(operand);
-  switch (operator) {
-    case 'Equals':
-      return value === operand;
-    case 'TextStartsWith':
-      return value.startsWith(operand);
-    case 'TextEndsWith':
-      return value.endsWith(operand);
-    case 'TextContains':
-      return value.includes(operand);
-    case 'NumberGreaterThan':
-      return n > o;
-    case 'NumberGreaterOrEqualTo':
-      return n >= o;
-    case 'NumberLessThan':
-      return n < o;
-    case 'NumberLessOrEqualTo':
-      return n <= o;
-    default:
-      throw new FlowSimulationError(`${where}: unsupported condition operator "${operator}"`);
-  }
-}
-
-function isStringMap(v: unknown): v is Record<string, string> {
-  return (
-    v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
-  );
-}
-
-async function withTimeLimit<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LambdaTimeoutError(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Adapts a Lambda handler (event → answer) to `SimulationEnv.invokeLambda`: the event names the call's contact. */
+export function invokeHandler(handler: (event: unknown) => Promise<unknown>): SimulationEnv['invokeLambda'] {
+  return (_arn, params, _timeoutSeconds, context) => handler(contactFlowEvent(params, context));
 }
 
 type Step = { next: string } | { error: FlowErrorType; cause?: string } | { end: CallOutcome };
@@ -161,6 +148,9 @@ export async function simulateCall(flow: string | FlowDocument, env: SimulationE
   const messages: string[] = [];
   const botAttempts: BotAttempt[] = [];
   const errorsTaken: string[] = [];
+  const asyncInvocations: AsyncInvocation[] = [];
+  const asyncPending: Promise<void>[] = [];
+  const contactId = env.contactId ?? randomUUID();
   const maxSteps = env.maxSteps ?? 200;
   const scale = env.timeScale ?? 1;
   let lastError: string | undefined;
@@ -168,6 +158,7 @@ export async function simulateCall(flow: string | FlowDocument, env: SimulationE
   let servedBy: BotAttempt | undefined;
 
   const result = (outcome: CallOutcome): CallSimulation => ({
+    contactId,
     path,
     outcome,
     attributes: { ...state.Attributes },
@@ -175,7 +166,34 @@ export async function simulateCall(flow: string | FlowDocument, env: SimulationE
     botAttempts,
     external: state.External,
     errorsTaken,
+    asyncInvocations,
+    asyncSettled: Promise.all(asyncPending).then(() => undefined),
   });
+
+  /** Starts an ASYNCHRONOUS invocation and records how it ends; nothing it does reaches the caller's path. */
+  function invokeAsync(identifier: string, arn: string, params: Record<string, string>, seconds: number): void {
+    const inv: AsyncInvocation = { identifier, arn, params, status: 'pending' };
+    asyncInvocations.push(inv);
+    if (!env.invokeLambdaAsync) {
+      inv.status = 'not-delivered';
+      return;
+    }
+    let sent: Promise<unknown>;
+    try {
+      sent = Promise.resolve(env.invokeLambdaAsync(arn, params, { contactId, identifier }));
+    } catch (e) {
+      sent = Promise.reject(e);
+    }
+    asyncPending.push(
+      withTimeLimit(sent, seconds * 1000 * scale).then(
+        () => void (inv.status = 'delivered'),
+        (e: unknown) => {
+          inv.status = 'failed';
+          inv.error = describe(e);
+        },
+      ),
+    );
+  }
 
   async function run(a: FlowAction): Promise<Step> {
     const where = `action "${a.Identifier}" (${a.Type})`;
@@ -193,19 +211,27 @@ export async function simulateCall(flow: string | FlowDocument, env: SimulationE
         for (const [k, v] of Object.entries((p.LambdaInvocationAttributes ?? {}) as Record<string, unknown>))
           params[k] = resolve(v, state, where);
         const seconds = Number(p.InvocationTimeLimitSeconds ?? 3);
+        if (invocationTypeOf(p) === 'ASYNCHRONOUS') {
+          invokeAsync(a.Identifier, arn, params, seconds);
+          state.externalUnknownAfter = a.Identifier;
+          return ok; // the contact goes on at once
+        }
         let answer: unknown;
         try {
           answer = await withTimeLimit(
-            Promise.resolve().then(() => env.invokeLambda(arn, params, seconds)),
+            Promise.resolve().then(() =>
+              env.invokeLambda(arn, params, seconds, { contactId, identifier: a.Identifier }),
+            ),
             seconds * 1000 * scale,
           );
         } catch (e) {
-          return { error: 'NoMatchingError', cause: `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? e}` };
+          return { error: 'NoMatchingError', cause: describe(e) };
         }
         const type = (p.ResponseValidation as { ResponseType?: string } | undefined)?.ResponseType ?? 'STRING_MAP';
         if (type === 'STRING_MAP' ? !isStringMap(answer) : answer === null || typeof answer !== 'object')
           return { error: 'NoMatchingError', cause: `answer fails ${type} validation: ${JSON.stringify(answer)}` };
         state.External = answer as Record<string, unknown>;
+        delete state.externalUnknownAfter;
         return ok;
       }
       case 'Compare': {

@@ -15,6 +15,7 @@ export const LEGACY_FLOWER_DR_FLOW_FILE = 'legacy-flower-dr-flow.json';
 /** What each token of the shipped templates stands for (for the stack and the README). */
 export const TOKEN_DESCRIPTIONS: Readonly<Record<string, string>> = {
   LookupFunctionArn: 'ARN of the lookup Lambda function (the lookup)',
+  ReportFunctionArn: 'ARN of the report Lambda function: told, without waiting, of each bot failure a caller meets',
   BotName: 'name of the bot the lookup answers for (a configured bot name)',
   BotIntent: "the bot's intent that counts as a completed conversation (e.g. the probe's expectedIntent)",
   AgentQueueArn: 'ARN of the Amazon Connect queue that takes callers when no bot can',

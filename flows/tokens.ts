@@ -1,6 +1,6 @@
 /**
  * The token values of the shipped flow templates, built from the handlers' settings and the few deployment values
- * the settings do not hold (the lookup function and the agent queue). The stack, the local runtime and the tests
+ * the settings do not hold (the lookup and report functions, the agent queue). The stack, the local runtime and the tests
  * fill the templates through these, so they cannot drift from the templates' tokens.
  */
 import type { Settings } from '../core/settings';
@@ -26,12 +26,19 @@ function botOf(settings: Settings, name: string | undefined) {
   return bot;
 }
 
+/** The deployment values of `lexdr-flow.json`: those of every flow, and the function callers' bot failures go to. */
+export interface LexdrFlowDeploymentValues extends FlowDeploymentValues {
+  /** ARN of the report function the flow invokes, without waiting, when a caller meets a bot failure. */
+  readonly reportFunctionArn: string;
+}
+
 /** Values for `lexdr-flow.json`. */
-export function lexdrFlowTokens(settings: Settings, v: FlowDeploymentValues): Record<string, string> {
+export function lexdrFlowTokens(settings: Settings, v: LexdrFlowDeploymentValues): Record<string, string> {
   const bot = botOf(settings, v.botName);
   const [primary, secondary] = settings.regions as [string, string];
   return {
     LookupFunctionArn: v.lookupFunctionArn,
+    ReportFunctionArn: v.reportFunctionArn,
     BotName: bot.name,
     // When the lookup itself fails, the flow tries these in order (deploy-time values, not the lookup's).
     PrimaryRegion: primary,

@@ -1,9 +1,10 @@
 /**
  * Static checks of a contact flow before it reaches Amazon Connect: the flow-language shape, every transition
  * pointing at an existing action, every documented error handled, every path ending (disconnect or queue), no
- * cycle, no leftover token in a rendered flow, and no hard-coded region, account or ARN in a template.
+ * cycle, no `$.External` read after an asynchronous Lambda invocation, no leftover token in a rendered flow, and no
+ * hard-coded region, account or ARN in a template.
  */
-import { ACTION_TYPES, actionTypeInfo } from './action-types';
+import { ACTION_TYPES, actionTypeInfo, invocationTypeOf } from './action-types';
 import type { FlowAction, FlowDocument } from './flow-schema';
 import {
   FLOW_LANGUAGE_VERSION,
@@ -137,6 +138,61 @@ function transfersWithoutQueue(flow: FlowDocument, byId: Map<string, FlowAction>
   ).map((a) => a.Identifier);
 }
 
+const EXTERNAL_REF = /\$\.External(\.[A-Za-z0-9_-]+)?/g;
+
+/** The `$.External` references an action reads: in its parameters (keys and values) and its conditions' operands. */
+function externalReads(a: FlowAction): string[] {
+  const texts = [
+    ...strings(a.Parameters, '').map((s) => s.value),
+    ...(a.Transitions.Conditions ?? []).flatMap((c) => c.Condition.Operands),
+  ];
+  return [...new Set(texts.flatMap((t) => t.match(EXTERNAL_REF) ?? []))];
+}
+
+const isAsyncInvoke = (a: FlowAction) =>
+  a.Type === 'InvokeLambdaFunction' && invocationTypeOf(a.Parameters) === 'ASYNCHRONOUS';
+
+/**
+ * Reads of `$.External` that some path reaches after an asynchronous Lambda invocation with no synchronous answer
+ * since. An asynchronous invocation's answer is only read back by a later "Load Lambda result" step, and Connect
+ * does not document whether the invocation leaves the earlier `$.External` as it was: a flow must not depend on
+ * either. Values needed after one belong in contact attributes, saved before it.
+ */
+function externalReadsAfterAsync(flow: FlowDocument, byId: Map<string, FlowAction>): string[] {
+  // after[id] = the asynchronous invocations some path passes, since the last synchronous answer, to reach id.
+  const after = new Map<string, Set<string>>([[flow.StartAction, new Set()]]);
+  const todo = [flow.StartAction];
+  while (todo.length) {
+    const a = byId.get(todo.pop()!);
+    if (!a) continue;
+    const before = after.get(a.Identifier)!;
+    for (const e of edgesOf(a)) {
+      if (!byId.has(e.to)) continue;
+      let carried = before;
+      if (isAsyncInvoke(a)) carried = new Set([...before, a.Identifier]);
+      else if (a.Type === 'InvokeLambdaFunction' && e.kind === 'next') carried = new Set(); // a fresh answer
+      const known = after.get(e.to);
+      const merged = new Set([...(known ?? []), ...carried]);
+      if (!known || merged.size > known.size) {
+        after.set(e.to, merged);
+        todo.push(e.to);
+      }
+    }
+  }
+  const out: string[] = [];
+  for (const a of flow.Actions) {
+    const set = after.get(a.Identifier);
+    const asyncBefore = flow.Actions.filter((x) => set?.has(x.Identifier)).map((x) => x.Identifier);
+    const reads = externalReads(a);
+    if (asyncBefore.length === 0 || reads.length === 0) continue;
+    out.push(
+      `${label(a)}: reads ${reads.join(', ')} after asynchronous invocation${asyncBefore.length > 1 ? 's' : ''} ${asyncBefore.map((id) => `"${id}"`).join(', ')} with no synchronous answer since; ` +
+        'Connect does not document what $.External holds then: save the values in contact attributes before the asynchronous invocation and read $.Attributes',
+    );
+  }
+  return out;
+}
+
 /** Validates flow content. Errors make the flow unfit to deploy; warnings are worth a look. */
 export function validateFlow(content: string, options: ValidateOptions = {}): FlowValidation {
   const errors: string[] = [];
@@ -196,6 +252,10 @@ export function validateFlow(content: string, options: ValidateOptions = {}): Fl
       continue;
     }
     for (const p of info.checkParameters(a.Parameters)) errors.push(`${label(a)}: ${p}`);
+    if (a.Type === 'InvokeLambdaFunction' && a.Parameters.InvocationType === undefined)
+      warnings.push(
+        `${label(a)}: InvocationType is not set (it counts as SYNCHRONOUS): say SYNCHRONOUS or ASYNCHRONOUS`,
+      );
     if (!info.conditions && t.Conditions?.length) errors.push(`${label(a)}: this action type takes no Conditions`);
     const handled = new Set((t.Errors ?? []).map((e) => e.ErrorType));
     for (const err of info.errors)
@@ -219,6 +279,7 @@ export function validateFlow(content: string, options: ValidateOptions = {}): Fl
     errors.push(`cycle: ${c.map((id) => `"${id}"`).join(' → ')}; a flow path must not return to an earlier action`);
 
   if (byId.has(flow.StartAction)) {
+    errors.push(...externalReadsAfterAsync(flow, byId));
     const reachable = reachableFrom(flow.StartAction, byId);
     for (const a of flow.Actions)
       if (!reachable.has(a.Identifier))

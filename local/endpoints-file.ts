@@ -39,6 +39,8 @@ export interface LocalEndpoints {
   dashboard?: string;
   twilio?: string;
   control?: string;
+  /** The report function over HTTP: POST a ContactFlowEvent (a caller's bot failure); it answers 202 at once. */
+  report?: string;
 }
 
 /** What a running local system is made of, as far as the endpoints file names it. */

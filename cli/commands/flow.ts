@@ -20,6 +20,7 @@ import type { GlobalOptions } from '../lib/target';
 
 interface RenderOptions {
   lookupFunctionArn?: string;
+  reportFunctionArn?: string;
   agentQueueArn?: string;
   apologyText?: string;
   bot?: string;
@@ -50,7 +51,7 @@ function flowConfig(o: RenderOptions): LexdrConfig {
 /** Renders `flows/lexdr-flow.json` for the configured deployment; the flow names no bot ID (the lookup answers it). */
 export function renderLexdrFlow(
   config: LexdrConfig,
-  v: { lookupFunctionArn: string; agentQueueArn: string; botName?: string },
+  v: { lookupFunctionArn: string; reportFunctionArn: string; agentQueueArn: string; botName?: string },
 ): string {
   // The lexdr flow's tokens need the bots' names and the probe's intent, not their IDs: placeholder IDs suffice.
   const settings = buildSettings(config, () => ({ botId: 'UNUSED', botAliasId: 'UNUSED' }), '000000000000');
@@ -58,6 +59,7 @@ export function renderLexdrFlow(
     loadFlowTemplate(LEXDR_FLOW_FILE),
     lexdrFlowTokens(settings, {
       lookupFunctionArn: v.lookupFunctionArn,
+      reportFunctionArn: v.reportFunctionArn,
       agentQueueArn: v.agentQueueArn,
       ...(config.apologyText !== undefined && { apologyText: config.apologyText }),
       ...(v.botName !== undefined && { botName: v.botName }),
@@ -107,6 +109,10 @@ export function register(program: Command, ctx: CliContext): void {
       '--lookup-function-arn <arn>',
       'ARN of the lookup Lambda (default with --aws: the stack output LookupFunctionArn)',
     )
+    .option(
+      '--report-function-arn <arn>',
+      "ARN of the report Lambda, told of callers' bot failures (default with --aws: the stack output ReportFunctionArn)",
+    )
     .option('--agent-queue-arn <arn>', 'queue for callers no bot can serve (default: agentQueueArn in cdk.json)')
     .option(
       '--apology-text <text>',
@@ -132,6 +138,17 @@ export function register(program: Command, ctx: CliContext): void {
         throw new UsageError(
           `--lookup-function-arn "${lookupFunctionArn}": must be a Lambda function ARN such as arn:aws:lambda:us-east-1:123456789012:function:name`,
         );
+      let reportFunctionArn = opts.reportFunctionArn;
+      if (reportFunctionArn === undefined && g.aws)
+        reportFunctionArn = await stackOutput(g, ctx.io, config.connectRegion, 'ReportFunctionArn');
+      if (reportFunctionArn === undefined)
+        throw new UsageError(
+          'no report function: pass --report-function-arn ARN (the stack output ReportFunctionArn), or --aws to read it from the stack',
+        );
+      if (!LAMBDA_ARN.test(reportFunctionArn))
+        throw new UsageError(
+          `--report-function-arn "${reportFunctionArn}": must be a Lambda function ARN such as arn:aws:lambda:us-east-1:123456789012:function:name`,
+        );
       if (!config.agentQueueArn)
         throw new UsageError('no agent queue: pass --agent-queue-arn ARN (or set agentQueueArn in cdk.json)');
       if (opts.bot !== undefined && !config.bots.some((b) => b.name === opts.bot))
@@ -140,6 +157,7 @@ export function register(program: Command, ctx: CliContext): void {
         );
       const content = renderLexdrFlow(config, {
         lookupFunctionArn,
+        reportFunctionArn,
         agentQueueArn: config.agentQueueArn,
         ...(opts.bot !== undefined && { botName: opts.bot }),
       });

@@ -1,15 +1,19 @@
 /**
  * `lexdr simulate --calls N`: callers arrive in real time at the running local system while a region fault is
  * injected and then detected by the real workflow. Each caller walks the rendered contact flow: the real lookup
- * over HTTP, then a real Lex conversation turn (RecognizeText) in the region the flow picks, retrying the fallback
- * region on any bot error, as Connect would. Reports calls served, served after the retry, sent to agents, dropped.
+ * over HTTP, then a real Lex conversation turn in the region the flow picks — spoken (RecognizeUtterance with the
+ * shipped probe recording), as callers speak, so a fault that breaks only speech fails them — retrying the fallback
+ * region on any bot error, as Connect would. The flow's reports of those errors go, without the caller waiting, to
+ * the local report function (`report` in the endpoints file) as the ContactFlowEvent Connect would send.
+ * Prints calls served, served after the retry, sent to agents, dropped, and the reports sent.
  * While it runs: on a terminal one progress line redrawn after every caller, otherwise a line every 3 s (stderr).
  */
-import { RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2';
+import { RecognizeUtteranceCommand } from '@aws-sdk/client-lex-runtime-v2';
 import type { Command } from 'commander';
 import { readConfigFile } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
 import { lexClientFactory } from '../../core/lex-clients';
+import { readSpeechReply, speechRequest } from '../../core/speech-probe';
 import { simulateLoad } from '../../flows/load-sim';
 import type { LoadResult } from '../../flows/load-sim';
 import { contactFlowEvent } from '../../flows/simulate';
@@ -22,6 +26,9 @@ import { CliError, EXIT, UsageError } from '../lib/errors';
 import type { GlobalOptions } from '../lib/target';
 
 const LOCAL_ACCOUNT = '000000000000';
+const LOCAL_INSTANCE = '00000000-0000-0000-0000-000000000000';
+/** How long the local report function may take to take a report (it answers 202 at once). */
+const REPORT_TIMEOUT_MS = 3000;
 /** How long a simulated caller's bot turn may take before Connect's bot block gives up. */
 const BOT_TIMEOUT_MS = 3000;
 /** Without a terminal, a progress line at most this often (env LEXDR_PROGRESS_MS), and after the last caller. */
@@ -72,9 +79,9 @@ export function register(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(calls)) throw new UsageError(`--calls "${opts.calls}": must be a whole number`);
       const rate = positive('rate', opts.rate, 100);
       const faultAtMs = positive('fault-at', opts.faultAt, 3600) * 1000;
-      if (!['down', 'throttled', 'notfound', 'hang', 'wrongintent'].includes(opts.faultMode))
+      if (!['down', 'throttled', 'notfound', 'hang', 'wrongintent', 'nospeech'].includes(opts.faultMode))
         throw new UsageError(
-          `--fault-mode "${opts.faultMode}": must be down, throttled, notfound, hang or wrongintent`,
+          `--fault-mode "${opts.faultMode}": must be down, throttled, notfound, hang, wrongintent or nospeech`,
         );
 
       await withTarget(ctx, { ...g, local: true }, {}, async (t) => {
@@ -89,11 +96,15 @@ export function register(program: Command, ctx: CliContext): void {
           },
           LOCAL_ACCOUNT,
         );
+        const lambdaArn = (name: string) =>
+          `arn:aws:lambda:${settings.connectRegion}:${LOCAL_ACCOUNT}:function:${name}`;
+        const instanceArn = `arn:aws:connect:${settings.connectRegion}:${LOCAL_ACCOUNT}:instance/${LOCAL_INSTANCE}`;
         const flow = renderFlow(
           loadFlowTemplate(LEXDR_FLOW_FILE),
           lexdrFlowTokens(settings, {
-            lookupFunctionArn: `arn:aws:lambda:${settings.connectRegion}:${LOCAL_ACCOUNT}:function:lexdr-lookup`,
-            agentQueueArn: `arn:aws:connect:${settings.connectRegion}:${LOCAL_ACCOUNT}:instance/00000000-0000-0000-0000-000000000000/queue/00000000-0000-0000-0000-000000000001`,
+            lookupFunctionArn: lambdaArn('lexdr-lookup'),
+            reportFunctionArn: lambdaArn('lexdr-report'),
+            agentQueueArn: `${instanceArn}/queue/00000000-0000-0000-0000-000000000001`,
           }),
         );
         const lex = lexClientFactory({
@@ -103,35 +114,51 @@ export function register(program: Command, ctx: CliContext): void {
         });
         if (!(LOOKUP_FAULTS as readonly string[]).includes(opts.lookupFault))
           throw new UsageError(`--lookup-fault "${opts.lookupFault}": must be one of ${LOOKUP_FAULTS.join(', ')}`);
-        const lookup = async (params: Record<string, string>) => {
+        const lookup = async (params: Record<string, string>, contactId: string) => {
           if (opts.lookupFault === 'error')
             throw Object.assign(new Error('simulated lookup failure'), { name: 'Lambda.ServiceException' });
           if (opts.lookupFault === 'timeout') return new Promise<never>(() => undefined); // past the flow's limit
           const res = await fetch(local.lookup, {
             method: 'POST',
-            body: JSON.stringify(contactFlowEvent(params)),
+            body: JSON.stringify(contactFlowEvent(params, { contactId, instanceArn })),
             signal: AbortSignal.timeout(3000),
           });
           if (!res.ok) throw new Error(`lookup answered HTTP ${res.status}`);
           return res.json();
         };
+        // The flow's asynchronous report, as Connect sends it; nobody waits for it but the final tally.
+        const reportUrl = local.report;
+        if (!reportUrl) ctx.io.err('the local system has no report endpoint (restart npm start): reports are not sent');
+        const report = reportUrl
+          ? async (params: Record<string, string>, c: { contactId: string }) => {
+              const res = await fetch(reportUrl, {
+                method: 'POST',
+                body: JSON.stringify(contactFlowEvent(params, { contactId: c.contactId, instanceArn })),
+                signal: AbortSignal.timeout(REPORT_TIMEOUT_MS),
+              });
+              await res.arrayBuffer();
+              if (!res.ok) throw new Error(`report answered HTTP ${res.status}`);
+            }
+          : undefined;
         let session = 0;
         const botOutcome = async (aliasArn: string, c: { region: string }): Promise<BotOutcome> => {
           const bot = settings.bots[0]!;
           const ids = bot.regions[c.region];
           if (!ids || ids.botAliasArn !== aliasArn) return 'error';
           try {
+            // Callers speak: the shipped recording of the probe phrase, so a speech-only fault fails them too.
             const out = await lex.lexV2(c.region).send(
-              new RecognizeTextCommand({
-                botId: ids.botId,
-                botAliasId: ids.botAliasId,
-                localeId: bot.localeId,
-                sessionId: `lexdr-sim-${process.pid}-${(session += 1)}`,
-                text: settings.probe.utterance,
-              }),
+              new RecognizeUtteranceCommand(
+                speechRequest({
+                  botId: ids.botId,
+                  botAliasId: ids.botAliasId,
+                  localeId: bot.localeId,
+                  sessionId: `lexdr-sim-${process.pid}-${(session += 1)}`,
+                }),
+              ),
               { abortSignal: AbortSignal.timeout(BOT_TIMEOUT_MS) },
             );
-            const intent = out.sessionState?.intent?.name ?? out.interpretations?.[0]?.intent?.name ?? '';
+            const intent = readSpeechReply(out).intent ?? '';
             return intent === settings.probe.expectedIntent ? 'success' : { intent };
           } catch (e) {
             const name = (e as Error).name;
@@ -184,18 +211,19 @@ export function register(program: Command, ctx: CliContext): void {
             calls,
             arrivalsPerSecond: rate,
             timeline,
-            lookup: async (params) => {
-              const answer = (await lookup(params)) as { lexRegion?: string };
+            lookup: async (params, c) => {
+              const answer = (await lookup(params, c.contactId)) as { lexRegion?: string };
               if (switchedAt === undefined && answer.lexRegion !== faultRegion && Date.now() - started >= faultAtMs)
                 switchedAt = Date.now() - started;
               return answer;
             },
             botOutcome,
+            ...(report && { report }),
             progressEvery: 1,
             onProgress: (p) => {
               const line =
                 `${since()}  ${p.calls}/${p.total} calls: ${p.served} served (${p.servedByFallback} after a retry), ` +
-                `${p.queuedToAgents} to agents, ${p.dropped} dropped`;
+                `${p.queuedToAgents} to agents, ${p.dropped} dropped, ${p.reportsSent} report(s)`;
               // A terminal gets one line redrawn after every call; a log gets a line every few seconds.
               if (ctx.io.isTTY) return ctx.io.progress(line);
               const now = ctx.io.now().getTime();
@@ -224,6 +252,9 @@ export function register(program: Command, ctx: CliContext): void {
           );
           ctx.io.out(`served after retry   ${result.servedByFallback}  (the flow's retry in the fallback region)`);
           ctx.io.out(`sent to agents       ${result.queuedToAgents}`);
+          ctx.io.out(
+            `reports sent         ${result.reportsSent}  (callers' bot failures, to the report function${result.reportsFailed ? `; ${result.reportsFailed} failed` : ''}${result.reportsNotDelivered ? `; ${result.reportsNotDelivered} not sent: no report endpoint` : ''})`,
+          );
           ctx.io.out(
             `dropped              ${result.dropped}${result.dropped ? `  ${JSON.stringify(result.dropReasons)}` : ''}`,
           );

@@ -1,7 +1,7 @@
 /**
  * One simulated call through each rendered flow, with the REAL lookup handler reading a real (local) DynamoDB
- * table: every lexDR state × bot/lookup fault, asserting the path taken, who served the caller and the contact
- * attributes left on the contact.
+ * table: every lexDR state × bot/lookup fault, asserting the path taken, who served the caller, the contact
+ * attributes left on the contact and the bot failures the flow reported.
  */
 import { PutItemCommand, DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -28,6 +28,7 @@ const settings = buildSettings(parseConfig({}), (_bot, region) => ids(region), '
 const aliasArn = (region: string) => settings.bots[0]!.regions[region]!.botAliasArn;
 const deployment = {
   lookupFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:lexdr-lookup',
+  reportFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:lexdr-report',
   agentQueueArn: 'arn:aws:connect:us-east-1:000000000000:instance/00000000-0000-0000-0000-000000000000/queue/q1',
 };
 const flow = renderFlow(loadFlowTemplate(LEXDR_FLOW_FILE), lexdrFlowTokens(settings, deployment));
@@ -97,7 +98,6 @@ const tableSays: Record<TableState, { region: string; status: string }> = {
 
 type Fault = 'none' | 'primary-bot-error' | 'primary-bot-timeout' | 'secondary-bot-error' | 'both-bots-error';
 type LookupFault = 'none' | 'lookup-times-out' | 'lookup-throws';
-
 const botFaults: Record<Fault, Record<string, BotOutcome>> = {
   none: {},
   'primary-bot-error': { [PRIMARY]: 'error' },
@@ -105,15 +105,24 @@ const botFaults: Record<Fault, Record<string, BotOutcome>> = {
   'secondary-bot-error': { [SECONDARY]: 'error' },
   'both-bots-error': { [PRIMARY]: 'error', [SECONDARY]: 'error' },
 };
+/** A report as the flow sends it (its invocation attributes). */
+type Report = { bot: string; lexRegion: string; kind: 'error' | 'no-input'; block: string };
 
-function env(state: TableState, fault: Fault, lookupFault: LookupFault = 'none'): SimulationEnv & { calls: string[] } {
+function env(
+  state: TableState,
+  fault: Fault,
+  lookupFault: LookupFault = 'none',
+): SimulationEnv & { calls: string[]; reports: Report[] } {
   const handler = createLookupHandler({
     settings,
     table: drTable(dynamo.client, state === 'unreadable' ? 'no-such-table' : TABLE),
   });
   const calls: string[] = [];
+  const reports: Report[] = [];
   return {
     calls,
+    reports,
+    invokeLambdaAsync: async (_arn, params) => void reports.push(params as Report),
     invokeLambda:
       lookupFault === 'lookup-times-out'
         ? () => new Promise(() => undefined) // never answers
@@ -138,6 +147,19 @@ const TO_AGENTS = ['apologize', 'set-agent-queue', 'transfer-to-agents'];
 const SERVED = ['record-served', 'thank-you', 'hang-up'];
 const FIRST_BOT = [...START, 'check-region', 'record-region', 'talk-to-bot'];
 const RETRY = ['record-retry', 'talk-to-fallback-bot'];
+/** What record-region saves: the lookup's region and status, and its fallback for the retry. */
+const recorded = (region: string, status: string) => ({
+  lexdrRegion: region,
+  lexdrLookupStatus: status,
+  lexdrFallbackRegion: region === PRIMARY ? SECONDARY : PRIMARY,
+  lexdrFallbackBotAliasArn: aliasArn(region === PRIMARY ? SECONDARY : PRIMARY),
+});
+const kindOf = (o: BotOutcome) => (o === 'timeout' ? 'no-input' : 'error');
+/** The report action a bot block's failure goes through, and what it reports. */
+const reported = (block: string, name: string, region: string, o: BotOutcome) => ({
+  action: `report-${name}-${kindOf(o)}`,
+  report: { bot: settings.bots[0]!.name, lexRegion: region, kind: kindOf(o), block },
+});
 
 /** What the flow must do, worked out from the table state and the faults. */
 function expectation(state: TableState, fault: Fault) {
@@ -149,32 +171,38 @@ function expectation(state: TableState, fault: Fault) {
       outcome: { kind: 'queued', queueArn: deployment.agentQueueArn },
       attributes: { lexdrRegion: 'err', lexdrLookupStatus: 'err' },
       bots: [] as string[],
+      reports: [] as Report[],
     };
   const fallback = region === PRIMARY ? SECONDARY : PRIMARY;
   if (!fails[region])
     return {
       path: [...FIRST_BOT, ...SERVED],
       outcome: { kind: 'served', region, aliasArn: aliasArn(region) },
-      attributes: { lexdrRegion: region, lexdrLookupStatus: status, lexdrServedRegion: region },
+      attributes: { ...recorded(region, status), lexdrServedRegion: region },
       bots: [aliasArn(region)],
+      reports: [],
     };
+  const first = reported('talk-to-bot', 'bot', region, fails[region]);
   if (!fails[fallback])
     return {
-      path: [...FIRST_BOT, ...RETRY, ...SERVED],
+      path: [...FIRST_BOT, first.action, ...RETRY, ...SERVED],
       outcome: { kind: 'served', region: fallback, aliasArn: aliasArn(fallback) },
       attributes: {
+        ...recorded(region, status),
         lexdrRegion: fallback,
-        lexdrLookupStatus: status,
         lexdrRetried: 'true',
         lexdrServedRegion: fallback,
       },
       bots: [aliasArn(region), aliasArn(fallback)],
+      reports: [first.report],
     };
+  const second = reported('talk-to-fallback-bot', 'fallback-bot', fallback, fails[fallback]);
   return {
-    path: [...FIRST_BOT, ...RETRY, ...TO_AGENTS],
+    path: [...FIRST_BOT, first.action, ...RETRY, second.action, ...TO_AGENTS],
     outcome: { kind: 'queued', queueArn: deployment.agentQueueArn },
-    attributes: { lexdrRegion: fallback, lexdrLookupStatus: status, lexdrRetried: 'true' },
+    attributes: { ...recorded(region, status), lexdrRegion: fallback, lexdrRetried: 'true' },
     bots: [aliasArn(region), aliasArn(fallback)],
+    reports: [first.report, second.report],
   };
 }
 
@@ -189,14 +217,15 @@ describe('lexdr-flow.json, rendered, with the real lookup against a local lexDR 
     const r = await simulateCall(flow, e);
     expect(r.path).toEqual([...FIRST_BOT, ...SERVED]);
     expect(r.outcome).toEqual({ kind: 'served', region: PRIMARY, aliasArn: aliasArn(PRIMARY) });
-    expect(r.attributes).toEqual({ lexdrRegion: PRIMARY, lexdrLookupStatus: 'ok', lexdrServedRegion: PRIMARY });
+    expect(r.attributes).toEqual({ ...recorded(PRIMARY, 'ok'), lexdrServedRegion: PRIMARY });
     expect(e.calls).toEqual([aliasArn(PRIMARY)]);
+    expect(e.reports).toEqual([]);
   });
 
   it('primary failing but not yet detected: served by the fallback region after one retry', async () => {
     await writeState('undetected');
     const r = await simulateCall(flow, env('undetected', 'primary-bot-error'));
-    expect(r.path).toEqual([...FIRST_BOT, 'record-retry', 'talk-to-fallback-bot', ...SERVED]);
+    expect(r.path).toEqual([...FIRST_BOT, 'report-bot-error', 'record-retry', 'talk-to-fallback-bot', ...SERVED]);
     expect(r.outcome).toEqual({ kind: 'served', region: SECONDARY, aliasArn: aliasArn(SECONDARY) });
     expect(r.attributes).toMatchObject({ lexdrRegion: SECONDARY, lexdrRetried: 'true', lexdrServedRegion: SECONDARY });
     expect(r.botAttempts.map((b) => [b.region, b.result])).toEqual([
@@ -211,7 +240,7 @@ describe('lexdr-flow.json, rendered, with the real lookup against a local lexDR 
     const r = await simulateCall(flow, e);
     expect(r.path).toEqual([...FIRST_BOT, ...SERVED]);
     expect(r.outcome).toEqual({ kind: 'served', region: SECONDARY, aliasArn: aliasArn(SECONDARY) });
-    expect(r.attributes).toEqual({ lexdrRegion: SECONDARY, lexdrLookupStatus: 'ok', lexdrServedRegion: SECONDARY });
+    expect(r.attributes).toEqual({ ...recorded(SECONDARY, 'ok'), lexdrServedRegion: SECONDARY });
     expect(e.calls).toEqual([aliasArn(SECONDARY)]);
   });
 
@@ -247,25 +276,44 @@ describe('lexdr-flow.json, rendered, with the real lookup against a local lexDR 
     await writeState('healthy');
     const e = env('healthy', 'primary-bot-error', 'lookup-throws');
     const r = await simulateCall(flow, e);
-    expect(r.path).toEqual([...LOOKUP_FAILED, 'record-secondary-retry', 'talk-to-secondary-bot', ...SERVED]);
+    expect(r.path).toEqual([
+      ...LOOKUP_FAILED,
+      'report-primary-bot-error',
+      'record-secondary-retry',
+      'talk-to-secondary-bot',
+      ...SERVED,
+    ]);
     expect(r.outcome).toEqual({ kind: 'served', region: SECONDARY, aliasArn: aliasArn(SECONDARY) });
     expect(r.attributes).toMatchObject({ lexdrRetried: 'true', lexdrServedRegion: SECONDARY });
     expect(r.errorsTaken[0]).toMatch(/Lambda.ServiceException: function crashed/);
     expect(e.calls).toEqual([aliasArn(PRIMARY), aliasArn(SECONDARY)]);
+    expect(e.reports).toEqual([reported('talk-to-primary-bot', 'primary-bot', PRIMARY, 'error').report]);
   });
 
   it('lookup Lambda fails and both bots fail: only then the apology and the agent queue', async () => {
     await writeState('healthy');
-    const r = await simulateCall(flow, env('healthy', 'both-bots-error', 'lookup-throws'));
-    expect(r.path).toEqual([...LOOKUP_FAILED, 'record-secondary-retry', 'talk-to-secondary-bot', ...TO_AGENTS]);
+    const e = env('healthy', 'both-bots-error', 'lookup-throws');
+    const r = await simulateCall(flow, e);
+    expect(r.path).toEqual([
+      ...LOOKUP_FAILED,
+      'report-primary-bot-error',
+      'record-secondary-retry',
+      'talk-to-secondary-bot',
+      'report-secondary-bot-error',
+      ...TO_AGENTS,
+    ]);
     expect(r.outcome.kind).toBe('queued');
     expect(r.messages).toContain(DEFAULT_APOLOGY_TEXT);
+    expect(e.reports.map((x) => [x.block, x.lexRegion])).toEqual([
+      ['talk-to-primary-bot', PRIMARY],
+      ['talk-to-secondary-bot', SECONDARY],
+    ]);
   });
 
   it('both bots failing: one retry, then apology and the agent queue', async () => {
     await writeState('healthy');
     const r = await simulateCall(flow, env('healthy', 'both-bots-error'));
-    expect(r.path).toEqual([...FIRST_BOT, ...RETRY, ...TO_AGENTS]);
+    expect(r.path).toEqual([...FIRST_BOT, 'report-bot-error', ...RETRY, 'report-fallback-bot-error', ...TO_AGENTS]);
     expect(r.outcome).toEqual({ kind: 'queued', queueArn: deployment.agentQueueArn });
     expect(r.attributes).toMatchObject({ lexdrRetried: 'true' });
     expect(r.messages).toContain(DEFAULT_APOLOGY_TEXT);
@@ -281,7 +329,7 @@ describe('lexdr-flow.json, rendered, with the real lookup against a local lexDR 
   ];
   const matrix = states.flatMap((s) => faults.map((f) => [s, f] as const));
 
-  it.each(matrix)('table %s × %s: path, outcome, attributes and bots tried', async (state, fault) => {
+  it.each(matrix)('table %s × %s: path, outcome, attributes, bots tried and reports', async (state, fault) => {
     await writeState(state);
     const e = env(state, fault);
     const r = await simulateCall(flow, e);
@@ -290,6 +338,7 @@ describe('lexdr-flow.json, rendered, with the real lookup against a local lexDR 
     expect(r.outcome).toEqual(want.outcome);
     expect(r.attributes).toEqual(want.attributes);
     expect(e.calls).toEqual(want.bots);
+    expect(e.reports).toEqual(want.reports);
     expect(r.outcome.kind).not.toBe('dropped');
     expect(r.messages.length).toBeGreaterThan(1); // never silence
   });

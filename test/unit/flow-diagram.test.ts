@@ -16,8 +16,16 @@ describe('flowToMermaid', () => {
 
   it('draws error-only arrows dotted and joins labels to one target', () => {
     expect(chart).toContain('a1 -. "NoMatchingError" .-> a3'); // lookup error → note-lookup-failed
-    expect(chart).toContain('a6 -. "InputTimeLimitExceeded, NoMatchingError, NoMatchingCondition" .-> a7');
+    expect(chart).toContain('a6 -. "InputTimeLimitExceeded" .-> a8'); // talk-to-bot → report-bot-no-input
+    expect(chart).toContain('a6 -. "NoMatchingCondition" .-> a9'); // another intent → record-retry, unreported
+    expect(chart).toContain('a7 -- "ok, NoMatchingError" --> a9'); // report-bot-error → record-retry either way
     expect(chart).toContain('a2 -- "Equals err" --> a4');
+  });
+
+  it('labels the reports as asynchronous, with what they report', () => {
+    expect(chart).toContain('a7["report-bot-error<br/>Lambda, async: error"]');
+    expect(chart).toContain('a8["report-bot-no-input<br/>Lambda, async: no-input"]');
+    expect(chart).toContain('a1["lookup-region<br/>Lambda, 3 s limit"]');
   });
 
   it('escapes quotes in labels', () => {

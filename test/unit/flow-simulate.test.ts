@@ -8,6 +8,7 @@ const WEST = 'arn:aws:lex:us-west-2:000000000000:bot-alias/BOTUSWEST2/ALSUSWEST2
 const QUEUE = 'arn:aws:connect:us-east-1:000000000000:instance/i/queue/q';
 const flow = renderFlow(loadFlowTemplate(LEXDR_FLOW_FILE), {
   LookupFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:lookup',
+  ReportFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:report',
   BotName: 'OrderFlowers',
   BotIntent: 'OrderFlowers',
   ApologyText: 'Sorry!',
@@ -41,10 +42,20 @@ describe('simulateCall (fake lookup and bots)', () => {
     expect(regionOfAliasArn('not-an-arn')).toBe('');
   });
 
-  it('passes the bot name to the lookup with the time limit of the action', async () => {
+  it('passes the bot name to the lookup with the time limit of the action and the call’s contact ID', async () => {
     const seen: unknown[] = [];
-    await simulateCall(flow, env({ invokeLambda: async (...args) => (seen.push(args), answer) }));
-    expect(seen).toEqual([['arn:aws:lambda:us-east-1:000000000000:function:lookup', { bot: 'OrderFlowers' }, 3]]);
+    const r = await simulateCall(flow, env({ invokeLambda: async (...args) => (seen.push(args), answer) }));
+    expect(seen).toEqual([
+      [
+        'arn:aws:lambda:us-east-1:000000000000:function:lookup',
+        { bot: 'OrderFlowers' },
+        3,
+        { contactId: r.contactId, identifier: 'lookup-region' },
+      ],
+    ]);
+    expect(r.contactId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect((await simulateCall(flow, env())).contactId).not.toBe(r.contactId);
+    expect((await simulateCall(flow, env({ contactId: 'c-1' }))).contactId).toBe('c-1');
   });
 
   it('queue at capacity: a last message, then hang up (dropped, never silent)', async () => {

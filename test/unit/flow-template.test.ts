@@ -29,6 +29,7 @@ describe('flow templates', () => {
         'BotName',
         'LookupFunctionArn',
         'PrimaryBotAliasArn',
+        'ReportFunctionArn',
         'PrimaryRegion',
         'SecondaryBotAliasArn',
         'SecondaryRegion',
@@ -90,7 +91,8 @@ describe('flow templates', () => {
       () => ({ botId: 'ABCDEFGHIJ', botAliasId: 'KLMNOPQRST' }),
       '000000000000',
     );
-    const v = { lookupFunctionArn: 'fn', agentQueueArn: 'q' };
+    const v = { lookupFunctionArn: 'fn', agentQueueArn: 'q', reportFunctionArn: 'report-fn' };
+    expect(lexdrFlowTokens(settings, v)).toMatchObject({ LookupFunctionArn: 'fn', ReportFunctionArn: 'report-fn' });
     expect(() => renderFlow(loadFlowTemplate(LEXDR_FLOW_FILE), lexdrFlowTokens(settings, v))).not.toThrow();
     const legacy = legacyFlowTokens(settings, v);
     expect(legacy).toMatchObject({

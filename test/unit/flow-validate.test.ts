@@ -5,6 +5,7 @@ import { validateFlow } from '../../flows/validate';
 
 const tokens: Record<string, string> = {
   LookupFunctionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:lookup',
+  ReportFunctionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:report',
   BotName: 'OrderFlowers',
   BotIntent: 'OrderFlowers',
   ApologyText: 'Sorry — one moment, "please".',
@@ -75,7 +76,8 @@ describe('validateFlow on the shipped templates', () => {
     const lex = flow.Actions.filter((a) => a.Type === 'ConnectParticipantWithLexBot');
     expect(lex.map((a) => (a.Parameters.LexV2Bot as { AliasArn: string }).AliasArn)).toEqual([
       '$.External.botAliasArn',
-      '$.External.fallbackBotAliasArn',
+      // The lookup's fallback, saved in a contact attribute before any report (see flow-validate-async.test.ts).
+      '$.Attributes.lexdrFallbackBotAliasArn',
       // Only when the lookup itself failed: the deploy-time aliases, primary then secondary.
       '%PrimaryBotAliasArn%',
       '%SecondaryBotAliasArn%',
