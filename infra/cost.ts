@@ -3,9 +3,12 @@
  * each notices a failed region. Pure: `estimateMonthlyCost(config, usage)` → lines; `formatCostReport` → text.
  * Run `npx tsx infra/cost.ts [path/to/cdk.json]` to print the report for a config.
  */
-import { confirmDelaySeconds, confirmationsPerCycle, worstDetectionSeconds } from '../core/cycle-plan';
+import { worstDetectionSeconds } from '../core/cycle-plan';
+import { formatCostReport } from './cost-format';
 import type { LexdrConfig } from './config';
 import { cyclesPerExecution, readConfigFile } from './config';
+import type { ReportUsage } from './cost-reports';
+import { LEX_SPEECH_REQUEST, SPEECH_PROBE_MS, reportCost } from './cost-reports';
 import { HEALTH_CHECK_FUNCTION, LOOKUP_FUNCTION, PROBE_FUNCTION } from './stacks/sizing';
 
 // ---------- prices (USD, us-east-1, public list prices as of 2026-11) ----------
@@ -88,7 +91,7 @@ export const ORIGINAL_RUN_MS = 600;
 export const WRITE_SECONDS = 0.1;
 
 /** How lexdr is used: the parts of the bill that depend on traffic rather than on the config. */
-export interface Usage {
+export interface Usage extends ReportUsage {
   /** Days in the month. @default 30 */
   readonly days?: number;
   /** Contacts that reach the lookup per month (each one Lambda call; reads mostly served from its cache). @default 0 */
@@ -130,6 +133,9 @@ export interface CostEstimate {
     readonly lambdaInvocations: number;
     readonly customMetrics: number;
     readonly alarms: number;
+    /** Callers' reports a month, and the checks they start. */
+    readonly reports: number;
+    readonly checks: number;
   };
 }
 
@@ -156,12 +162,14 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
   const alwaysNlu = config.probe.method === 'nlu' || config.probe.method === 'v1-posttext';
   // `stream` probes every cycle through StartConversation (the NLU check over the callers' API).
   const streamProbes = config.probe.method === 'stream' ? probes : 0;
+  // `speech` probes every cycle by RecognizeUtterance (a speech request each).
+  const speechProbes = config.probe.method === 'speech' ? probes : 0;
   const textNluProbes = alwaysNlu
     ? probes
-    : streamProbes > 0 || config.probe.nluEveryMinutes === 0
+    : streamProbes > 0 || speechProbes > 0 || config.probe.nluEveryMinutes === 0
       ? 0
       : Math.round(minutes / config.probe.nluEveryMinutes) * pairs;
-  const nluProbes = textNluProbes + streamProbes;
+  const nluProbes = textNluProbes + streamProbes + speechProbes;
   const livenessProbes = probes - nluProbes;
 
   const lines: CostLine[] = [];
@@ -188,7 +196,8 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
     (healthCalls * HEALTH_CHECK_MS * gb(HEALTH_CHECK_FUNCTION.memoryMb) +
       livenessProbes * LIVENESS_PROBE_MS * gb(PROBE_FUNCTION.memoryMb) +
       textNluProbes * NLU_PROBE_MS * gb(PROBE_FUNCTION.memoryMb) +
-      streamProbes * STREAM_PROBE_MS * gb(PROBE_FUNCTION.memoryMb)) /
+      streamProbes * STREAM_PROBE_MS * gb(PROBE_FUNCTION.memoryMb) +
+      speechProbes * SPEECH_PROBE_MS * gb(PROBE_FUNCTION.memoryMb)) /
     1000;
   add('Lambda', 'Requests (plan, decide, metrics, probes)', invocations, 'requests', invocations * LAMBDA_PER_REQUEST);
   add('Lambda', 'Duration (arm64)', lambdaGbSeconds, 'GB-s', lambdaGbSeconds * LAMBDA_ARM_PER_GB_SECOND);
@@ -208,6 +217,14 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
   // Lex
   add('Lex', 'Liveness probes (PutSession/GetSession/DeleteSession)', livenessProbes, 'probes', 0);
   add('Lex', 'NLU probes (RecognizeText)', textNluProbes, 'text requests', textNluProbes * LEX_TEXT_REQUEST);
+  if (speechProbes > 0)
+    add(
+      'Lex',
+      'Speech probes (RecognizeUtterance)',
+      speechProbes,
+      'speech requests',
+      speechProbes * LEX_SPEECH_REQUEST,
+    );
   if (streamProbes > 0)
     add(
       'Lex',
@@ -245,6 +262,22 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
   const logLabel = `Logs ingested (workflow level ALL${config.logExecutionData ? ' + data' : ''})`;
   add('CloudWatch', logLabel, logGb, 'GB', logGb * CW_LOGS_PER_GB);
 
+  // Callers' reports and the checks they start
+  const reported = reportCost(config, usage, {
+    sfnPerRequest: SFN_EXPRESS_PER_REQUEST,
+    sfnPerGbSecond: SFN_EXPRESS_PER_GB_SECOND,
+    sfnBlockMb: SFN_EXPRESS_BLOCK_MB,
+    lambdaPerRequest: LAMBDA_PER_REQUEST,
+    lambdaPerGbSecond: LAMBDA_ARM_PER_GB_SECOND,
+    ddbPerRru: DDB_PER_RRU,
+    ddbPerWru: DDB_PER_WRU,
+    cwPerApiRequest: CW_PER_API_REQUEST,
+    cwPerMetric: CW_PER_METRIC,
+    healthCheckMs: HEALTH_CHECK_MS,
+    livenessProbeMs: LIVENESS_PROBE_MS,
+  });
+  lines.push(...reported.lines);
+
   // Others
   add('X-Ray', 'Workflow traces', executions, 'traces', executions * XRAY_PER_TRACE);
   add('EventBridge', 'Scheduler invocations', executions, 'invocations', executions * SCHEDULER_PER_INVOCATION);
@@ -253,8 +286,8 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
   const totalUsd = sum(lines);
 
   // Always-free tiers: what each covers of this deployment's usage, at the price the usage is charged.
-  const allInvocations = invocations + calls;
-  const allGbSeconds = lambdaGbSeconds + lookupGbSeconds;
+  const allInvocations = invocations + calls + reported.lambdaRequests;
+  const allGbSeconds = lambdaGbSeconds + lookupGbSeconds + reported.lambdaGbSeconds;
   const freeTiers: [service: string, item: string, limit: number, used: number, unit: string, price: number][] = [
     ['CloudWatch', '10 metrics', FREE.cloudWatchMetrics, customMetrics, 'metrics', CW_PER_METRIC],
     ['CloudWatch', '10 alarms', FREE.cloudWatchAlarms, alarms, 'alarms', CW_PER_ALARM],
@@ -315,7 +348,17 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
       lexdr: round(worstDetectionSeconds(config, WRITE_SECONDS), 1),
       original: round(5 * 60 + probeTimeout, 1),
     },
-    basis: { executions, cycles, probes, nluProbes, lambdaInvocations: invocations, customMetrics, alarms },
+    basis: {
+      executions,
+      cycles,
+      probes,
+      nluProbes,
+      lambdaInvocations: invocations,
+      customMetrics,
+      alarms,
+      reports: reported.reports,
+      checks: reported.checks,
+    },
   };
 }
 
@@ -328,47 +371,7 @@ function round(n: number, digits: number): number {
   return Math.round(n * f) / f;
 }
 
-const usd = (n: number) => (n < 0 ? '-' : '') + '$' + Math.abs(n).toFixed(2);
-const qty = (n: number) =>
-  n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 2 });
-
-function table(lines: readonly CostLine[]): string[] {
-  const rows = lines.map((l) => [l.service, l.item, `${qty(l.quantity)} ${l.unit}`, usd(l.usd)]);
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map(
-    (r) =>
-      `  ${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padStart(widths[2]!)}  ${r[3]!.padStart(9)}`,
-  );
-}
-
-/** The estimate as a plain-text report. */
-export function formatCostReport(config: LexdrConfig, e: CostEstimate): string {
-  const b = e.basis;
-  return [
-    `lexdr monthly cost at list prices (us-east-1, 30 days) — ${config.regions.length} regions × ${config.bots.length} bot(s), ` +
-      `cadence ${config.cadenceSeconds} s, probe "${config.probe.method}", NLU every ${config.probe.nluEveryMinutes} min`,
-    `  ${qty(b.executions)} executions, ${qty(b.cycles)} cycles, ${qty(b.probes)} probes (${qty(b.nluProbes)} NLU), ${qty(b.lambdaInvocations)} Lambda requests`,
-    '',
-    ...table(e.lines),
-    `  ${'Total'.padEnd(20)}${usd(e.totalUsd).padStart(9)}`,
-    '',
-    'Always-free tiers remove:',
-    ...table(e.freeTier),
-    `  ${'Total after free tiers'.padEnd(24)}${usd(e.totalAfterFreeTierUsd).padStart(9)}`,
-    '',
-    'The 2020 design (Lambda every 5 minutes, PostText to the primary, DynamoDB write each run):',
-    ...table(e.original.lines),
-    `  ${'Total'.padEnd(20)}${usd(e.original.totalUsd).padStart(9)}`,
-    '',
-    `The health check itself (workflow, Lambdas, Lex probes, table, schedule): ${usd(e.healthCheckUsd)} a month, beside the 2020 design's ${usd(e.original.totalUsd)}.`,
-    '',
-    'Worst-case time from a region failing to the DR table naming another one:',
-    `  lexdr:    ${e.detectionSeconds.lexdr} s (${confirmationsPerCycle(config) >= config.failThreshold - 1 ? `cadence ${config.cadenceSeconds} s + ${config.failThreshold} probes of at most ${config.probe.timeoutMs / 1000} s, each failure confirmed ${confirmDelaySeconds(config)} s later + write` : `failThreshold ${config.failThreshold} × cadence ${config.cadenceSeconds} s + probe timeout ${config.probe.timeoutMs / 1000} s + write`}; the lookup's cache adds up to ${config.lookupCacheSeconds} s)`,
-    `  original: ${e.detectionSeconds.original} s (5-minute schedule + probe timeout; one failure switches)`,
-    '',
-    'Not included: Lex traffic of real callers, Amazon Connect, data transfer, taxes. Prices change: check the AWS pricing pages.',
-  ].join('\n');
-}
+export { formatCostReport } from './cost-format';
 
 if (require.main === module) {
   const config = readConfigFile(process.argv[2]);

@@ -5,6 +5,7 @@
  * to change.
  */
 import type { z } from 'zod';
+import { PROBE_RECORDING } from '../../core/probe-recording';
 import { checkLimits } from './limits-check';
 import { arnRegion } from './schema';
 import type { BaseConfig } from './schema';
@@ -32,6 +33,29 @@ export const rules = (deployLimits: boolean) => (c: BaseConfig, ctx: z.Refinemen
       message: `must be shorter than one cycle (cadenceSeconds ${c.cadenceSeconds} s)`,
     });
   }
+  // Speech probes play the shipped recording of one phrase: the probe's utterance must be that phrase, in English.
+  const speechBy =
+    c.probe.method === 'speech'
+      ? { path: ['probe', 'method'], what: 'probe.method "speech"' }
+      : c.callerReports.enabled && c.callerReports.confirmWith === 'speech'
+        ? { path: ['callerReports', 'confirmWith'], what: 'callerReports.confirmWith "speech"' }
+        : undefined;
+  if (speechBy && c.probe.utterance !== PROBE_RECORDING.transcript) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['probe', 'utterance'],
+      message: `${speechBy.what} sends the shipped recording of "${PROBE_RECORDING.transcript}": set probe.utterance to it, record your phrase with \`npx tsx bot/record-probe-utterance.ts "<phrase>"\`, or set callerReports.confirmWith to "probe"`,
+    });
+  }
+  if (speechBy)
+    c.bots.forEach((b, i) => {
+      if (!b.localeId.startsWith('en_'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['bots', i, 'localeId'],
+          message: `${speechBy.what} sends an English recording; a bot in ${b.localeId} would not understand it (set callerReports.confirmWith to "probe")`,
+        });
+    });
   c.bots.forEach((b, i) => {
     if (b.source === 'existing') {
       const missing = c.regions.filter((r) => !b.ids[r]);
