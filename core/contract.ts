@@ -81,6 +81,7 @@ export const CLI_READS_OUTPUTS = [
   HEALTH_CHECK_OUTPUTS.connectRegion,
   HEALTH_CHECK_OUTPUTS.regions,
   HEALTH_CHECK_OUTPUTS.lookupFunctionArn,
+  HEALTH_CHECK_OUTPUTS.reportFunctionArn,
   HEALTH_CHECK_OUTPUTS.notificationTestAlarmName,
 ] as const satisfies readonly HealthCheckOutput[];
 

@@ -14,6 +14,7 @@ import { ConfigError, parseConfig, readConfigFile } from '../../infra/config';
 import type { LexdrConfig } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
 import type { CliContext } from '../lib/context';
+import { HEALTH_CHECK_OUTPUTS } from '../../core/contract';
 import { stackOutput } from '../lib/dr-table';
 import { CliError, EXIT, UsageError } from '../lib/errors';
 import type { GlobalOptions } from '../lib/target';
@@ -129,7 +130,7 @@ export function register(program: Command, ctx: CliContext): void {
       const config = flowConfig(opts);
       let lookupFunctionArn = opts.lookupFunctionArn;
       if (lookupFunctionArn === undefined && g.aws)
-        lookupFunctionArn = await stackOutput(g, ctx.io, config.connectRegion, 'LookupFunctionArn');
+        lookupFunctionArn = await stackOutput(g, ctx.io, config.connectRegion, HEALTH_CHECK_OUTPUTS.lookupFunctionArn);
       if (lookupFunctionArn === undefined)
         throw new UsageError(
           'no lookup function: pass --lookup-function-arn ARN (the stack output LookupFunctionArn), or --aws to read it from the stack',
@@ -140,7 +141,7 @@ export function register(program: Command, ctx: CliContext): void {
         );
       let reportFunctionArn = opts.reportFunctionArn;
       if (reportFunctionArn === undefined && g.aws)
-        reportFunctionArn = await stackOutput(g, ctx.io, config.connectRegion, 'ReportFunctionArn');
+        reportFunctionArn = await stackOutput(g, ctx.io, config.connectRegion, HEALTH_CHECK_OUTPUTS.reportFunctionArn);
       if (reportFunctionArn === undefined)
         throw new UsageError(
           'no report function: pass --report-function-arn ARN (the stack output ReportFunctionArn), or --aws to read it from the stack',

@@ -19,6 +19,8 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DrItem, Pin, RegionChange, RegionHealth } from '../../core/dr-item';
 import { readItem } from '../../core/dr-item';
 import type { LookupAnswer } from '../../core/lookup-core';
+import type { CliOutput } from '../../core/contract';
+import { HEALTH_CHECK_OUTPUTS } from '../../core/contract';
 import { CliError, EXIT, TargetNotFoundError, UsageError, explainError } from './errors';
 import type { Io } from './io';
 import type { GlobalOptions, Target } from './target';
@@ -237,7 +239,7 @@ export async function stackOutput(
   g: GlobalOptions,
   io: Io,
   connectRegion: string,
-  key: string,
+  key: CliOutput,
 ): Promise<string | undefined> {
   const env = io.env;
   const region = g.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? connectRegion;
@@ -295,7 +297,7 @@ export async function lookupClient(
   const clientConfig = { region, ...(endpoint ? { endpoint } : {}) };
   let fn = g.lookupFunction ?? env.LEXDR_LOOKUP_FUNCTION;
   if (!fn) {
-    fn = await stackOutput(g, io, t.connectRegion, 'LookupFunctionArn');
+    fn = await stackOutput(g, io, t.connectRegion, HEALTH_CHECK_OUTPUTS.lookupFunctionArn);
     if (!fn) throw new UsageError(`the stack has no LookupFunctionArn output: pass --lookup-function NAME`);
   }
   const lambda = new LambdaClient(clientConfig);
