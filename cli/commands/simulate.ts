@@ -8,18 +8,16 @@
  * Prints calls served, served after the retry, sent to agents, dropped, and the reports sent.
  * While it runs: on a terminal one progress line redrawn after every caller, otherwise a line every 3 s (stderr).
  */
-import { RecognizeUtteranceCommand } from '@aws-sdk/client-lex-runtime-v2';
 import type { Command } from 'commander';
 import { readConfigFile } from '../../infra/config';
 import { buildSettings } from '../../infra/settings';
 import { lexClientFactory } from '../../core/lex-clients';
-import { readSpeechReply, speechRequest } from '../../core/speech-probe';
 import { simulateLoad } from '../../flows/load-sim';
 import type { LoadResult } from '../../flows/load-sim';
 import { contactFlowEvent } from '../../flows/simulate';
-import type { BotOutcome } from '../../flows/simulate';
 import { LEXDR_FLOW_FILE, loadFlowTemplate, renderFlow } from '../../flows/template';
 import { lexdrFlowTokens } from '../../flows/tokens';
+import { CALLER_BOT_TIMEOUT_MS, spokenBotOutcome } from '../../local/spoken-caller';
 import type { CliContext } from '../lib/context';
 import { withTarget } from '../lib/context';
 import { CliError, EXIT, UsageError } from '../lib/errors';
@@ -29,8 +27,6 @@ const LOCAL_ACCOUNT = '000000000000';
 const LOCAL_INSTANCE = '00000000-0000-0000-0000-000000000000';
 /** How long the local report function may take to take a report (it answers 202 at once). */
 const REPORT_TIMEOUT_MS = 3000;
-/** How long a simulated caller's bot turn may take before Connect's bot block gives up. */
-const BOT_TIMEOUT_MS = 3000;
 /** Without a terminal, a progress line at most this often (env LEXDR_PROGRESS_MS), and after the last caller. */
 export const PROGRESS_MS = 3000;
 
@@ -109,7 +105,7 @@ export function register(program: Command, ctx: CliContext): void {
         );
         const lex = lexClientFactory({
           endpoints: local.lex,
-          timeoutMs: BOT_TIMEOUT_MS,
+          timeoutMs: CALLER_BOT_TIMEOUT_MS,
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         });
         if (!(LOOKUP_FAULTS as readonly string[]).includes(opts.lookupFault))
@@ -140,31 +136,12 @@ export function register(program: Command, ctx: CliContext): void {
               if (!res.ok) throw new Error(`report answered HTTP ${res.status}`);
             }
           : undefined;
-        let session = 0;
-        const botOutcome = async (aliasArn: string, c: { region: string }): Promise<BotOutcome> => {
-          const bot = settings.bots[0]!;
-          const ids = bot.regions[c.region];
-          if (!ids || ids.botAliasArn !== aliasArn) return 'error';
-          try {
-            // Callers speak: the shipped recording of the probe phrase, so a speech-only fault fails them too.
-            const out = await lex.lexV2(c.region).send(
-              new RecognizeUtteranceCommand(
-                speechRequest({
-                  botId: ids.botId,
-                  botAliasId: ids.botAliasId,
-                  localeId: bot.localeId,
-                  sessionId: `lexdr-sim-${process.pid}-${(session += 1)}`,
-                }),
-              ),
-              { abortSignal: AbortSignal.timeout(BOT_TIMEOUT_MS) },
-            );
-            const intent = readSpeechReply(out).intent ?? '';
-            return intent === settings.probe.expectedIntent ? 'success' : { intent };
-          } catch (e) {
-            const name = (e as Error).name;
-            return name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'error';
-          }
-        };
+        const spoken = spokenBotOutcome({
+          settings,
+          lexV2: (r) => lex.lexV2(r),
+          sessionPrefix: `lexdr-sim-${process.pid}`,
+        });
+        const botOutcome = (aliasArn: string, c: { region: string }) => spoken(aliasArn, c.region);
 
         const status = async () =>
           (await (await fetch(`${local.control}/status`)).json()) as { item?: { lexRegion?: string } };
