@@ -118,6 +118,8 @@ export const cycleSchema = z.object({
   attempt: z.number().int().min(0).default(0),
   /** The cycle of a report-started check: its rounds are observations of their own (see `observationId`). */
   reported: z.boolean().optional(),
+  /** A cycle that probes by speech (`probe.speechEveryMinutes`); its confirmation rounds too. */
+  speech: z.boolean().optional(),
   /** Seconds to wait before a confirmation round (0 for a cycle's first round, which waits until `at`). */
   waitSeconds: z.number().int().min(0).default(0),
   nlu: z.boolean(),
@@ -198,10 +200,17 @@ export function targetsFor(
     );
 }
 
+function isSpeechCycle(settings: Settings, at: string): boolean {
+  const every = settings.speechEveryCycles ?? 0;
+  if (every === 0) return false;
+  return Math.floor(Date.parse(at) / 1000 / settings.cadenceSeconds) % every === 0;
+}
+
 /** Cycle `index` of an execution started at `startedAt`. */
 export function cycleFor(settings: Settings, startedAt: string, index: number, of: number): Cycle {
   const at = cycleAt(startedAt, index, settings.cadenceSeconds);
-  return { index, of, at, attempt: 0, waitSeconds: 0, nlu: isNluCycle(settings, at) };
+  const speech = isSpeechCycle(settings, at);
+  return { index, of, at, attempt: 0, waitSeconds: 0, nlu: isNluCycle(settings, at), ...(speech ? { speech } : {}) };
 }
 
 /** Validates an execution's input; throws InvalidInputError naming what is wrong. */

@@ -148,7 +148,7 @@ export function planFirstCycle(
     cycle,
     schedule: scheduleFor(settings, execution.startedAt, of),
     probe: probeSpecFor(settings),
-    targets: confirmReported(settings, reported, targetsFor(settings, cycle.nlu, drill?.failRegions ?? [])),
+    targets: spokenTargets(settings, cycle, reported, targetsFor(settings, cycle.nlu, drill?.failRegions ?? [])),
     metrics: emptyTally(),
     done: false,
     decideFailures: 0,
@@ -156,19 +156,20 @@ export function planFirstCycle(
 }
 
 /**
- * The probes of a report-started check: the reported region is probed as callers use it — by speech, unless the rule
- * says `probe` (or the bot is probed through Lex V1, which has no speech probe here).
+ * Which of a round's probes speak, as callers do: every one in a speech cycle (`probe.speechEveryMinutes`), and the
+ * reported region's in a report-started check — unless the rule confirms with the configured `probe`. A bot probed
+ * through Lex V1 keeps its method (there is no V1 speech probe here).
  */
-export function confirmReported(
+export function spokenTargets(
   settings: Settings,
+  cycle: Pick<Cycle, 'speech'>,
   reported: ReportedBurst | null | undefined,
   targets: ProbeTarget[],
 ): ProbeTarget[] {
   const rule = settings.callerReports ?? DEFAULT_REPORT_RULE;
-  if (!reported || rule.confirmWith !== 'speech') return targets;
-  return targets.map((t) =>
-    t.region === reported.region && !t.v1 && !t.drillFail ? { ...t, method: 'speech' as const } : t,
-  );
+  const speaks = (region: string) =>
+    cycle.speech === true || (reported?.region === region && rule.confirmWith === 'speech');
+  return targets.map((t) => (speaks(t.region) && !t.v1 && !t.drillFail ? { ...t, method: 'speech' as const } : t));
 }
 
 export interface Decision {
@@ -365,8 +366,9 @@ export function decideCycle(settings: Settings, state: CycleState, now: Date): C
     cycle: next.cycle,
     targets: next.done
       ? []
-      : confirmReported(
+      : spokenTargets(
           settings,
+          next.cycle,
           next.cycle.reported ? state.reported : null,
           targetsFor(settings, next.nluIn, state.drill?.failRegions ?? [], next.regions),
         ),

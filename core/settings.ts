@@ -54,6 +54,8 @@ export const settingsSchema = z.extend(lookupSettingsSchema, {
   cadenceSeconds: atLeast1,
   cyclesPerExecution: atLeast1,
   nluEveryCycles: atLeast0,
+  /** A cycle probes every region by speech every this many cycles (0 or absent: never). */
+  speechEveryCycles: z.optional(atLeast0),
   /** Re-probe a region that just failed within the same cycle, so failThreshold failures take seconds. @default true */
   confirmFailures: z.optional(z.boolean()),
   /** Seconds between a failed probe and its confirmation. @default 1 */

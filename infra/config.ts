@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { valueAt } from '../core/errors';
 import { rules, withConnectRegions } from './config/rules';
 import { arnRegion, baseSchema } from './config/schema';
+export { speechUse } from './config/speech';
 import { probeReservedConcurrency } from './limits';
 
 export { arnRegion, botRegionSchema, botSchema, probeMethods, regionSchema } from './config/schema';
@@ -75,6 +76,13 @@ export function cyclesPerExecution(c: Pick<LexdrConfig, 'cadenceSeconds'>): numb
 /** NLU probe every N cycles (0 = never). */
 export function nluEveryCycles(c: Pick<LexdrConfig, 'cadenceSeconds' | 'probe'>): number {
   return c.probe.nluEveryMinutes === 0 ? 0 : Math.max(1, Math.round((c.probe.nluEveryMinutes * 60) / c.cadenceSeconds));
+}
+
+/** A speech probe every N cycles (0 = never): `probe.speechEveryMinutes`. */
+export function speechEveryCycles(c: Pick<LexdrConfig, 'cadenceSeconds' | 'probe'>): number {
+  return c.probe.speechEveryMinutes === 0
+    ? 0
+    : Math.max(1, Math.round((c.probe.speechEveryMinutes * 60) / c.cadenceSeconds));
 }
 
 /**

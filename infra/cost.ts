@@ -162,11 +162,16 @@ export function estimateMonthlyCost(config: LexdrConfig, usage: Usage = {}): Cos
   const alwaysNlu = config.probe.method === 'nlu' || config.probe.method === 'v1-posttext';
   // `stream` probes every cycle through StartConversation (the NLU check over the callers' API).
   const streamProbes = config.probe.method === 'stream' ? probes : 0;
-  // `speech` probes every cycle by RecognizeUtterance (a speech request each).
-  const speechProbes = config.probe.method === 'speech' ? probes : 0;
+  // `speech` probes every cycle by RecognizeUtterance (a speech request each); `speechEveryMinutes`, every so often.
+  const speechProbes =
+    config.probe.method === 'speech'
+      ? probes
+      : config.probe.speechEveryMinutes > 0
+        ? Math.round(minutes / config.probe.speechEveryMinutes) * pairs
+        : 0;
   const textNluProbes = alwaysNlu
     ? probes
-    : streamProbes > 0 || speechProbes > 0 || config.probe.nluEveryMinutes === 0
+    : streamProbes > 0 || config.probe.method === 'speech' || config.probe.nluEveryMinutes === 0
       ? 0
       : Math.round(minutes / config.probe.nluEveryMinutes) * pairs;
   const nluProbes = textNluProbes + streamProbes + speechProbes;

@@ -4,7 +4,7 @@
  * here, so the handlers see the same shape everywhere.
  */
 import type { BotConfig, BotRegion, LexdrConfig } from './config';
-import { cyclesPerExecution, nluEveryCycles } from './config';
+import { cyclesPerExecution, nluEveryCycles, speechEveryCycles } from './config';
 import type { Settings } from '../core/settings';
 import { botAliasArn, parseSettings } from '../core/settings';
 
@@ -48,6 +48,7 @@ export function buildSettings(
     cadenceSeconds: config.cadenceSeconds,
     cyclesPerExecution: cyclesPerExecution(config),
     nluEveryCycles: nluEveryCycles(config),
+    speechEveryCycles: speechEveryCycles(config),
     confirmFailures: config.confirmFailures,
     confirmDelaySeconds: config.confirmDelaySeconds,
     probe: {

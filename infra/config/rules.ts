@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { PROBE_RECORDING } from '../../core/probe-recording';
+import { speechUse } from './speech';
 import { checkLimits } from './limits-check';
 import { arnRegion } from './schema';
 import type { BaseConfig } from './schema';
@@ -34,12 +35,7 @@ export const rules = (deployLimits: boolean) => (c: BaseConfig, ctx: z.Refinemen
     });
   }
   // Speech probes play the shipped recording of one phrase: the probe's utterance must be that phrase, in English.
-  const speechBy =
-    c.probe.method === 'speech'
-      ? { path: ['probe', 'method'], what: 'probe.method "speech"' }
-      : c.callerReports.enabled && c.callerReports.confirmWith === 'speech'
-        ? { path: ['callerReports', 'confirmWith'], what: 'callerReports.confirmWith "speech"' }
-        : undefined;
+  const speechBy = speechUse(c);
   if (speechBy && c.probe.utterance !== PROBE_RECORDING.transcript) {
     ctx.addIssue({
       code: 'custom',

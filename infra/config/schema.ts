@@ -128,6 +128,12 @@ export const baseSchema = z
         method: z.enum(probeMethods).default('liveness'),
         /** Every this many minutes a cycle probes with NLU (RecognizeText) instead; 0 = never. */
         nluEveryMinutes: z.number().int().min(0).max(1440).default(60),
+        /**
+         * Every this many minutes a cycle probes by speech (RecognizeUtterance of the shipped recording): the only
+         * probe that sees a region whose speech recognition fails while its text API answers, when no caller reports
+         * it. A speech request each (`npm run cost`); 0 = never.
+         */
+        speechEveryMinutes: z.number().int().min(0).max(1440).default(0),
         /** Sample utterance sent by NLU probes. */
         utterance: z.string().min(1).max(1024).default('I would like to order some flowers'),
         /** The intent an NLU probe must recognise. */
@@ -143,6 +149,7 @@ export const baseSchema = z
       .default({
         method: 'liveness',
         nluEveryMinutes: 60,
+        speechEveryMinutes: 0,
         utterance: 'I would like to order some flowers',
         expectedIntent: 'OrderFlowers',
         expectedSlot: 'FlowerType',
