@@ -14,8 +14,10 @@ import { parseArgs } from 'node:util';
 import { STATE_PAYLOAD_LIMIT_BYTES } from '../core/aws-limits';
 import { logger } from '../core/powertools';
 import { benchCost } from './lib/cost';
-import { RETRY_WINDOW_MS, benchDetection, projectConfig } from './lib/detection';
-import type { DetectionFigures, DetectionPlan, DetectionRun } from './lib/detection';
+import { benchDetection, projectConfig } from './lib/detection';
+import type { DetectionPlan } from './lib/detection';
+import { detectionFigures, noSwitchFigures } from './lib/detection-report';
+import { forgedFlood, healthyCalls, textOnlyUnderSpeechFault } from './lib/reports';
 import type { LexdrConfigInput } from '../infra/config';
 import type { FaultMode } from '../local/lex';
 import { benchLookup, coldShare } from './lib/lookup';
@@ -23,10 +25,21 @@ import type { LookupFigures } from './lib/lookup';
 import { benchScale, largestDeployableBots } from './lib/scale';
 import type { ScaleFigures } from './lib/scale';
 import type { Figure } from './lib/stats';
-import { distribution, iqr, median, round } from './lib/stats';
+import { iqr, median, round } from './lib/stats';
 
 const ROOT = join(__dirname, '..');
-const PARTS = ['detection', 'lookup', 'scale', 'cost'] as const;
+const PARTS = ['detection', 'reports', 'lookup', 'scale', 'cost'] as const;
+
+/** Detection goals without callers (the schedule's probes alone). */
+const PROBE_GOALS_MS = { down: 10_000, throttled: 10_000, notfound: 10_000, hang: 12_000, wrongintent: 12_000 };
+/** Detection goals with callers arriving at ≥ 1 call/s, whose reports start a check at once. */
+const CALLER_GOALS_MS = { down: 3_000, throttled: 3_000, notfound: 3_000, hang: 6_000, nospeech: 6_000 };
+/** Median share of callers who needed the flow's retry in the 15 s after a fault, with callers' reports. */
+const RETRIED_GOAL_PERCENT = 10;
+/** A speech-only fault with no callers: the periodic speech probe's period plus a detection. */
+const SPEECH_PERIOD_MINUTES = 1;
+/** Monthly cost at the default config (the cost model), reports and their checks included. */
+const COST_GOAL_USD = 15;
 
 function version(pkg: string): string {
   try {
@@ -46,71 +59,6 @@ const usd = (x: number) => `$${x.toFixed(2)}`;
  * more of ours is worth one schema library for the whole product.
  */
 const LOOKUP_OWN_SHARE_GOAL_MS = 25;
-
-/** Detection goals per fault mode: the share of callers hitting a failed bot falls with the time to move them. */
-const DETECTION_GOAL_MS: Partial<Record<string, number>> = {
-  down: 10_000,
-  throttled: 10_000,
-  notfound: 10_000,
-  hang: 12_000,
-  wrongintent: 12_000,
-};
-
-function configLine(c: DetectionRun['config']): string {
-  return `cadence ${c.cadenceSeconds} s, failThreshold ${c.failThreshold}, failures confirmed inside the cycle: ${c.confirmFailures ? 'yes' : 'no'}, probe ${c.method} with timeout ${c.timeoutMs} ms, lookup cache ${c.lookupCacheSeconds} s`;
-}
-
-function detectionFigures(d: DetectionFigures): { figures: Figure[]; table: string[] } {
-  const figures: Figure[] = [];
-  const lines: string[] = [];
-  for (const run of d.runs) {
-    const modes = [...new Set(run.trials.map((t) => t.mode))];
-    lines.push(`### ${run.label}`, '', `Config: ${configLine(run.config)}.`, '');
-    lines.push(
-      '| fault | trials | fault → lookup: min / median / p90 / max | fault → lexDR: median / max | callers retried (median / max) |',
-    );
-    lines.push('|---|---|---|---|---|');
-    for (const mode of modes) {
-      const ts = run.trials.filter((t) => t.mode === mode);
-      const lookup = distribution(ts.map((t) => t.lookupMs));
-      const table = distribution(ts.map((t) => t.tableMs));
-      const retried = distribution(ts.map((t) => t.retryShare * 100));
-      lines.push(
-        `| ${mode} | ${ts.length} | ${s(lookup.min)} / ${s(lookup.median)} / ${s(lookup.p90)} / ${s(lookup.max)} | ${s(table.median)} / ${s(table.max)} | ${retried.median.toFixed(0)} % / ${retried.max.toFixed(0)} % |`,
-      );
-      const goal = DETECTION_GOAL_MS[mode];
-      if (goal !== undefined && run.label.startsWith('default'))
-        figures.push({
-          name: `Fault → lookup answers the new region, worst of ${ts.length} \`${mode}\` trials (${run.label})`,
-          value: s(lookup.max),
-          goal: `≤ ${s(goal)}`,
-          met: lookup.max <= goal,
-          note: `min ${s(lookup.min)}, median ${s(lookup.median)}, p90 ${s(lookup.p90)}; callers needing the flow's retry in the ${RETRY_WINDOW_MS / 1000} s after the fault: median ${retried.median.toFixed(0)} %, max ${retried.max.toFixed(0)} %`,
-        });
-    }
-    lines.push('');
-    figures.push({
-      name: `Executions failed during the trials (${run.label})`,
-      value: String(run.failedExecutions),
-      goal: '0',
-      met: run.failedExecutions === 0,
-    });
-  }
-  lines.push(
-    'Every trial injects the fault at a random phase of the cycle. "Callers retried": the share of lookup answers, asked every 10 ms for ' +
-      `${RETRY_WINDOW_MS / 1000} s from the fault, that still named the failed region — callers who met the failed bot first and were saved by the flow's retry.`,
-    '',
-    '| run | trial | fault | cycle phase at fault | fault → lexDR | fault → lookup | callers retried | change |',
-    '|---|---|---|---|---|---|---|---|',
-    ...d.runs.flatMap((run) =>
-      run.trials.map(
-        (t, i) =>
-          `| ${run.label} | ${i + 1} | ${t.mode} | ${s(t.phaseMs)} | ${s(t.tableMs)} | ${s(t.lookupMs)} | ${(t.retryShare * 100).toFixed(0)} % | ${t.reason} → ${t.to} |`,
-      ),
-    ),
-  );
-  return { figures, table: lines };
-}
 
 function lookupFigures(l: LookupFigures): Figure[] {
   const share = coldShare(l);
@@ -198,29 +146,72 @@ async function main() {
   // The long real-time trials first, on a quiet process.
   if (only.has('detection')) {
     const each = (modes: FaultMode[]) => modes.flatMap((m) => Array.from({ length: trials }, () => m));
+    const few = Math.min(trials, 5);
+    const times = (n: number, modes: FaultMode[]) => modes.flatMap((m) => Array.from({ length: n }, () => m));
+    const reportsOff = projectConfig({ callerReports: { enabled: false } as LexdrConfigInput['callerReports'] });
     const plans: DetectionPlan[] = [
-      { label: 'default config', config: projectConfig(), modes: each(['down', 'throttled', 'notfound', 'hang']) },
       {
-        label: 'default config, NLU as the probe',
-        config: projectConfig({ probe: { method: 'nlu' } as LexdrConfigInput['probe'] }),
-        modes: each(['wrongintent']),
+        label: 'default config, callers at 1 call/s',
+        config: projectConfig(),
+        modes: each(['down', 'throttled', 'notfound', 'hang']),
+        callersPerSecond: 1,
+        goals: CALLER_GOALS_MS,
+        retriedGoalPercent: RETRIED_GOAL_PERCENT,
       },
       {
-        // The defaults before failures were confirmed inside the cycle, side by side in the same run.
-        label: 'previous default (10 s cadence, no confirmation, 5 s lookup cache)',
+        // Today's path, side by side in the same run: the same callers, reports recorded but starting nothing.
+        label: 'probe only (callerReports off), callers at 1 call/s',
+        config: reportsOff,
+        modes: times(few, ['down', 'throttled', 'notfound', 'hang']),
+        callersPerSecond: 1,
+      },
+      {
+        label: 'default config, speech-only fault, callers at 1 call/s',
+        config: projectConfig(),
+        modes: times(few, ['nospeech']),
+        callersPerSecond: 1,
+        goals: { nospeech: CALLER_GOALS_MS.nospeech },
+      },
+      {
+        label: `speech-only fault, no callers, a speech probe every ${SPEECH_PERIOD_MINUTES} min`,
         config: projectConfig({
-          cadenceSeconds: 10,
-          confirmFailures: false,
-          lookupCacheSeconds: 5,
-          probe: { timeoutMs: 2500, latencyBudgetMs: 1500 } as LexdrConfigInput['probe'],
+          probe: { speechEveryMinutes: SPEECH_PERIOD_MINUTES } as LexdrConfigInput['probe'],
         }),
-        modes: Array.from({ length: Math.min(trials, 5) }, () => 'down' as const),
+        modes: times(Math.min(trials, 3), ['nospeech']),
+        goals: { nospeech: SPEECH_PERIOD_MINUTES * 60_000 + PROBE_GOALS_MS.down },
+      },
+      {
+        label: 'default config, no callers',
+        config: projectConfig(),
+        modes: each(['down', 'throttled', 'notfound', 'hang']),
+        goals: PROBE_GOALS_MS,
+      },
+      {
+        label: 'default config, NLU as the probe, no callers',
+        config: projectConfig({ probe: { method: 'nlu' } as LexdrConfigInput['probe'] }),
+        modes: times(few, ['wrongintent']),
+        goals: { wrongintent: PROBE_GOALS_MS.wrongintent },
       },
     ];
     log(`detection (${plans.reduce((n, p) => n + p.modes.length, 0)} trials in real time, many minutes)…`);
     const d = detectionFigures(await benchDetection(plans, log));
     figures.unshift(...d.figures);
     sections.push('## Detection → failover trials', '', ...d.table, '');
+  }
+  if (only.has('reports')) {
+    log('reports never switch by themselves (healthy calls, a forged flood, a text-only config under a speech fault)…');
+    const textOnly = projectConfig({
+      callerReports: { confirmWith: 'probe' } as LexdrConfigInput['callerReports'],
+    });
+    const runs = [
+      await healthyCalls(projectConfig(), 1000, 20),
+      await forgedFlood(projectConfig(), 200, 20),
+      await textOnlyUnderSpeechFault(textOnly, 1, 30),
+    ];
+    for (const r of runs) log(`  ${r.label}: ${r.switches} region changes, ${r.reports} reports, ${r.checks} checks`);
+    const n = noSwitchFigures(runs);
+    figures.push(...n.figures);
+    sections.push(...n.table);
   }
   if (only.has('lookup')) {
     log('lookup…');
@@ -237,10 +228,10 @@ async function main() {
   if (only.has('cost')) {
     const c = benchCost();
     figures.push({
-      name: 'Monthly cost, default config (cost model, list prices, before free tiers)',
+      name: "Monthly cost, default config (cost model, list prices, before free tiers; callers' reports and their checks included)",
       value: usd(c.lexdrUsd),
-      goal: '—',
-      met: null,
+      goal: `≤ ${usd(COST_GOAL_USD)}`,
+      met: c.lexdrUsd <= COST_GOAL_USD,
       note: `after free tiers ${usd(c.lexdrAfterFreeTierUsd)}; the 2020 5-minute design ${usd(c.originalUsd)}; worst-case detection ${c.detectionSeconds.lexdr} s vs ${c.detectionSeconds.original} s (model)`,
     });
   }

@@ -146,7 +146,17 @@ function readChange(m: AttrMap | undefined): RegionChange | undefined {
     cycle: count(own(m, 'cycle')),
     drill: own(m, 'drill')?.BOOL === true,
     version: count(own(m, 'version')),
+    ...readReported(mapOf(own(m, 'reported'))),
   };
+}
+
+/** A change's `reported` part (callers' reports that started it), when whole. */
+function readReported(m: AttrMap | undefined): Pick<RegionChange, 'reported'> {
+  const firstAt = str(own(m, 'firstAt'));
+  const lastAt = str(own(m, 'lastAt'));
+  const confirmedBy = str(own(m, 'confirmedBy'));
+  if (!m || firstAt === undefined || lastAt === undefined || confirmedBy === undefined) return {};
+  return { reported: { contacts: count(own(m, 'contacts')), firstAt, lastAt, confirmedBy } };
 }
 
 /**

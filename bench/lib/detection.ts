@@ -13,13 +13,14 @@ import { join } from 'node:path';
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import type { LexdrConfigInput } from '../../infra/config';
 import type { FaultMode } from '../../local/lex';
-import { startLocalSystem } from '../../local/system';
 import type { LocalSystem } from '../../local/system';
+import { startScheduledSystem } from './running-system';
+import { startCallers } from './callers';
+import type { CallerRecord } from './callers';
 
 /** Callers arriving in this window after the fault are counted for the retry share. */
 export const RETRY_WINDOW_MS = 15_000;
 
-const SCHEDULE_MS = 60_000;
 const EVENT = { Name: 'ContactFlowEvent', Details: { ContactData: {}, Parameters: {} } };
 
 export interface DetectionTrial {
@@ -32,8 +33,15 @@ export interface DetectionTrial {
   lookupMs: number;
   to: string;
   reason: string;
-  /** Share of the lookup answers in the RETRY_WINDOW_MS after the fault that still named the failed region. */
+  /**
+   * Share of the callers in the RETRY_WINDOW_MS after the fault who needed the flow's retry: with simulated callers,
+   * those who met the failed bot first; without, the lookup answers (asked every 10 ms) that still named it.
+   */
   retryShare: number;
+  /** Simulated callers who arrived in the window (0 without callers). */
+  callers: number;
+  /** Reports their flow sent in the window. */
+  reports: number;
 }
 
 export interface DetectionConfig {
@@ -43,11 +51,17 @@ export interface DetectionConfig {
   lookupCacheSeconds: number;
   confirmFailures: boolean;
   method: string;
+  /** Callers' reports: off, or the rule (N contacts in W seconds, confirmed by speech or the probe). */
+  callerReports: string;
+  /** Simulated callers per second, 0 for none (the lookup alone, asked every 10 ms). */
+  callersPerSecond: number;
 }
 
 export interface DetectionRun {
   /** What this run measures (e.g. "default config", "NLU as the probe", "the previous default"). */
   label: string;
+  goals: Partial<Record<FaultMode, number>>;
+  retriedGoalPercent?: number;
   config: DetectionConfig;
   trials: DetectionTrial[];
   failedExecutions: number;
@@ -76,7 +90,12 @@ async function until<T>(
   }
 }
 
-async function trial(sys: LocalSystem, mode: FaultMode, lastCycleAt: () => number): Promise<DetectionTrial> {
+async function trial(
+  sys: LocalSystem,
+  mode: FaultMode,
+  lastCycleAt: () => number,
+  callersPerSecond: number,
+): Promise<DetectionTrial> {
   const [primary] = sys.config.regions as [string, ...string[]];
   sys.lex[primary]!.setFault({ mode: 'none' });
   await sys.dynamo.client.send(
@@ -96,6 +115,7 @@ async function trial(sys: LocalSystem, mode: FaultMode, lastCycleAt: () => numbe
   await until('the lookup back on the primary', 30_000, async () =>
     (await sys.lookup(EVENT)).lexRegion === primary ? true : undefined,
   );
+  const callers = callersPerSecond > 0 ? startCallers(sys, callersPerSecond) : undefined;
   await sleep(Math.random() * sys.config.cadenceSeconds * 1000);
 
   const t0 = performance.now();
@@ -117,7 +137,7 @@ async function trial(sys: LocalSystem, mode: FaultMode, lastCycleAt: () => numbe
       if (Number.isNaN(tableMs) && item && item.lexRegion !== primary) {
         tableMs = performance.now() - t0;
         to = item.lexRegion;
-        reason = item.lastChange?.reason ?? '';
+        reason = `${item.lastChange?.reason ?? ''}${item.lastChange?.reported ? ' (started by callers, confirmed by a probe)' : ''}`;
       }
       return to !== '' && answer.lexRegion === to ? performance.now() - t0 : undefined;
     },
@@ -130,8 +150,17 @@ async function trial(sys: LocalSystem, mode: FaultMode, lastCycleAt: () => numbe
     if (answer.lexRegion === primary) toFailed += 1;
     await sleep(10);
   }
+  const arrived = ((await callers?.stop()) ?? []).filter(
+    (c: CallerRecord) => c.atMs >= t0 && c.atMs < t0 + RETRY_WINDOW_MS,
+  );
   sys.lex[primary]!.setFault({ mode: 'none' });
-  return { mode, phaseMs, tableMs, lookupMs, to, reason, retryShare: asked === 0 ? 0 : toFailed / asked };
+  const retryShare = callers
+    ? arrived.filter((c) => c.retried).length / Math.max(1, arrived.length)
+    : asked === 0
+      ? 0
+      : toFailed / asked;
+  const reports = arrived.reduce((n, c) => n + c.reports, 0);
+  return { mode, phaseMs, tableMs, lookupMs, to, reason, retryShare, callers: arrived.length, reports };
 }
 
 /** The project's config (cdk.json's lexdr context) with `over` on top. */
@@ -147,6 +176,12 @@ export interface DetectionPlan {
   label: string;
   config: LexdrConfigInput;
   modes: FaultMode[];
+  /** Simulated callers walking the flow, per second. @default 0 (the lookup alone) */
+  callersPerSecond?: number;
+  /** Goals of this plan: fault → lookup worst of its trials, per mode (ms). @default none */
+  goals?: Partial<Record<FaultMode, number>>;
+  /** Goal of this plan: median share of callers retried per mode (%). @default none */
+  retriedGoalPercent?: number;
 }
 
 /** Runs each plan's trials on a local system of its own config, one plan after the other. */
@@ -160,41 +195,26 @@ export async function benchDetection(
 }
 
 async function runPlan(plan: DetectionPlan, log: (s: string) => void): Promise<DetectionRun> {
-  const sys = await startLocalSystem({ config: plan.config }); // real Wait states and retries, as npm start
-  let lastCycleAt = Date.now();
-  let failedExecutions = 0;
-  const abort = new AbortController();
-  sys.onEvent((e) => {
-    if (e.type === 'cycle') {
-      if (e.decided.attempt === 0) lastCycleAt = Date.now() - Math.max(0, e.probes[0]?.latencyMs ?? 0);
-    } else if (e.type === 'execution' && e.record.status !== 'SUCCEEDED' && !abort.signal.aborted)
-      failedExecutions += 1;
-  });
-  const running = new Set<Promise<unknown>>();
-  const tick = () => {
-    const p = sys.runExecution({}, { signal: abort.signal }).finally(() => running.delete(p));
-    running.add(p);
-  };
-  tick();
-  const timer = setInterval(tick, SCHEDULE_MS);
+  const running = await startScheduledSystem(plan.config);
+  const { sys } = running;
   const out: DetectionTrial[] = [];
   try {
     for (const [i, mode] of plan.modes.entries()) {
-      const t = await trial(sys, mode, () => lastCycleAt);
+      const t = await trial(sys, mode, running.lastCycleAt, plan.callersPerSecond ?? 0);
       out.push(t);
       log(
-        `  ${plan.label} ${i + 1}/${plan.modes.length} (${mode}): lexDR ${(t.tableMs / 1000).toFixed(1)} s, lookup ${(t.lookupMs / 1000).toFixed(1)} s (${t.reason} → ${t.to}), ${(t.retryShare * 100).toFixed(0)} % of callers retried`,
+        `  ${plan.label} ${i + 1}/${plan.modes.length} (${mode}): lexDR ${(t.tableMs / 1000).toFixed(1)} s, lookup ${(t.lookupMs / 1000).toFixed(1)} s (${t.reason} → ${t.to}), ${(t.retryShare * 100).toFixed(0)} % of ${t.callers || 'the'} callers retried${t.callers ? `, ${t.reports} reports` : ''}`,
       );
     }
   } finally {
-    clearInterval(timer);
-    abort.abort();
-    await Promise.allSettled([...running]);
-    await sys.close();
+    await running.close();
   }
+  const failedExecutions = running.failedExecutions();
   const c = sys.config;
   return {
     label: plan.label,
+    goals: plan.goals ?? {},
+    ...(plan.retriedGoalPercent !== undefined ? { retriedGoalPercent: plan.retriedGoalPercent } : {}),
     config: {
       cadenceSeconds: c.cadenceSeconds,
       failThreshold: c.failThreshold,
@@ -202,6 +222,10 @@ async function runPlan(plan: DetectionPlan, log: (s: string) => void): Promise<D
       lookupCacheSeconds: c.lookupCacheSeconds,
       confirmFailures: c.confirmFailures,
       method: c.probe.method,
+      callerReports: c.callerReports.enabled
+        ? `${c.callerReports.contacts} contact(s) in ${c.callerReports.windowSeconds} s, confirmed by ${c.callerReports.confirmWith}`
+        : 'off',
+      callersPerSecond: plan.callersPerSecond ?? 0,
     },
     trials: out,
     failedExecutions,

@@ -6,7 +6,7 @@ import {
   parseReport,
   reportWindowKey,
 } from '../../core/caller-reports';
-import { decideCycle, planFirstCycle } from '../../core/health-core';
+import { decideCycle, planFirstCycle, readItem } from '../../core/health-core';
 import type { CycleState } from '../../core/health-core';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { ProbeResult } from '../../core/probe-core';
@@ -238,6 +238,14 @@ describe('a report-started check', () => {
     expect(next.metrics.decisions.RegionChanges).toEqual([[1, 1]]);
     expect(next.metrics.decisions.ActiveRegionIndex).toEqual([[1, 1]]);
     expect(next.metrics.success[E]!.OrderFlowers).toEqual([0, 1]);
+  });
+
+  it('the lexDR item reads back the change with what started it', () => {
+    const s = planFirstCycle(settings, { reported: burst }, exec);
+    const d = decide(s, [probe(E, false, 'speech'), probe(W, true)]).decision!;
+    const item = { ...storedHealthy(), lastChange: d.values.change };
+    expect(readItem(item, settings)!.lastChange!.reported).toEqual(d.change!.reported);
+    expect(readItem(storedHealthy(), settings)!.lastChange).toBeUndefined();
   });
 
   it('never moves callers when its probe passes: reports alone do not switch', () => {
