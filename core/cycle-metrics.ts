@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { VALUES_PER_DATUM } from './aws-limits';
 import type { ProbeResult } from './probe-core';
-import { ERR } from './dr-item';
+import { ERR } from './dr-item-read';
 
 export const METRIC = {
   /** 1 passed / 0 failed, per probe (dimensions ConnectRegion, Bot, Region); not emitted for a probe that could not run. */

@@ -47,7 +47,8 @@ export class ReportConflictError extends Error {
   override name = 'ReportConflictError';
 }
 
-function readWindow(item: Record<string, AttributeValue> | undefined): ReportWindow | null {
+/** Reads a window item as stored (the one reader: the report function and `lexdr status`). */
+export function readWindow(item: Record<string, AttributeValue> | undefined): ReportWindow | null {
   if (!item) return null;
   const raw = unmarshall(item) as Partial<ReportWindow> & { connectRegion?: string };
   return {

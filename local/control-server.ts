@@ -1,15 +1,18 @@
 /**
- * The local system's HTTP front door: the lookup Lambda over HTTP (POST a Connect event, get its answer),
- * status for the CLI, and a server-sent event stream of cycles and executions. Every request must name a
- * loopback (or the configured) Host; every mutating one must come from no foreign Origin and carry the
- * per-start token (`x-lexdr-token`) when one is in force.
+ * The local system's HTTP front door: the lookup Lambda over HTTP (POST a Connect event, get its answer), the report
+ * function as the contact flow invokes it (POST a Connect event → 202 at once, run in the background), status for
+ * the CLI, and a server-sent event stream of cycles, executions and reports. Every request must name a loopback (or
+ * the configured) Host; every mutating one must come from no foreign Origin and carry the per-start token
+ * (`x-lexdr-token`) when one is in force — except the two that Connect calls (see `CONNECT_ROUTES`).
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { closeServer, isMutating, listen, readBody, refusal, sendBodyError, sendJson, sendRefusal } from './http';
 import { CONTROL_PLANE_TARGETS, DYNAMO_FAULT_MODES, FUNCTION_TARGETS, LAMBDA_FAULT_MODES } from './fault-modes';
 import type { DynamoFaultMode, FunctionTarget } from './fault-modes';
+import { AsyncQueueFullError } from './async-invoke';
 import { lambdaFaultSchema } from './lambda-faults';
+import { reportsView } from './report-view';
 import type { LocalSystem, SystemEvent } from './system';
 
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
@@ -64,6 +67,8 @@ export async function localStatus(sys: LocalSystem) {
     lastProbes: sys.lastProbes(),
     history: history.slice(-20),
     faults: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.fault()])),
+    /** Callers' reports per region in the last minutes, and the checks they started. */
+    reports: reportsView(sys.config.regions, sys.reports(), (arn) => sys.checkStatus(arn), history, sys.clock()),
     controlPlaneFaults: {
       ...Object.fromEntries(Object.entries(sys.functions).map(([t, f]) => [t, f.fault()])),
       dynamodb: sys.dynamo.fault(),
@@ -78,6 +83,42 @@ export async function localStatus(sys: LocalSystem) {
   };
 }
 
+/**
+ * The routes Amazon Connect calls, which need no per-start token: the lookup (a read) and the report function. On AWS
+ * neither caller holds a secret — Connect is let in by the functions' resource policies — so whatever plays Connect
+ * locally (the flow simulator, `lexdr simulate`) reaches them as Connect does. The Host and Origin checks still hold:
+ * no web page and no rebound name can post to them. The report function is built to take forged reports (they never
+ * move callers; checks are rate-limited per region), so an open report route costs at most a few extra probes.
+ */
+const CONNECT_ROUTES = /^\/(lookup|report)\/?(\?|$)/;
+
+/**
+ * `POST /report`: Lambda's asynchronous Invoke — 202 at once, the function runs in the background and its result or
+ * error is never returned (errors are logged). A body that is not JSON is refused (400), as Lambda refuses a payload
+ * that is not JSON; a full queue answers 429.
+ */
+async function acceptReport(sys: LocalSystem, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req, 64 * 1024);
+  let event: unknown;
+  try {
+    event = JSON.parse(body.toString('utf8'));
+  } catch {
+    return sendJson(
+      res,
+      400,
+      { message: 'Could not parse request body into json' },
+      { 'x-amzn-errortype': 'InvalidRequestContentException' },
+    );
+  }
+  try {
+    sys.reportAsync(event);
+  } catch (err) {
+    if (!(err instanceof AsyncQueueFullError)) throw err;
+    return sendJson(res, 429, { message: err.message }, { 'x-amzn-errortype': err.name });
+  }
+  sendJson(res, 202, {});
+}
+
 export async function startControlServer(
   sys: LocalSystem,
   o: { port?: number; host?: string } = {},
@@ -88,14 +129,16 @@ export async function startControlServer(
     const data =
       e.type === 'cycle'
         ? { type: 'cycle', decision: e.state.decision, probes: e.probes, cycle: e.state.cycle }
-        : { type: 'execution', name: e.record.name, status: e.record.status, error: e.record.error };
+        : e.type === 'report'
+          ? { type: 'report', ...e.record }
+          : { type: 'execution', name: e.record.name, status: e.record.status, error: e.record.error };
     for (const res of sse) res.write(`event: ${e.type}\ndata: ${JSON.stringify(data)}\n\n`);
   });
-  // Every request: a loopback (or the configured) Host; every mutating one: no foreign Origin and the token.
-  // The lookup is a read (Connect's POST): it needs no token.
+  // Every request: a loopback (or the configured) Host; every mutating one: no foreign Origin and the token —
+  // but the routes Connect calls (CONNECT_ROUTES) need no token.
   const guard = {
     ...sys.guard,
-    needsToken: (req: IncomingMessage) => isMutating(req) && !/^\/lookup\/?(\?|$)/.test(req.url ?? ''),
+    needsToken: (req: IncomingMessage) => isMutating(req) && !CONNECT_ROUTES.test(req.url ?? ''),
   };
   const server = createServer(async (req, res) => {
     const denied = refusal(req, guard);
@@ -114,6 +157,7 @@ export async function startControlServer(
         // The lookup never throws: a malformed body gets its safe answer, as in Connect.
         return sendJson(res, 200, await sys.lookup(event));
       }
+      if (req.method === 'POST' && url.pathname === '/report') return acceptReport(sys, req, res);
       if (req.method === 'GET' && url.pathname === '/status') return sendJson(res, 200, await localStatus(sys));
       const faultPath = /^\/faults\/([a-z-]+)$/.exec(url.pathname);
       if (req.method === 'PUT' && faultPath) {

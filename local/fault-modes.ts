@@ -3,7 +3,7 @@
  * control API, the CLI and the dashboard use. (A Lex region's faults are `FaultMode` in `local/lex/types.ts`.)
  */
 
-export const LAMBDA_FAULT_MODES = ['none', 'throttled', 'error', 'timeout'] as const;
+export const LAMBDA_FAULT_MODES = ['none', 'throttled', 'error', 'timeout', 'slow'] as const;
 export type LambdaFaultMode = (typeof LAMBDA_FAULT_MODES)[number];
 
 export const LAMBDA_FAULT_HELP: Record<LambdaFaultMode, string> = {
@@ -11,6 +11,7 @@ export const LAMBDA_FAULT_HELP: Record<LambdaFaultMode, string> = {
   throttled: 'Lambda.TooManyRequestsException on every invoke (the account concurrency is used up)',
   error: 'Lambda.ServiceException on every invoke',
   timeout: 'Sandbox.Timedout after the function timeout',
+  slow: 'every invoke starts delayMs late (default 4000); past the function timeout: Sandbox.Timedout (FIS add-delay)',
 };
 
 export const DYNAMO_FAULT_MODES = ['none', 'throttled', 'throughput', 'hang', 'down', 'lost'] as const;
@@ -26,7 +27,12 @@ export const DYNAMO_FAULT_HELP: Record<DynamoFaultMode, string> = {
 };
 
 /** lexdr's functions that a fault can target. */
-export const FUNCTION_TARGETS = ['probe-function', 'health-check-function'] as const;
+export const FUNCTION_TARGETS = [
+  'probe-function',
+  'health-check-function',
+  'report-function',
+  'lookup-function',
+] as const;
 export type FunctionTarget = (typeof FUNCTION_TARGETS)[number];
 
 /** Targets of the control API's `PUT /faults/{target}`: lexdr's own parts. */

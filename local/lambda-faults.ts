@@ -17,12 +17,18 @@ export const lambdaFaultSchema = z
     first: z.number().int().min(1).max(1_000_000).optional(),
     /** Only invokes whose payload `action` is one of these (the health-check function's plan/decide). */
     actions: z.array(z.string().max(40)).max(10).optional(),
+    /** Mode `slow`: how late each invoke starts (FIS's `startupDelayMilliseconds`). @default SLOW_FAULT_DELAY_MS */
+    delayMs: z.number().int().min(0).max(900_000).optional(),
   })
-  .strict();
+  .strict()
+  .refine((f) => f.delayMs === undefined || f.mode === 'slow', { message: 'delayMs applies to mode slow only' });
 export type LambdaFault = z.infer<typeof lambdaFaultSchema>;
 
+/** How late an invoke starts under a `slow` fault without `delayMs`: past the contact flow's 3 s lookup limit. */
+export const SLOW_FAULT_DELAY_MS = 4000;
+
 /** Error names Step Functions gives a Lambda task for each fault. */
-const ERRORS: Record<Exclude<LambdaFaultMode, 'none'>, { name: string; message: string }> = {
+const ERRORS: Record<Exclude<LambdaFaultMode, 'none' | 'slow'>, { name: string; message: string }> = {
   throttled: { name: 'Lambda.TooManyRequestsException', message: 'Rate Exceeded.' },
   error: { name: 'Lambda.ServiceException', message: 'An error occurred (ServiceException): Internal error.' },
   timeout: { name: 'Sandbox.Timedout', message: 'Task timed out' },
@@ -45,7 +51,7 @@ export interface FaultyLambda<E, R> {
   handler: (event: E) => Promise<R>;
   setFault(f: LambdaFault): void;
   fault(): LambdaFault;
-  /** Invokes that failed with the injected fault since it was set. */
+  /** Invokes the injected fault applied to since it was set (failed, or started late). */
   failed(): number;
 }
 
@@ -73,7 +79,16 @@ export function faultyLambda<E, R>(
         (fault.actions === undefined || (typeof action === 'string' && fault.actions.includes(action)));
       if (!applies) return withinTimeout(handler(event), o.timeoutMs);
       failed += 1;
-      const { name, message } = ERRORS[fault.mode as Exclude<LambdaFaultMode, 'none'>];
+      if (fault.mode === 'slow') {
+        // As FIS's extension delays the start: the delay counts against the timeout, and a timed-out invoke never runs.
+        const delayMs = fault.delayMs ?? SLOW_FAULT_DELAY_MS;
+        const late = new Promise<void>((resolve) => setTimeout(resolve, Math.min(delayMs, o.timeoutMs + 1)));
+        return withinTimeout(
+          late.then(() => (delayMs > o.timeoutMs ? new Promise<R>(() => undefined) : handler(event))),
+          o.timeoutMs,
+        );
+      }
+      const { name, message } = ERRORS[fault.mode as Exclude<LambdaFaultMode, 'none' | 'slow'>];
       if (fault.mode === 'timeout') await new Promise((r) => setTimeout(r, o.faultTimeoutMs ?? o.timeoutMs));
       throw Object.assign(new Error(message), { name });
     },

@@ -61,7 +61,8 @@ export class SystemClock {
    */
   startExecution(input: unknown, startedAt?: Date): Date {
     const at = startedAt ?? this.now();
-    if (this.simNow !== undefined) {
+    // A report-started check (`reported`) runs beside the schedule's executions, now: it does not move time on.
+    if (this.simNow !== undefined && (input as { reported?: unknown } | null | undefined)?.reported === undefined) {
       const ran = (input as { cycles?: unknown } | null | undefined)?.cycles;
       this.simNow +=
         (typeof ran === 'number' ? ran : this.settings.cyclesPerExecution) * this.settings.cadenceSeconds * 1000;

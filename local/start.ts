@@ -89,6 +89,7 @@ Lex regions = base+10…
   mountDashboard(control, sys);
   const extras: Partial<LocalEndpoints> = {
     lookup: `${control.url}/lookup`,
+    report: `${control.url}/report`,
     control: control.url,
     dashboard: `${control.url}/`,
   };
@@ -111,6 +112,7 @@ Lex regions = base+10…
   Step Fns     ${sys.stepfunctions.url} (${sys.runner.stateMachineArn}; SDK clients: disable host prefixes)
   CloudWatch   ${sys.cloudwatch.url}
   lookup       POST ${control.url}/lookup
+  report       POST ${control.url}/report (callers' bot failures, as the contact flow reports them; 202 at once)
   dashboard    ${control.url}/
   health check every ${config.cadenceSeconds} s (${config.failThreshold} failures to fail over, ${config.recoverThreshold} passes to fail back)
   endpoints    ${LOCAL_FILE} (owner-only; ${token ? 'holds the token every mutating request needs' : 'no token: --no-token'})${duplicates > 0 ? `\n  at-least-once ${duplicates * 100}% of executions delivered twice` : ''}${twilioBridge ? `\n  twilio       ${twilioBridge.url}/twiml (auth token local-twilio-token; replay: npx tsx twilio/replay.ts --call test/fixtures/audio/order-roses.json)` : ''}
@@ -126,6 +128,13 @@ Try:  npx lexdr fault us-east-1 down   then   npx lexdr status     (Ctrl-C stops
       if (d?.change)
         console.log(`${t} REGION CHANGE ${d.change.from} → ${d.change.to} (${d.change.reason}: ${d.change.detail})`);
       else if (e.probes.some((p) => !p.ok)) console.log(`${t} active ${d?.to} | ${probes}`);
+    } else if (e.type === 'report') {
+      // A report-started check, or a report the function failed on, is news; the rest shows on the dashboard.
+      const r = e.record;
+      const t = e.record.at.slice(11, 19);
+      if (r.result?.executionArn)
+        console.log(`${t} CALLERS REPORTED ${r.lexRegion} failing (${r.result.fresh}): check ${r.result.executionArn}`);
+      else if (r.error) console.log(`${t} report function failed (attempt ${r.attempt}): ${r.error.name}`);
     } else if (e.record.status !== 'SUCCEEDED' && !stopping) {
       // An execution stopped by Ctrl-C is expected: only the others are news.
       console.log(`execution ${e.record.name} ${e.record.status}: ${e.record.error} ${e.record.cause ?? ''}`);

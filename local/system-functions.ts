@@ -19,7 +19,7 @@ import type { Settings, SettingsParser } from '../core/settings';
 import { parseSettings, settingsItem } from '../core/settings';
 import { aslSubstitutions } from '../infra/asl-substitutions';
 import type { LexdrConfig } from '../infra/config';
-import { HEALTH_CHECK_FUNCTION, PROBE_FUNCTION } from '../infra/stacks/sizing';
+import { HEALTH_CHECK_FUNCTION, LOOKUP_FUNCTION, PROBE_FUNCTION } from '../infra/stacks/sizing';
 import { roleClient } from './dynamodb';
 import type { LocalDynamo } from './dynamodb';
 import { LOCAL_CREDENTIALS } from './http';
@@ -65,8 +65,8 @@ export interface LocalFunctionsOptions {
 }
 
 export interface LocalFunctions {
-  /** lexdr's own functions, with fault injection. */
-  functions: Record<FunctionTarget, FaultyLambda<unknown, unknown>>;
+  /** lexdr's own functions, with fault injection (the report function starts with Step Functions: report-function.ts). */
+  functions: Record<Exclude<FunctionTarget, 'report-function'>, FaultyLambda<unknown, unknown>>;
   /** The workflow's Lambda integrations, by function ARN (`FN`). */
   lambdas: Record<string, (event: unknown) => Promise<unknown>>;
   /** The real lookup Lambda handler against the local DynamoDB. */
@@ -131,14 +131,23 @@ export async function startLocalFunctions(o: LocalFunctionsOptions): Promise<Loc
       { timeoutMs: HEALTH_CHECK_FUNCTION.timeoutSeconds * 1000, ...faultTimeout },
     );
     // The lookup's own client, configured as on AWS (tight timeouts), pointed at the local table.
-    const lookup = createLookupHandler({
-      table: lookupTable,
-      settingsFromTable: { connectRegion: config.connectRegion, regions: config.regions, loadSettings: lookupSettings },
-    });
+    const lookupFn = faultyLambda(
+      createLookupHandler({
+        table: lookupTable,
+        settingsFromTable: {
+          connectRegion: config.connectRegion,
+          regions: config.regions,
+          loadSettings: lookupSettings,
+        },
+      }),
+      { timeoutMs: LOOKUP_FUNCTION.timeoutSeconds * 1000, ...faultTimeout },
+    );
+    const lookup = lookupFn.handler;
     return {
       functions: {
         'probe-function': probeFn as FaultyLambda<unknown, unknown>,
         'health-check-function': healthCheckFn as FaultyLambda<unknown, unknown>,
+        'lookup-function': lookupFn as FaultyLambda<unknown, unknown>,
       },
       lambdas: {
         [FN.probe]: probeFn.handler as (event: unknown) => Promise<unknown>,

@@ -1,8 +1,9 @@
 /**
  * The whole of lexdr on one machine: a local Lex runtime per region, a local DynamoDB, a local CloudWatch,
  * the real handlers in-process and the real ASL run by aws-local-stepfunctions. Used by `npm start`, the
- * integration tests, the flow simulator and the benchmarks. Its parts: the functions' wiring (system-functions.ts),
- * the clock (simulated-clock.ts) and what `npm start` writes for clients (endpoints-file.ts).
+ * integration tests, the flow simulator and the benchmarks. Its parts: its options (system-options.ts), the functions'
+ * wiring (system-functions.ts), the report function and its asynchronous invocations (report-function.ts), the clock
+ * (simulated-clock.ts) and what `npm start` writes for clients (endpoints-file.ts).
  */
 import './polyfills';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -11,7 +12,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { orderFlowers } from '../bot';
 import type { BotDefinition } from '../bot';
 import { parseConfig, readConfigFile } from '../infra/config';
-import type { LexdrConfig, LexdrConfigInput } from '../infra/config';
+import type { LexdrConfig } from '../infra/config';
 import { buildSettings, configuredIds } from '../infra/settings';
 import { createSlowBackend, fulfillOrder } from '../bot/fulfillment-core';
 import { drTable } from '../core/dr-table';
@@ -22,13 +23,16 @@ import type { ProbeResult } from '../core/probe-core';
 import { logger } from '../core/powertools';
 import type { Settings } from '../core/settings';
 import { startLocalCloudWatch } from './cloudwatch';
-import type { LocalCloudWatch, LocalCloudWatchOptions } from './cloudwatch';
+import type { LocalCloudWatch } from './cloudwatch';
 import { roleClient, startLocalDynamo } from './dynamodb';
 import { localEndpoints } from './endpoints-file';
 import type { LocalEndpoints } from './endpoints-file';
 import type { FaultyLambda, FunctionTarget } from './lambda-faults';
 import { LOCAL_CREDENTIALS, isLoopbackHost } from './http';
 import type { GuardPolicy } from './http';
+import { startLocalReportFunction } from './report-function';
+import type { LocalSystemOptions } from './system-options';
+import type { ReportRecord, ReportResult } from './report-function';
 import { startLocalStepFunctions } from './stepfunctions';
 import type { LocalStepFunctions } from './stepfunctions';
 import type { LocalDynamo } from './dynamodb';
@@ -41,58 +45,9 @@ import { SystemClock } from './simulated-clock';
 import { LOCAL_ACCOUNT, localAslSubstitutions, startLocalFunctions } from './system-functions';
 
 export type { LocalEndpoints } from './endpoints-file';
+export type { LocalSystemOptions } from './system-options';
 export { FN, LOCAL_ACCOUNT, localAslSubstitutions } from './system-functions';
-
-export interface LocalSystemOptions {
-  /** Settings as in cdk.json's `lexdr` context (validated); default: the project's cdk.json. */
-  config?: LexdrConfig | LexdrConfigInput;
-  /** false: run a config beyond what one stack deploys (the scale measurements); AWS's runtime limits still hold. */
-  deployLimits?: boolean;
-  /**
-   * Address of the control plane's servers (DynamoDB, Step Functions; the control server is started by the
-   * caller). A non-loopback host needs `token`; the Lex regions and CloudWatch, which cannot check it, stay on
-   * 127.0.0.1 then. @default 127.0.0.1
-   */
-  host?: string;
-  ports?: { dynamodb?: number; cloudwatch?: number; stepfunctions?: number; lex?: Record<string, number> };
-  /**
-   * The per-start token: every request to DynamoDB and Step Functions (and every mutating request to the
-   * control server) must carry it, as `x-lexdr-token` or as the SigV4 access key ID. @default none (tests)
-   */
-  token?: string;
-  /** Directory where DynamoDB keeps its tables across restarts. @default in memory (tests) */
-  dataDir?: string;
-  /**
-   * At-least-once delivery, as Express executions have it: a share of the executions is delivered twice —
-   * the same ARN, input and start — the second starting while the first runs. @default every execution once
-   */
-  atLeastOnce?: { rate: number; random?: () => number };
-  /** Wait states / retries take this many ms instead of their real duration (tests). */
-  waitMs?: number;
-  retryMs?: number;
-  /** The health-check's clock (tests on simulated time). */
-  now?: () => Date;
-  /**
-   * Simulated time for fast runs (with `waitMs: 0`): it starts at the wall clock, each execution starts at it and
-   * moves it on by the cycles it ran, and each decision happens at its round's planned time — so cadence slots,
-   * leases and pins behave as they would in real time, without waiting. @default false (the wall clock)
-   */
-  simulatedClock?: boolean;
-  /**
-   * How long a `timeout` fault of a function takes (every invoke is bounded by the function's timeout on AWS,
-   * infra/stacks/sizing.ts, as Lambda bounds it). @default that timeout
-   */
-  functionTimeoutMs?: number;
-  /**
-   * Lex region options passed to every local region. By default the bots' fulfillment runs the real
-   * fulfillment Lambda core in-process with a 1.5 s order back end.
-   */
-  lexOptions?: Pick<LocalLexRegionOptions, 'fulfill' | 'random' | 'timer'>;
-  /** Bot definitions by bot name; default: OrderFlowers under each configured bot's name. */
-  definitions?: Record<string, BotDefinition>;
-  /** Where the local CloudWatch's alarm actions publish (an SNS endpoint). @default none: SNS actions fail */
-  cloudwatch?: Pick<LocalCloudWatchOptions, 'alarmActions' | 'account'>;
-}
+export type { ReportRecord, ReportResult } from './report-function';
 
 export interface LocalSystem {
   config: LexdrConfig;
@@ -105,6 +60,20 @@ export interface LocalSystem {
   functions: Record<FunctionTarget, FaultyLambda<unknown, unknown>>;
   /** The real lookup Lambda handler against the local DynamoDB. */
   lookup: (event: unknown) => Promise<LookupAnswer>;
+  /** The report function invoked and waited on (tests): its result, or its error (an injected fault, a bad event). */
+  report: (event: unknown) => Promise<ReportResult>;
+  /**
+   * The report function invoked asynchronously, as the contact flow's report action does: returns at once; the event
+   * runs in the background, a failed attempt is retried once, errors are logged. Throws AsyncQueueFullError (429)
+   * only when too many events wait.
+   */
+  reportAsync: (event: unknown) => void;
+  /** Resolves once every asynchronous report has run (Lambda's retries included). */
+  drainReports(): Promise<void>;
+  /** The report function's latest attempts, oldest first. */
+  reports(): ReportRecord[];
+  /** How a report-started check ended, by its execution ARN; undefined while it runs. */
+  checkStatus(executionArn: string): ExecutionRecord['status'] | undefined;
   /** Runs one health-check execution (what the 1-minute schedule starts). */
   runExecution(input?: unknown, o?: RunOptions): Promise<ExecutionRecord>;
   /** Moves the simulated clock on (a system started with `simulatedClock`). */
@@ -140,7 +109,9 @@ export type SystemEvent =
       /** The round just decided (`attempt` > 0: a confirmation round). */
       decided: CycleState['cycle'];
     }
-  | { type: 'execution'; record: ExecutionRecord };
+  | { type: 'execution'; record: ExecutionRecord }
+  /** The report function ran: a caller's report, what the rule made of it, the check it started. */
+  | { type: 'report'; record: ReportRecord };
 
 function definitionFor(name: string, defs: Record<string, BotDefinition> | undefined): BotDefinition {
   const def = defs?.[name] ?? orderFlowers();
@@ -298,6 +269,23 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       guard: { ...guard, needsToken: () => true },
     });
     started.push(stepfunctions);
+    // The report function starts checks through the Step Functions API, as on AWS: it starts after that endpoint.
+    const report = await startLocalReportFunction({
+      config,
+      urls: { dynamodb: dynamo.url, stepfunctions: stepfunctions.url, cloudwatch: cloudwatch.url },
+      credentials,
+      stateMachineArn: runner.stateMachineArn,
+      now: () => clock.now(),
+      ...(o.functionTimeoutMs !== undefined ? { functionTimeoutMs: o.functionTimeoutMs } : {}),
+      ...(o.reports?.retryDelayMs !== undefined ? { retryDelayMs: o.reports.retryDelayMs } : {}),
+      ...(o.reports?.concurrency !== undefined ? { concurrency: o.reports.concurrency } : {}),
+      onRecord: (record) => emit({ type: 'report', record }),
+    });
+    listeners.add((e) => {
+      if (e.type === 'execution' && (e.record.input as { reported?: unknown } | null)?.reported)
+        report.executionEnded(e.record);
+    });
+    started.push(report);
 
     return {
       config,
@@ -306,8 +294,13 @@ export async function startLocalSystem(o: LocalSystemOptions = {}): Promise<Loca
       dynamo,
       cloudwatch,
       runner,
-      functions: fns.functions,
+      functions: { ...fns.functions, 'report-function': report.fn as FaultyLambda<unknown, unknown> },
       lookup: fns.lookup,
+      report: (event) => report.invoke(event),
+      reportAsync: (event) => report.invokeAsync(event),
+      drainReports: () => report.drain(),
+      reports: () => report.recent(),
+      checkStatus: (arn) => report.checkStatus(arn),
       executions,
       advance: (ms) => clock.advance(ms),
       clock: () => clock.now(),

@@ -1,10 +1,14 @@
-/** `lexdr history`: the region changes the workflow recorded (the history table), oldest first. */
+/**
+ * `lexdr history`: the region changes the workflow recorded (the history table), oldest first; a change callers'
+ * reports started says how many reported and which probe confirmed it (`reported` in the JSON).
+ */
 import type { Command } from 'commander';
 import type { CliContext } from '../lib/context';
 import { withTarget } from '../lib/context';
 import { queryHistory } from '../lib/dr-table';
 import { UsageError } from '../lib/errors';
 import { parseDuration, table } from '../lib/format';
+import { reportedText } from '../../local/report-view';
 import type { GlobalOptions } from '../lib/target';
 
 /** `24h` / `7d` → ISO time that long ago; an ISO date or time is taken as is. */
@@ -32,7 +36,12 @@ export function register(program: Command, ctx: CliContext): void {
         if (changes.length === 0) return ctx.io.out(`No region changes for ${t.connectRegion} since ${since}.`);
         ctx.io.out(
           table(
-            changes.map((c) => [c.at, `${c.from} → ${c.to}`, c.reason + (c.drill ? ' (drill)' : ''), c.detail]),
+            changes.map((c) => [
+              c.at,
+              `${c.from} → ${c.to}`,
+              c.reason + (c.drill ? ' (drill)' : ''),
+              c.reported ? reportedText(c.reported) : c.detail,
+            ]),
             ['at', 'change', 'reason', 'detail'],
           ),
         );

@@ -1,10 +1,15 @@
-/** `lexdr status`: the active region per Connect region, the pin, per-region counters and probes, recent changes. */
+/**
+ * `lexdr status`: the active region per Connect region, the pin, per-region counters and probes, callers' reports per
+ * region (their window: reports in it, the last report, the last report-started check), recent changes.
+ */
 import type { Command } from 'commander';
+import type { CallerReportsStatus } from '../lib/caller-reports';
+import { formatCallerReports, readCallerReports } from '../lib/caller-reports';
 import type { CliContext } from '../lib/context';
 import { withTarget } from '../lib/context';
 import type { DrItem, RegionChange } from '../lib/dr-table';
 import { getItem, queryHistory } from '../lib/dr-table';
-import { relative, table } from '../lib/format';
+import { changeLine, relative, table } from '../lib/format';
 import { lastProbes } from '../lib/probes';
 import type { GlobalOptions, ProbeView, Target } from '../lib/target';
 
@@ -17,6 +22,8 @@ export interface StatusReport {
   pin: DrItem['pin'];
   probes: ProbeView[];
   recentChanges: RegionChange[];
+  /** Callers' reports per region, from their window items in the DR table, and the rule in force. */
+  callerReports: CallerReportsStatus;
   /**
    * Whether the health check can see: `blind` when no region could be probed (lexdr's own probe function failing),
    * `degraded` when some could not, `ok` otherwise. Callers stay where they are while it cannot see.
@@ -40,6 +47,7 @@ export async function collectStatus(t: Target, now: Date): Promise<StatusReport>
   const since = new Date(now.getTime() - 7 * 86_400_000).toISOString();
   const [item, probes, changes] = await Promise.all([getItem(t), lastProbes(t, now), queryHistory(t, since)]);
   const regions = t.regions ?? Object.keys(item?.regionHealth ?? {});
+  const callerReports = await readCallerReports(t, regions, now);
   return {
     target: t.kind,
     connectRegion: t.connectRegion,
@@ -49,6 +57,7 @@ export async function collectStatus(t: Target, now: Date): Promise<StatusReport>
     pin: item?.pin ?? null,
     probes,
     recentChanges: changes.slice(-5),
+    callerReports,
     healthCheck: healthCheckState(item, regions),
   };
 }
@@ -101,11 +110,12 @@ export function formatStatus(s: StatusReport, now: Date): string {
   });
   lines.push(table(rows, ['  region', 'priority', 'fails', 'passes', 'reason', 'last probe']));
   lines.push('');
+  lines.push(formatCallerReports(s.callerReports, active, now));
+  lines.push('');
   if (s.recentChanges.length === 0) lines.push('No region changes in the last 7 days.');
   else {
     lines.push('Recent region changes:');
-    for (const c of s.recentChanges)
-      lines.push(`  ${c.at}  ${c.from} → ${c.to}  ${c.reason}${c.drill ? ' (drill)' : ''}: ${c.detail}`);
+    for (const c of s.recentChanges) lines.push(`  ${changeLine(c)}`);
   }
   return lines.join('\n');
 }

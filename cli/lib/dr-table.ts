@@ -46,17 +46,18 @@ async function send<T>(t: Target, what: string, f: () => Promise<T>): Promise<T>
   }
 }
 
-export async function getItem(t: Target): Promise<DrItem | null> {
+/** One item of the DR table by its key (`connectRegion`: a Connect region, its settings or a report window), as stored. */
+export async function getRawItem(t: Target, key: string): Promise<Record<string, AttributeValue> | undefined> {
   const out = await send(t, `table ${t.table}`, () =>
     t.dynamodb.send(
-      new GetItemCommand({
-        TableName: t.table,
-        Key: { connectRegion: { S: t.connectRegion } },
-        ConsistentRead: true,
-      }),
+      new GetItemCommand({ TableName: t.table, Key: { connectRegion: { S: key } }, ConsistentRead: true }),
     ),
   );
-  return toDrItem(out.Item, t);
+  return out.Item;
+}
+
+export async function getItem(t: Target): Promise<DrItem | null> {
+  return toDrItem(await getRawItem(t, t.connectRegion), t);
 }
 
 /** Sets the manual pin and bumps the item version (so an execution's in-flight write cannot undo it). */

@@ -1,4 +1,6 @@
-/** Durations, times and plain-text tables for the CLI's output. */
+/** Durations, times, plain-text tables and region changes for the CLI's output. */
+import type { RegionChange } from '../../core/dr-item';
+import { reportedText } from '../../local/report-view';
 import { UsageError } from './errors';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -42,4 +44,13 @@ export function table(rows: string[][], header?: string[]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/**
+ * One line per region change: when, from → to, its reason and detail — for a change callers' reports started, who
+ * reported and the probe that confirmed it (its detail says the same in a sentence).
+ */
+export function changeLine(c: Pick<RegionChange, 'at' | 'from' | 'to' | 'reason' | 'drill' | 'detail' | 'reported'>) {
+  const what = c.reported ? reportedText(c.reported) : c.detail;
+  return `${c.at}  ${c.from} → ${c.to}  ${c.reason}${c.drill ? ' (drill)' : ''}: ${what}`;
 }

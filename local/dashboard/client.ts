@@ -106,6 +106,7 @@ function connect(): void {
   };
   es.addEventListener('cycle', onEvent);
   es.addEventListener('execution', onEvent);
+  es.addEventListener('report', onEvent);
 }
 
 $('drill-start').addEventListener('click', () => void startDrill());

@@ -1,4 +1,5 @@
 /** The state the dashboard page renders: what `GET /dashboard/api/state` answers (routes.ts) and the page embeds. */
+import type { RegionReportsView } from '../report-view';
 import type { AlarmView } from './alarms';
 import type { SeriesPoint } from './routes';
 
@@ -15,6 +16,8 @@ export interface Change {
   detail: string;
   at: string;
   drill: boolean;
+  /** Started by callers' reports: how many, and the probe that confirmed it. */
+  reported?: { contacts: number; firstAt: string; lastAt: string; confirmedBy: string };
 }
 
 export interface DashboardState {
@@ -32,6 +35,8 @@ export interface DashboardState {
     history: Change[];
     faults: Record<string, { mode: string; latencyMs?: number }>;
     executions: { name: string; status: string; startedAt: string; stoppedAt?: string; error?: string }[];
+    /** Callers' reports per region in the last minutes, and the checks they started. */
+    reports: Record<string, RegionReportsView>;
   };
   series: Record<string, SeriesPoint[]>;
   alarms: AlarmView[];

@@ -4,6 +4,8 @@
  */
 import uPlot from 'uplot';
 import { $, ago, el } from './dom';
+import { REPORT_VIEW_MINUTES, checkText, reportedText } from '../report-view';
+import type { RegionReportsView } from '../report-view';
 import { activeView, regionLabel, thresholdsText } from './labels';
 import type { DashboardState } from './page-state';
 import { SPARK_HEIGHT, sparkOptions } from './sparkline';
@@ -48,6 +50,13 @@ function buildRegionCard(region: string, index: number, modes: string[], onFault
       ' failed probe',
     ),
     el('div', { class: 'spark', id: `spark-${region}`, 'data-testid': `spark-${region}` }),
+    el(
+      'div',
+      { class: 'reports', 'data-testid': `reports-${region}` },
+      el('span', { class: 'k' }, "Callers' reports "),
+      el('span', { id: `reports-${region}` }, '–'),
+      el('ul', { class: 'report-checks', id: `checks-${region}`, 'data-testid': `checks-${region}` }),
+    ),
     el('div', { class: 'controls' }, select, inject, clear),
   );
   return card;
@@ -126,6 +135,8 @@ export function render(s: DashboardState, onFault: FaultAction): void {
     const p = failed ?? probes[0];
     $(`probe-${region}`).textContent = p ? (p.ok ? `${p.latencyMs} ms` : p.reason) : '–';
 
+    renderReports(region, status.reports?.[region], now);
+
     const pts = s.series[region] ?? [];
     const data: uPlot.AlignedData = [
       pts.map((x) => x.t / 1000),
@@ -155,7 +166,10 @@ export function render(s: DashboardState, onFault: FaultAction): void {
               `${new Date(c.at).toLocaleTimeString()} · ${ago(c.at, now)}${c.drill ? ' · drill' : ''}`,
             ),
             el('div', { class: 'what' }, `${c.from} → ${c.to}`, el('span', { class: 'reason' }, c.reason)),
-            el('div', { class: 'detail' }, c.detail),
+            // A change callers' reports started says who reported and which probe confirmed (its detail says the same).
+            c.reported
+              ? el('div', { class: 'detail reported' }, reportedText(c.reported))
+              : el('div', { class: 'detail' }, c.detail),
           ),
         )),
   );
@@ -187,6 +201,25 @@ export function render(s: DashboardState, onFault: FaultAction): void {
           ),
         ),
       ),
+  );
+}
+
+/** A region card's callers' reports: how many in the last minutes, and the checks they started with their outcome. */
+function renderReports(region: string, r: RegionReportsView | undefined, now: number): void {
+  const extra = r ? [r.repeats ? `${r.repeats} repeated` : '', r.failed ? `${r.failed} failed` : ''] : [];
+  $(`reports-${region}`).textContent = !r
+    ? '–'
+    : [`${r.recent} in the last ${REPORT_VIEW_MINUTES} min`, r.lastAt ? `last ${ago(r.lastAt, now)}` : '', ...extra]
+        .filter(Boolean)
+        .join(' · ');
+  $(`checks-${region}`).replaceChildren(
+    ...(r?.checks ?? []).map((c) =>
+      el(
+        'li',
+        { class: c.outcome, 'data-outcome': c.outcome },
+        `${ago(c.at, now)} · ${c.contacts} caller${c.contacts === 1 ? '' : 's'} → check ${c.name}: ${checkText(c)}`,
+      ),
+    ),
   );
 }
 

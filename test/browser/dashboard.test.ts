@@ -4,7 +4,8 @@
  * server, the rest from the state embedded in the page, before any request or live event); the test clicks
  * "Inject down" on the primary, waits for the page to show the secondary as active (live, via /events, no reload),
  * clears the fault and sees it return; the region labels follow the hysteresis (only a region the workflow would
- * fail back to is "recovering"). The failed-over page is docs/dashboard.png: captured at a fixed viewport and written
+ * fail back to is "recovering"); a caller's report on the failed primary shows on its card with the check it started and
+ * that check's outcome, and the change it confirmed in the timeline. The failed-over page is docs/dashboard.png: captured at a fixed viewport and written
  * once that test has passed, only when what it shows differs from the committed picture.
  */
 import { existsSync } from 'node:fs';
@@ -172,6 +173,32 @@ describeIfChromium('local dashboard in Chromium', () => {
     await waitForActive(page, 'us-east-1');
     await page.waitForFunction(() => document.getElementById('status-us-east-1')?.textContent === 'healthy');
     expect(await page.getAttribute('#status-us-west-2', 'data-kind')).toBe('healthy');
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
+
+  it("shows a caller's report, the check it started and its outcome, and the change it confirmed", async () => {
+    await waitForActive(page, 'us-east-1');
+    sys.lex['us-east-1']!.setFault({ mode: 'down' });
+    const r = await sys.report({
+      Name: 'ContactFlowEvent',
+      Details: {
+        ContactData: { ContactId: 'c0ffee00-0000-4000-8000-000000000001' },
+        Parameters: { bot: 'OrderFlowers', lexRegion: 'us-east-1', kind: 'error' },
+      },
+    });
+    expect(r.outcome).toBe('triggered');
+    await waitForActive(page, 'us-west-2');
+    const name = r.executionArn!.split(':').at(-2)!;
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="checks-us-east-1"] li')?.getAttribute('data-outcome') === 'confirmed',
+    );
+    expect(await page.textContent('#reports-us-east-1')).toMatch(/^1 in the last 5 min · last \d+s ago$/);
+    expect(await page.textContent('[data-testid="checks-us-east-1"] li')).toMatch(
+      new RegExp(`1 caller → check ${name}: confirmed: us-east-1 → us-west-2 \\(OrderFlowers: `),
+    );
+    await page.waitForFunction(() =>
+      document.getElementById('timeline')!.textContent!.includes('reported by 1 caller, confirmed by OrderFlowers: '),
+    );
     expect(pageErrors).toEqual([]);
   }, 30_000);
 });

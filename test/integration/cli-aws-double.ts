@@ -5,7 +5,7 @@
  * (--endpoint-url).
  */
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,22 @@ const ANSWERS = {
   stackExists: true,
   pinned: false,
 };
+/** A request as a suite's own answer sees it. */
+export interface RawRequest {
+  method: string;
+  path: string;
+  /** `x-amz-target` (JSON protocols), or '' (REST and query protocols). */
+  target: string;
+  text: string;
+  headers: IncomingHttpHeaders;
+}
+
+/**
+ * Answers a suite adds for other APIs (REST ones: FIS, Lambda Invoke, Lex), tried first: status, body and response
+ * headers; `undefined` passes.
+ */
+export const extraAnswers: ((r: RawRequest) => [number, unknown, Record<string, string>?] | undefined)[] = [];
+
 /** What the double answers (a test may change it); reset before each test. */
 export const double = { ...ANSWERS };
 
@@ -202,6 +218,23 @@ export function useAwsDouble(): void {
       req.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         const target = String(req.headers['x-amz-target'] ?? '');
+        const raw = { method: req.method ?? 'GET', path: req.url ?? '/', target, text, headers: req.headers };
+        const extra = extraAnswers.map((a) => a(raw)).find((x) => x !== undefined);
+        if (extra) {
+          const [status, out, headers] = extra;
+          calls.push({
+            target: target || `${raw.method} ${raw.path}`,
+            body: text.startsWith('{') ? JSON.parse(text) : {},
+          });
+          const type = (out as { __type?: string } | null)?.__type;
+          res.writeHead(status, {
+            'content-type': 'application/json',
+            ...(type ? { 'x-amzn-errortype': type } : {}),
+            ...headers,
+          });
+          res.end(JSON.stringify(out));
+          return;
+        }
         if (!target) {
           const form = new URLSearchParams(text);
           calls.push({ target: `CloudFormation.${form.get('Action')}`, body: Object.fromEntries(form) });

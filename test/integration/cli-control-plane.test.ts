@@ -81,7 +81,7 @@ describe('lexdr fault on lexdr’s own parts', () => {
   it('names the valid targets and modes (exit 2)', async () => {
     const t = await lexdr(['fault', 'probe-fn', 'throttled']);
     expect(t.code).toBe(2);
-    expect(t.err).toContain('probe-function, health-check-function, dynamodb');
+    expect(t.err).toContain('probe-function, health-check-function, report-function');
     const m = await lexdr(['fault', 'dynamodb', 'slow']);
     expect(m.code).toBe(2);
     expect(m.err).toContain('none, throttled, throughput, hang, down, lost');

@@ -83,6 +83,7 @@ describe('npm start', () => {
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(a.endpoints.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
       expect(a.endpoints.stepfunctions).toBe(`http://127.0.0.1:${BASE + 3}`);
+      expect(a.endpoints.report).toBe(`http://127.0.0.1:${BASE}/report`);
       const stranger = clients(a.endpoints, 'AKIDSTRANGER');
       const err = (await stranger.sfn
         .send(new DescribeStateMachineCommand({ stateMachineArn: a.endpoints.stateMachineArn }))

@@ -57,8 +57,8 @@ async function expectNoChange(before: Awaited<ReturnType<typeof healthyItem>>) {
   return after;
 }
 
-const MODES: Exclude<LambdaFaultMode, 'none'>[] = ['throttled', 'error', 'timeout'];
-const ERROR_NAMES: Record<Exclude<LambdaFaultMode, 'none'>, string> = {
+const MODES: Exclude<LambdaFaultMode, 'none' | 'slow'>[] = ['throttled', 'error', 'timeout'];
+const ERROR_NAMES: Record<Exclude<LambdaFaultMode, 'none' | 'slow'>, string> = {
   throttled: 'Lambda.TooManyRequestsException',
   error: 'Lambda.ServiceException',
   timeout: 'Sandbox.Timedout',
