@@ -12,6 +12,7 @@ import * as drill from './commands/drill';
 import * as failover from './commands/failover';
 import * as flow from './commands/flow';
 import * as fault from './commands/fault';
+import * as gameday from './commands/gameday';
 import * as history from './commands/history';
 import * as preflight from './commands/preflight';
 import * as simulate from './commands/simulate';
@@ -37,6 +38,7 @@ const COMMANDS: Register[] = [
   bot.register,
   preflight.register,
   verify.register,
+  gameday.register,
 ];
 
 export function buildProgram(ctx: CliContext): Command {

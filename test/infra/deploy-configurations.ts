@@ -1,7 +1,7 @@
 /**
  * The configurations whose synthesized templates cfn-lint and the wiring audit check: the default; Connect with an
- * agent queue and alarm e-mail; the Twilio bridge; two Connect regions; a Global Resiliency bot. Each synthesizes
- * offline (no bundling, no Docker build) into a folder outside the repository.
+ * agent queue and alarm e-mail; the Twilio bridge; two Connect regions; a Global Resiliency bot; the game days (FIS
+ * experiment templates). Each synthesizes offline (no bundling, no Docker build) into a folder outside the repository.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../infra/app';
 import type { LexdrConfig, LexdrConfigInput } from '../../infra/config';
 import { parseConfig } from '../../infra/config';
+import { addGameDays } from './game-days-fixture';
 
 export const ACCOUNT = '111111111111';
 const INSTANCE_EAST = `arn:aws:connect:us-east-1:${ACCOUNT}:instance/11111111-2222-3333-4444-555555555555`;
@@ -51,7 +52,15 @@ export const CONFIGURATIONS = {
     ],
   },
   'global-resiliency': { bots: GLOBAL_RESILIENCY_BOTS },
+  // With `gameDays: true` once the config reader has the key; until then `synthesize` adds them (GAME_DAYS_ADDED).
+  'game-days': { connectRegions: ['us-east-1', 'us-west-2'] },
 } satisfies Record<string, LexdrConfigInput>;
+
+/** Configurations whose health-check stacks get the game days from `synthesize` (the config cannot say so yet). */
+const GAME_DAYS_ADDED: readonly string[] = ['game-days'];
+
+/** Whether a configuration deploys the game days (FIS experiment templates) in every health-check stack. */
+export const hasGameDays = (name: ConfigurationName): boolean => GAME_DAYS_ADDED.includes(name);
 
 export type ConfigurationName = keyof typeof CONFIGURATIONS;
 export const CONFIGURATION_NAMES = Object.keys(CONFIGURATIONS) as ConfigurationName[];
@@ -87,6 +96,9 @@ export function synthesize(
       ),
     },
   });
-  buildApp(config, { app, account: ACCOUNT, nag: false });
+  const built = buildApp(config, { app, account: ACCOUNT, nag: false });
+  // Until the stack builds them itself from `gameDays: true`: then it has its own and this adds none.
+  if (GAME_DAYS_ADDED.includes(name))
+    for (const [r, stack] of built.healthChecks) if (!stack.node.tryFindChild('GameDays')) addGameDays(stack, r);
   return { name, config, assembly: app.synth() };
 }

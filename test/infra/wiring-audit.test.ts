@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigurationName, Synthesized } from './deploy-configurations';
-import { ACCOUNT, CONFIGURATION_NAMES, synthesize } from './deploy-configurations';
+import { ACCOUNT, CONFIGURATION_NAMES, hasGameDays, synthesize } from './deploy-configurations';
+import { fisGameDays } from '../../core/game-days';
 import { auditAssembly } from './wiring-audit';
 import type { EdgeKind, WiringReport } from './wiring-edge';
 import { EDGE_KINDS, describeEdge } from './wiring-edge';
@@ -60,6 +61,8 @@ describe.each(CONFIGURATION_NAMES)('configuration "%s"', (name) => {
     const configuredInstances = (config.connectInstanceArn ? 1 : 0) + config.connectInstances.length;
     // Every health check reads the IDs of the bots of the other regions (two regions at least) through SSM.
     const crossRegionBots = codeBots > 0;
+    // Per health check: each FIS experiment targets one function and stops on its alarms.
+    const fis = hasGameDays(name) ? fisGameDays() : [];
     const expected: Record<EdgeKind, [min: number, max: number]> = {
       'scheduler→state-machine': [hc, hc],
       'state-machine→lambda': [2 * hc, 2 * hc],
@@ -73,6 +76,11 @@ describe.each(CONFIGURATION_NAMES)('configuration "%s"', (name) => {
       'connect→lambda': [2 * configuredInstances, 2 * configuredInstances],
       'ecs-task→secret': config.twilio ? [1, 1] : [0, 0],
       'custom-resource→dynamodb': [2 * hc, Infinity],
+      'fis→lambda': [hc * fis.length, hc * fis.length],
+      'fis→cloudwatch': [
+        hc * fis.reduce((n, g) => n + g.stopOn.length, 0),
+        hc * fis.reduce((n, g) => n + g.stopOn.length, 0),
+      ],
       'cross-stack-reference': codeBots > 0 || configuredInstances > 0 ? [1, Infinity] : [0, 0],
       'cross-region-reference': crossRegionBots ? [1, Infinity] : [0, 0],
     };

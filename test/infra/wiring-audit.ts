@@ -7,20 +7,23 @@
  * definition, every DynamoDB table of a direct integration, CloudWatch `PutMetricData`; an alarm → its SNS topic →
  * the topic's KMS key; a Lex V2 alias → its code-hook Lambda; an Amazon Connect instance → the Lambda functions it
  * invokes; an ECS task → the secrets of its containers; an AwsCustomResource → the DynamoDB table of its SDK calls;
- * and the references between stacks (`Fn::ImportValue`, CDK's cross-region references through SSM).
+ * an FIS experiment template → the Lambda functions it targets and the alarms it stops on; and the references
+ * between stacks (`Fn::ImportValue`, CDK's cross-region references through SSM).
  *
  * Where the templates cannot say (a condition on a key the audit does not model, a resource outside the app) the edge
  * is accepted and the reason listed in `accepted`; anything the audit does not understand is listed in `unhandled`.
  *
  * The audit's parts: the vocabulary (wiring-edge.ts); the caller's side (wiring-caller.ts) and the
  * callee's (wiring-callee.ts); the edges, found by kind (wiring-workflow-edges.ts, wiring-service-edges.ts,
- * wiring-secret-edges.ts, wiring-deploy-edges.ts) into one run that reports them (wiring-context.ts).
+ * wiring-secret-edges.ts, wiring-fis-edges.ts, wiring-deploy-edges.ts) into one run that reports them
+ * (wiring-context.ts).
  */
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { CfnModel } from './cfn-model';
 import { AuditContext } from './wiring-context';
 import { customResources, references } from './wiring-deploy-edges';
 import type { WiringReport } from './wiring-edge';
+import { fisExperiments } from './wiring-fis-edges';
 import { ecsTasks } from './wiring-secret-edges';
 import { alarms, connect, lexAliases } from './wiring-service-edges';
 import { schedules, stateMachines } from './wiring-workflow-edges';
@@ -39,6 +42,7 @@ export function auditWiring(model: CfnModel): WiringReport {
   connect(audit);
   ecsTasks(audit);
   customResources(audit);
+  fisExperiments(audit);
   references(audit);
   return audit.report();
 }

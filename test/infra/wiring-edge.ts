@@ -18,6 +18,8 @@ export const EDGE_KINDS = [
   'connect→lambda',
   'ecs-task→secret',
   'custom-resource→dynamodb',
+  'fis→lambda',
+  'fis→cloudwatch',
   'cross-stack-reference',
   'cross-region-reference',
 ] as const;
