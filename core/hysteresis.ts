@@ -101,7 +101,9 @@ export function nextHealth(
   const next: RegionHealth = v.ok
     ? { fails: 0, passes: Math.min(prev.passes + 1, s.recoverThreshold), reason: 'ok', seen: observation, nluFailed }
     : {
-        fails: reported ? s.failThreshold : Math.min(prev.fails + 1, s.failThreshold),
+        // A slow answer (over the latency budget) is a failure, but not one that confirms callers' reports alone: a
+        // busy moment must not move everyone. Errors, timeouts and wrong intents do.
+        fails: reported && v.reason !== 'slow' ? s.failThreshold : Math.min(prev.fails + 1, s.failThreshold),
         passes: 0,
         reason: v.reason,
         seen: observation,

@@ -11,6 +11,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { CallerReport, ReportDecision, ReportOutcome, ReportWindow } from './caller-reports';
 import { DEFAULT_REPORT_RULE, applyReport, emptyWindow, parseReport, reportWindowKey } from './caller-reports';
 import { METRIC } from './cycle-metrics';
@@ -19,8 +20,28 @@ import type { DrTable } from './dr-table';
 import { logger } from './powertools';
 import type { Settings } from './settings';
 
-/** Conflicting writers of one window item (reports arriving together) retry this many times. */
-export const REPORT_WRITE_ATTEMPTS = 5;
+/** Conflicting writers of one window item (reports arriving together) retry this many times, with jittered waits. */
+export const REPORT_WRITE_ATTEMPTS = 8;
+/** The wait before a retry of a conflicting write: up to this many ms per attempt so far, at random. */
+export const REPORT_WRITE_BACKOFF_MS = 25;
+
+/**
+ * How the report function's Step Functions and CloudWatch clients are bounded (its DynamoDB client is the `report`
+ * preset of core/dr-table.ts): a hanging service must not hold the function, or its async retries, until its timeout.
+ */
+export const REPORT_CLIENT_BOUNDS = { maxAttempts: 2, connectionTimeout: 500, requestTimeout: 1500 } as const;
+
+/** A client config bounded by REPORT_CLIENT_BOUNDS (`config` — endpoint, region, credentials — on top). */
+export function boundedReportClient<C extends object>(config?: C) {
+  const { maxAttempts, connectionTimeout, requestTimeout } = REPORT_CLIENT_BOUNDS;
+  return {
+    maxAttempts,
+    requestHandler: new NodeHttpHandler({ connectionTimeout, requestTimeout, throwOnRequestTimeout: true }),
+    ...config,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ReportHandlerDeps {
   table: DrTable;
@@ -88,6 +109,8 @@ export function createReportHandler(deps: ReportHandlerDeps) {
         if (!isConflict(err)) throw err;
         if (attempt >= REPORT_WRITE_ATTEMPTS)
           throw new ReportConflictError(`the window ${key} changed under ${attempt} attempts to record a report`);
+        // Reports of one outage arrive together: spread the retries out instead of colliding again at once.
+        await sleep(Math.random() * REPORT_WRITE_BACKOFF_MS * attempt);
       }
     }
   }

@@ -1,20 +1,14 @@
 /** Report Lambda entry: a caller met a bot failure (the contact flow's report action, or the Twilio bridge). */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { drTable, drTableClient, drTableSettings } from '../core/dr-table';
 import { reportEnvironment } from '../core/environment';
 import { logger } from '../core/powertools';
-import { createReportHandler } from '../core/report-handler';
+import { boundedReportClient, createReportHandler } from '../core/report-handler';
 import { parseSettings } from '../core/settings';
 
 const env = reportEnvironment();
 const table = drTable(drTableClient('report'), env.tableName);
-/** Every call bounded: a hanging service must not hold the function (and its async retries) until its timeout. */
-const bounded = () => ({
-  maxAttempts: 2,
-  requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1500, throwOnRequestTimeout: true }),
-});
 
 export const handler = createReportHandler({
   table,
@@ -23,8 +17,8 @@ export const handler = createReportHandler({
     parse: parseSettings,
     onStale: (err) => logger.warn('settings re-read failed; using the last settings', { error: err as Error }),
   }),
-  sfn: new SFNClient(bounded()),
+  sfn: new SFNClient(boundedReportClient()),
   stateMachineArn: env.stateMachineArn,
-  cloudwatch: new CloudWatchClient(bounded()),
+  cloudwatch: new CloudWatchClient(boundedReportClient()),
   metricNamespace: env.metricNamespace,
 });

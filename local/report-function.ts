@@ -7,10 +7,9 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { drTable, drTableClient, drTableSettings } from '../core/dr-table';
 import { logger } from '../core/powertools';
-import { createReportHandler } from '../core/report-handler';
+import { boundedReportClient, createReportHandler } from '../core/report-handler';
 import type { ReportResult } from '../core/report-handler';
 import { parseSettings } from '../core/settings';
 import type { Settings } from '../core/settings';
@@ -99,30 +98,24 @@ function regionOf(event: unknown): string | undefined {
 
 export async function startLocalReportFunction(o: LocalReportFunctionOptions): Promise<LocalReportFunction> {
   const region = o.config.connectRegion;
-  // Bounded as handlers/report.ts bounds them: a hanging service must not hold the function until its timeout.
-  const bounded = {
-    maxAttempts: 2,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1500, throwOnRequestTimeout: true }),
-  };
   const dynamo = drTableClient('report', {
     endpoint: o.urls.dynamodb,
     region,
     credentials: o.credentials,
     ...roleClient('lookup'),
   });
-  const sfn = new SFNClient({
-    ...bounded,
-    endpoint: o.urls.stepfunctions,
-    region,
-    credentials: o.credentials,
-    disableHostPrefix: true,
-  });
-  const cloudwatch = new CloudWatchClient({
-    ...bounded,
-    endpoint: o.urls.cloudwatch,
-    region,
-    credentials: LOCAL_CREDENTIALS,
-  });
+  // Bounded as handlers/report.ts bounds them (one definition in the core).
+  const sfn = new SFNClient(
+    boundedReportClient({
+      endpoint: o.urls.stepfunctions,
+      region,
+      credentials: o.credentials,
+      disableHostPrefix: true,
+    }),
+  );
+  const cloudwatch = new CloudWatchClient(
+    boundedReportClient({ endpoint: o.urls.cloudwatch, region, credentials: LOCAL_CREDENTIALS }),
+  );
   const close = () => [dynamo, sfn, cloudwatch].forEach((c) => c.destroy());
   try {
     const table = drTable(dynamo, o.config.tableName);

@@ -85,7 +85,7 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('fault')
     .description(
-      'Inject a fault into a local Lex region, or into lexdr itself (probe-function, health-check-function, dynamodb); mode "none" clears it. Local system only.',
+      `Inject a fault into a local Lex region, or into lexdr itself (${CONTROL_PLANE_TARGETS.join(', ')}); mode "none" clears it. Local system only.`,
     )
     .argument('<target>', `a region of the local system (e.g. us-east-1), or ${CONTROL_PLANE_TARGETS.join(', ')}`)
     .argument('<mode>', `for a region: ${FAULT_MODES.join(' | ')}; for lexdr's parts: see below`)

@@ -100,9 +100,8 @@ describe('a flood of forged reports for a healthy active region', () => {
     const seconds = (sys.clock().getTime() - t0) / 1000;
     off();
 
-    // Every report is accounted for: recorded and counted, or — its window write lost to concurrent reports in
-    // every attempt, Lambda's retry included — failed and logged. None moved callers. (One summary, so that a failure
-    // shows the whole run.)
+    // Every report is recorded and counted: concurrent writers of the window retry with jittered waits, none lost.
+    // None moved callers. (One summary, so that a failure shows the whole run.)
     const recorded = attempts.filter((r) => r.result && r.result.outcome !== 'duplicate').length;
     const lost = attempts.filter((r) => r.error && !r.retrying);
     const checks = reportChecks(sys).slice(before);
@@ -110,7 +109,7 @@ describe('a flood of forged reports for a healthy active region', () => {
     const run = {
       accounted: recorded + lost.length,
       lostTo: [...new Set(lost.map((r) => r.error!.name))],
-      mostlyRecorded: recorded >= 180,
+      recorded,
       counted: sum(metricValues(sys, 'CallerReportedFailures', { ConnectRegion: E, Bot: BOT, Region: E })),
       windowReports: (await readWindow(sys, E))!.reports,
       someChecks: checks.length >= 1,
@@ -125,10 +124,10 @@ describe('a flood of forged reports for a healthy active region', () => {
     };
     expect(run).toEqual({
       accounted: 200,
-      lostTo: lost.length ? ['ReportConflictError'] : [],
-      mostlyRecorded: true,
-      counted: recorded,
-      windowReports: recorded,
+      lostTo: [],
+      recorded: 200,
+      counted: 200,
+      windowReports: 200,
       someChecks: true,
       withinRateLimit: true,
       checksSucceeded: true,

@@ -195,6 +195,7 @@ function cfnAnswer(form: URLSearchParams): [number, string] {
     TableName: 'lexdr-stack-DrTable',
     HistoryTableName: 'lexdr-stack-History',
     LookupFunctionArn: LOOKUP_ARN,
+    ReportFunctionArn: LOOKUP_ARN.replace(/:function:.*$/, ':function:lexdr-stack-Report'),
   };
   return [
     200,

@@ -255,6 +255,14 @@ describe('a report-started check', () => {
     expect(d.to).toBe(E);
   });
 
+  it('a slow answer counts as one failure, not as the confirmation: a busy moment does not move everyone', () => {
+    const s = planFirstCycle(settings, { reported: burst }, exec);
+    const slow = { ...probe(E, false, 'speech'), reason: 'slow' as const, detail: '1300 ms > budget 1200 ms' };
+    const next = decide(s, [slow, probe(W, true)]);
+    expect(next.decision!.to).toBe(E);
+    expect(next.decision!.write).toBe('health');
+  });
+
   it('moves nothing when its probe could not run (lexdr’s own failure)', () => {
     const s = planFirstCycle(settings, { reported: burst }, exec);
     const blind = { ...probe(E, false, 'speech'), reason: 'probe-error' as const };
