@@ -71,7 +71,12 @@ export async function startCliSystem(
   const file = join(dir, 'local.json');
   const sys = await startFast(config, o);
   const control = await startControlServer(sys);
-  writeFileSync(file, JSON.stringify(sys.endpoints({ control: control.url, lookup: `${control.url}/lookup` })));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      sys.endpoints({ control: control.url, lookup: `${control.url}/lookup`, report: `${control.url}/report` }),
+    ),
+  );
   await cycles(sys, 3);
   return {
     sys,
