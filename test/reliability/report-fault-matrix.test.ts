@@ -76,7 +76,8 @@ describe.each([
       expect(item).toMatchObject({ lexRegion: W, version: before + (reason === 'slow' ? 2 : 1) });
       expect(change).toMatchObject({ from: E, to: W, reason: 'failover' });
       // One round when the report and one failed probe make failThreshold; two when the probe was only slow.
-      expect(change!.changeId).toMatch(reason === 'slow' ? /#0\.1$/ : /#0\.0$/);
+      // (A history record is the change with its key, `changeId`: `<cycle time>#<execution>#<cycle>.<round>`.)
+      expect((change as { changeId?: string }).changeId).toMatch(reason === 'slow' ? /#0\.1$/ : /#0\.0$/);
       expect(change!.reported).toMatchObject({ contacts: 1 });
       expect(change!.reported!.confirmedBy).toMatch(/^OrderFlowers: /);
       expect(metricValues(sys, 'RegionChanges').reduce((a, b) => a + b, 0)).toBe(1);
