@@ -134,7 +134,9 @@ function cycleAt(startedAt: string, index: number, cadenceSeconds: number): stri
  * The slot a cycle observes: at most one observation per region per slot and round counts (see dr-item `seen`).
  * A report-started check probes at a time of its own, not at a scheduled slot: its rounds take the upper half of
  * the slot's ids (32…63), so they count after the schedule's rounds of that slot (0…31) and a repeat still cannot
- * count twice. The report function starts at most one check per `minIntervalSeconds` (≥ 5 s).
+ * count twice. The report function starts at most one check per `minIntervalSeconds` (≥ 5 s). The price: a schedule's
+ * round of the same slot that lands after a check is not counted (the next slot's is): a check never delays a
+ * failover, since it has just observed the region itself.
  */
 export function observationId(settings: Settings, cycle: Pick<Cycle, 'at' | 'attempt' | 'reported'>): number {
   const slot = Math.floor(Date.parse(cycle.at) / 1000 / settings.cadenceSeconds);
