@@ -112,11 +112,9 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
       env: env(connectRegion),
       crossRegionReferences: true,
       description: `lexdr: Amazon Connect wiring (lookup, bot associations, contact flows) in ${connectRegion}`,
+      lexdr: stack.lexdr,
       instanceArn: instance.instanceArn,
       ...(instance.agentQueueArn ? { agentQueueArn: instance.agentQueueArn } : {}),
-      lookupFunction: stack.lookup.function,
-      reportFunction: stack.report.function,
-      settings: stack.settings,
       ...(config.apologyText !== undefined ? { apologyText: config.apologyText } : {}),
     });
     wiring.addStackDependency(stack, 'the lookup and the DR table exist before Connect is wired to them');

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,10 +8,45 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../../core/aws-limits';
-import { FUNCTION_BUNDLING } from '../stacks/sizing';
+import { FUNCTION_BUNDLING, LOOKUP_BUNDLING, PROBE_BUNDLING } from '../stacks/sizing';
 import type { FunctionBundling } from '../stacks/sizing';
 
+/** The project's root in a checkout; the package's `dist/` when this file runs compiled from the npm package. */
 const PROJECT_ROOT = join(__dirname, '..', '..');
+
+/**
+ * The handlers lexdr ships, by name: the entry (relative to the project root) and how it is bundled. `npm pack`
+ * bundles each, through this construct's own NodejsFunction path, into `dist/assets/<name>/`
+ * (infra/build/bundle-handlers.ts), so that the package needs neither esbuild nor the TypeScript sources.
+ */
+export const LEXDR_HANDLERS = {
+  probe: { entry: 'handlers/probe.ts', bundling: PROBE_BUNDLING },
+  'health-check': { entry: 'handlers/health-check.ts', bundling: FUNCTION_BUNDLING },
+  lookup: { entry: 'handlers/lookup.ts', bundling: LOOKUP_BUNDLING },
+  report: { entry: 'handlers/report.ts', bundling: FUNCTION_BUNDLING },
+  fulfillment: { entry: 'bot/fulfillment.ts', bundling: FUNCTION_BUNDLING },
+} as const satisfies Record<string, { entry: string; bundling: FunctionBundling }>;
+export type LexdrHandlerName = keyof typeof LEXDR_HANDLERS;
+
+/** Where the pre-bundled handlers are: `<root>/assets/<name>/index.js` — only the package's `dist/` has them. */
+export const PREBUNDLED_ASSETS_DIR = join(PROJECT_ROOT, 'assets');
+
+/** The folder of a handler's pre-bundled asset, if this copy of lexdr has one. */
+export function prebundledAsset(name: LexdrHandlerName): string | undefined {
+  const dir = join(PREBUNDLED_ASSETS_DIR, name);
+  return existsSync(join(dir, 'index.js')) ? dir : undefined;
+}
+
+/** The shipped handler whose entry this is, if any. */
+function shippedHandler(entry: string): LexdrHandlerName | undefined {
+  const names = Object.keys(LEXDR_HANDLERS) as LexdrHandlerName[];
+  return names.find((n) => resolve(PROJECT_ROOT, LEXDR_HANDLERS[n].entry) === resolve(entry));
+}
+
+/** A function whose code cannot be found: neither its handler's source nor a pre-bundled asset exists. */
+export class HandlerNotFoundError extends Error {
+  override name = 'HandlerNotFoundError';
+}
 
 /** A word for a POSIX shell, quoted. */
 const sh = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
@@ -62,8 +97,18 @@ function selfContainedHooks(modules: readonly string[], target: string, path: st
 
 /** Properties of a {@link LexdrFunction}. */
 export interface LexdrFunctionProps {
-  /** Path of the handler file (TypeScript), bundled with the local esbuild. */
-  readonly entry: string;
+  /**
+   * One of lexdr's handlers: its pre-bundled asset when this copy of lexdr has one (the npm package), else its
+   * TypeScript entry bundled with the local esbuild. Give `handler` or `entry`.
+   * @default - the handler whose entry `entry` is, if any
+   */
+  readonly handler?: LexdrHandlerName;
+  /**
+   * Path of the handler file (TypeScript), bundled with the local esbuild; a shipped handler's entry uses its
+   * pre-bundled asset where there is one. Give `handler` or `entry`.
+   * @default - the entry of `handler`
+   */
+  readonly entry?: string;
   /** What the function does (shown in the Lambda console). */
   readonly description: string;
   /** Memory in MB. */
@@ -97,25 +142,41 @@ export interface LexdrFunctionProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * How the handler is bundled.
-   * @default FUNCTION_BUNDLING
+   * How the handler is bundled. A shipped handler's pre-bundled asset is used only with its own bundling.
+   * @default the shipped handler's bundling (LEXDR_HANDLERS), else FUNCTION_BUNDLING
    */
   readonly bundling?: FunctionBundling;
 }
 
 /**
  * A lexdr Lambda function: Node.js (newest runtime), arm64, JSON logs to its own log group with a retention,
- * bundled locally by esbuild with the AWS SDK left to the runtime, and its own role that may only write its logs.
- * Callers add the statements the function needs to `role`.
+ * bundled locally by esbuild with the AWS SDK left to the runtime (or, from the npm package, the same bundle made at
+ * `npm pack`), and its own role that may only write its logs. Callers add the statements the function needs to `role`.
  */
 export class LexdrFunction extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: LexdrFunctionProps) {
     super(scope, id);
-    const bundling = props.bundling ?? FUNCTION_BUNDLING;
+    if ((props.handler === undefined) === (props.entry === undefined))
+      throw new TypeError(`${this.node.path}: give either handler or entry`);
+    const name = props.handler ?? shippedHandler(props.entry!);
+    const shipped = name === undefined ? undefined : LEXDR_HANDLERS[name];
+    const entry = props.entry ?? join(PROJECT_ROOT, shipped!.entry);
+    const bundling = props.bundling ?? shipped?.bundling ?? FUNCTION_BUNDLING;
+    // The pre-bundled asset is this handler bundled exactly so: with other bundling, bundle it here.
+    const asset =
+      name !== undefined && JSON.stringify(bundling) === JSON.stringify(shipped!.bundling)
+        ? prebundledAsset(name)
+        : undefined;
+    if (!asset && !existsSync(entry))
+      throw new HandlerNotFoundError(
+        `${this.node.path}: the handler ${entry} does not exist` +
+          (name !== undefined ? `, nor its pre-bundled asset ${join(PREBUNDLED_ASSETS_DIR, name)}` : '') +
+          ': reinstall lexdr, or run from a checkout with its dev dependencies',
+      );
     const environment = { POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'lexdr', ...props.environment };
     const sized: Record<string, string> = { ...environment, ...props.environmentSizeHint };
     const bytes = Object.entries(sized).reduce(
@@ -146,14 +207,8 @@ export class LexdrFunction extends Construct {
       }),
     );
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      // The project's own lock file and root, so `cdk synth` works from any directory.
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      handler: 'handler',
+    const common: lambda.FunctionOptions = {
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
@@ -164,17 +219,34 @@ export class LexdrFunction extends Construct {
       ...(props.reservedConcurrentExecutions !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),
-      bundling: {
-        forceDockerBundling: false,
-        minify: bundling.minify,
-        target: bundling.target,
-        externalModules: [...bundling.externalModules, ...(bundling.selfContainedModules ?? [])],
-        ...(bundling.nodeModules ? { nodeModules: [...bundling.nodeModules] } : {}),
-        ...(bundling.selfContainedModules?.length
-          ? { commandHooks: selfContainedHooks(bundling.selfContainedModules, bundling.target, this.node.path) }
-          : {}),
-      },
-    });
+    };
+    this.function = asset
+      ? // NodejsFunction's own layout: the bundle is index.js, the handler its `handler` export.
+        new lambda.Function(this, 'Function', {
+          ...common,
+          runtime: lambda.Runtime.NODEJS_24_X,
+          code: lambda.Code.fromAsset(asset),
+          handler: 'index.handler',
+        })
+      : new nodejs.NodejsFunction(this, 'Function', {
+          ...common,
+          runtime: lambda.Runtime.NODEJS_24_X,
+          entry,
+          // The project's own lock file and root, so `cdk synth` works from any directory.
+          projectRoot: PROJECT_ROOT,
+          depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+          handler: 'handler',
+          bundling: {
+            forceDockerBundling: false,
+            minify: bundling.minify,
+            target: bundling.target,
+            externalModules: [...bundling.externalModules, ...(bundling.selfContainedModules ?? [])],
+            ...(bundling.nodeModules ? { nodeModules: [...bundling.nodeModules] } : {}),
+            ...(bundling.selfContainedModules?.length
+              ? { commandHooks: selfContainedHooks(bundling.selfContainedModules, bundling.target, this.node.path) }
+              : {}),
+          },
+        });
     this.function.node.addDependency(this.role);
   }
 }

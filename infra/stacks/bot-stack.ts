@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { BotDefinition } from '../../bot';
-import { CodeBot } from '../constructs/code-bot';
+import { LexDrBot, SAMPLE_FULFILLMENT_ENTRY } from '../constructs/lex-dr-bot';
 import { BOT_PARAMETER_PREFIX, BOT_STACK_OUTPUTS } from '../../core/contract';
 
 /** Properties of {@link BotStack}. */
@@ -30,11 +29,11 @@ export interface BotStackProps extends StackProps {
 }
 
 /**
- * One bot-as-code in one region: the bot, its version and `live` alias with the fulfillment code hook, and its IDs
- * as stack outputs and SSM parameters (`<prefix>/<bot>/botId`, `botAliasId`, `botAliasArn`).
+ * One bot-as-code in one region ({@link LexDrBot}: the bot, its version and `live` alias with the fulfillment code
+ * hook), and its IDs as stack outputs and SSM parameters (`<prefix>/<bot>/botId`, `botAliasId`, `botAliasArn`).
  */
 export class BotStack extends Stack {
-  public readonly bot: CodeBot;
+  public readonly bot: LexDrBot;
   /** Lex V2 bot ID. */
   public readonly botId: string;
   /** Lex V2 bot alias ID of the `live` alias. */
@@ -44,10 +43,10 @@ export class BotStack extends Stack {
 
   constructor(scope: Construct, id: string, props: BotStackProps) {
     super(scope, id, props);
-    this.bot = new CodeBot(this, 'CodeBot', {
+    this.bot = new LexDrBot(this, 'CodeBot', {
       definition: props.definition,
-      ...(props.botName !== undefined && { botName: props.botName }),
-      fulfillmentEntry: props.fulfillmentEntry ?? join(__dirname, '..', '..', 'bot', 'fulfillment.ts'),
+      botName: props.botName ?? props.definition.bot.name,
+      fulfillmentEntry: props.fulfillmentEntry ?? SAMPLE_FULFILLMENT_ENTRY,
     });
     this.botId = this.bot.botId;
     this.botAliasId = this.bot.botAliasId;

@@ -48,8 +48,8 @@ const imported = (fn: 'Lookup' | 'Report') => {
       new RegExp(`^<import:Lexdr-HealthCheck-us-east-1:ExportsOutputFnGetAtt${fn}Function\\w*Arn`).test(r),
     ),
   ).toHaveLength(1);
-  return wiring.toJSON().Resources[logicalId(wiring, 'AWS::Lambda::Permission', `ConnectConnectInvokes${fn}`)].Properties
-    .FunctionName;
+  return wiring.toJSON().Resources[logicalId(wiring, 'AWS::Lambda::Permission', `ConnectConnectInvokes${fn}`)]
+    .Properties.FunctionName;
 };
 const importedLookup = () => imported('Lookup');
 

@@ -115,7 +115,7 @@ describe('the auth token secret: its complete ARN, read by the execution role on
       /twilio\.authTokenSecretArn: got "arn:aws:secretsmanager:.*:secret:lexdr\/twilio"/,
     );
     expect(() => parseConfig({ twilio: { ...twilio, authTokenSecretArn: SECRET } })).not.toThrow();
-    expect(() => build({ authTokenSecretArn: partial })).toThrow(`invalid authTokenSecretArn "${partial}"`);
+    expect(() => build({ authTokenSecretArn: partial })).toThrow(`authTokenSecretArn: got "${partial}"`);
   });
 });
 
@@ -220,7 +220,10 @@ test('no unacknowledged AwsSolutions finding', () => {
 });
 
 test('bad inputs fail at synth with the value received', () => {
-  expect(() => build({ certificateArn: 'cert-1' })).toThrow('invalid certificateArn "cert-1"');
-  expect(() => build({ humanNumber: '555' })).toThrow('invalid humanNumber "555"');
+  // The config's schema checks them (its messages: the key, the value received, what is valid).
+  expect(() => build({ certificateArn: 'cert-1' })).toThrow(
+    /invalid LexDrTwilioBridge props .*\n {2}certificateArn: got "cert-1"/,
+  );
+  expect(() => build({ humanNumber: '555' })).toThrow('humanNumber: got "555"; an E.164 number');
   expect(() => build({ botName: 'Pizza' })).toThrow('invalid botName "Pizza": must be one of OrderFlowers');
 });
