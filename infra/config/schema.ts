@@ -231,6 +231,12 @@ export const baseSchema = z
       })
       .strict()
       .default(DEFAULT_REPORT_RULE),
+    /**
+     * Deploy the game days: AWS FIS experiment templates (the probe function failing or slow, the lookup slow), the
+     * role FIS runs them with, their configuration bucket, and the FIS Lambda extension on the probe and lookup
+     * functions (docs/game-days.md). `lexdr gameday run --aws` starts them.
+     */
+    gameDays: z.boolean().default(false),
     /** Seconds the lookup caches the lexDR item. */
     lookupCacheSeconds: z.number().int().min(0).max(60).default(1),
     /** The optional Twilio Media Streams bridge (ECS Fargate behind an ALB); deployed only when set. */

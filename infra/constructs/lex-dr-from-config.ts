@@ -1,3 +1,4 @@
+import { GameDays } from './game-days';
 import { join } from 'node:path';
 import { Annotations, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -96,6 +97,8 @@ export class LexDrFromConfig extends Construct {
   public readonly alarms: DrAlarms;
   /** The CloudWatch dashboard of this Connect region (`dashboard.dashboard`, `dashboard.dashboardUrl`). */
   public readonly dashboard: DrDashboard;
+  /** The game days' FIS experiment templates, with `gameDays`. */
+  public readonly gameDays?: GameDays;
 
   /** The DR tables' construct: the tables, the seed of the `lexDR` item and the settings writer. */
   public readonly tables: DrTables;
@@ -238,6 +241,15 @@ export class LexDrFromConfig extends Construct {
       stateMachine: this.workflow.stateMachine,
       lookupFunction: this.lookup.function,
     });
+
+    // ---- game days (FIS experiment templates; they stop on the alarms above) ----
+    if (config.gameDays)
+      this.gameDays = new GameDays(this, 'GameDays', {
+        probeFunction: this.probe.function,
+        lookupFunction: this.lookup.function,
+        alarms: this.alarms,
+        connectRegion,
+      });
   }
 
   /**

@@ -69,6 +69,12 @@ export interface LexDrProps {
    */
   readonly callerReports?: LexDrCallerReportsOptions;
   /**
+   * Deploy the game days: AWS FIS experiment templates that prove lexdr's static stability in your account
+   * (docs/game-days.md).
+   * @default false
+   */
+  readonly gameDays?: boolean;
+  /**
    * Seconds the lookup caches the `lexDR` item (0–60).
    * @default 1
    */
@@ -173,6 +179,7 @@ function fromProps(scope: Construct, id: string, props: LexDrProps) {
       confirmDelaySeconds: props.confirmDelaySeconds,
       recoverThreshold: props.recoverThreshold,
       callerReports: props.callerReports,
+      gameDays: props.gameDays,
       lookupCacheSeconds: props.lookupCacheSeconds,
       scheduleEnabled: props.scheduleEnabled,
       logExecutionData: props.logExecutionData,

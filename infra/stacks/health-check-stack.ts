@@ -92,7 +92,7 @@ export class HealthCheckStack extends Stack {
     out(O.tableName, table.tableName, 'DR table (connectRegion → lexRegion)');
     out(O.historyTableName, historyTable.tableName, 'Region change history');
     out(O.metricNamespace, config.metricNamespace, 'CloudWatch namespace of the probe and workflow metrics');
-    out(O.connectRegion, config.connectRegion, 'The Amazon Connect region this stack serves');
+    out(O.connectRegion, this.lexdr.connectRegion, 'The Amazon Connect region this stack serves');
     out(O.regions, config.regions.join(','), 'Bot regions in priority order (primary first)');
     out(O.lookupFunctionArn, this.lookup.function.functionArn, 'Lambda the Connect flow invokes');
     out(

@@ -11,7 +11,6 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../infra/app';
 import type { LexdrConfig, LexdrConfigInput } from '../../infra/config';
 import { parseConfig } from '../../infra/config';
-import { addGameDays } from './game-days-fixture';
 
 export const ACCOUNT = '111111111111';
 const INSTANCE_EAST = `arn:aws:connect:us-east-1:${ACCOUNT}:instance/11111111-2222-3333-4444-555555555555`;
@@ -52,15 +51,11 @@ export const CONFIGURATIONS = {
     ],
   },
   'global-resiliency': { bots: GLOBAL_RESILIENCY_BOTS },
-  // With `gameDays: true` once the config reader has the key; until then `synthesize` adds them (GAME_DAYS_ADDED).
-  'game-days': { connectRegions: ['us-east-1', 'us-west-2'] },
+  'game-days': { connectRegions: ['us-east-1', 'us-west-2'], gameDays: true },
 } satisfies Record<string, LexdrConfigInput>;
 
-/** Configurations whose health-check stacks get the game days from `synthesize` (the config cannot say so yet). */
-const GAME_DAYS_ADDED: readonly string[] = ['game-days'];
-
 /** Whether a configuration deploys the game days (FIS experiment templates) in every health-check stack. */
-export const hasGameDays = (name: ConfigurationName): boolean => GAME_DAYS_ADDED.includes(name);
+export const hasGameDays = (name: ConfigurationName): boolean => parseConfig(CONFIGURATIONS[name]).gameDays;
 
 export type ConfigurationName = keyof typeof CONFIGURATIONS;
 export const CONFIGURATION_NAMES = Object.keys(CONFIGURATIONS) as ConfigurationName[];
@@ -96,9 +91,6 @@ export function synthesize(
       ),
     },
   });
-  const built = buildApp(config, { app, account: ACCOUNT, nag: false });
-  // Until the stack builds them itself from `gameDays: true`: then it has its own and this adds none.
-  if (GAME_DAYS_ADDED.includes(name))
-    for (const [r, stack] of built.healthChecks) if (!stack.node.tryFindChild('GameDays')) addGameDays(stack, r);
+  buildApp(config, { app, account: ACCOUNT, nag: false });
   return { name, config, assembly: app.synth() };
 }

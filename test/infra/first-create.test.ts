@@ -46,6 +46,8 @@ const GENERATED_NAME = new Set([
   'AWS::SNS::Subscription',
   'AWS::Lambda::Permission',
   'AWS::Lambda::Version',
+  'AWS::Lambda::EventInvokeConfig',
+  'AWS::FIS::ExperimentTemplate',
   'AWS::Lex::BotVersion',
   'AWS::Lex::BotAlias',
   'AWS::Connect::IntegrationAssociation',
@@ -118,6 +120,7 @@ const CONFIGS: Record<string, LexdrConfigInput> = {
     alarmEmail: 'oncall@example.com',
   },
   Twilio: { twilio: TWILIO },
+  'game days': { gameDays: true },
 };
 
 /** Every template of a configuration's app, by stack name. */

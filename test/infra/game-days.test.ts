@@ -14,12 +14,11 @@ import { GameDays, extensionLayerParameter } from '../../infra/constructs/game-d
 import { GAME_DAY_TAGS, fisGameDays, gameDay, isoDuration, templateDescription } from '../../core/game-days';
 import { auditAssembly } from './wiring-audit';
 import { describeEdge } from './wiring-edge';
-import { addGameDays } from './game-days-fixture';
 
-const config = parseConfig({ connectRegion: 'us-east-1', regions: ['us-east-1', 'us-west-2'] });
+const config = parseConfig({ connectRegion: 'us-east-1', regions: ['us-east-1', 'us-west-2'], gameDays: true });
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 const { healthCheck } = buildApp(config, { app, account: '111111111111', nag: false });
-const gameDays = addGameDays(healthCheck, 'us-east-1');
+const gameDays = healthCheck.lexdr.gameDays!;
 const template = Template.fromStack(healthCheck);
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const idOf = (type: string, prefix: string) =>
@@ -245,7 +244,6 @@ describe('the check can fail', () => {
   test('a function without the extension is a broken fis→lambda edge', () => {
     const a = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const built = buildApp(config, { app: a, account: '111111111111', nag: false });
-    addGameDays(built.healthCheck, 'us-east-1');
     // What a later change could do: the wrapper that starts the extension dropped from the lookup.
     built.healthCheck.lookup.function.addEnvironment('AWS_LAMBDA_EXEC_WRAPPER', '/opt/other');
     const broken = auditAssembly(a.synth()).broken.filter((e) => e.kind === 'fis→lambda');

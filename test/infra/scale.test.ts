@@ -137,6 +137,8 @@ describe('two Connect regions (a Connect Global Resiliency pair)', () => {
     const other = cr === 'us-east-1' ? 'us-west-2' : 'us-east-1';
     expect(alarms).not.toContain(`"Name":"ConnectRegion","Value":"${other}"`);
     t.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: `lexdr-${cr}` });
+    // The CLI finds the region a stack serves in its outputs.
+    expect(t.toJSON().Outputs.ConnectRegion.Value).toBe(cr);
   });
 });
 
@@ -160,12 +162,11 @@ describe('two Connect regions, each with its Connect instance', () => {
   test.each([
     ['us-east-1', east],
     ['us-west-2', west],
-  ])("%s: the flow in its own instance asks its own region's lookup", (cr, arn) => {
-    const lookupId = logicalId(
-      Template.fromStack(built.healthChecks.get(cr)!),
-      'AWS::Lambda::Function',
-      'LookupFunction',
-    );
+  ])("%s: the flow in its own instance asks its own region's lookup and reports to its own region", (cr, arn) => {
+    const own = (prefix: string) =>
+      logicalId(Template.fromStack(built.healthChecks.get(cr)!), 'AWS::Lambda::Function', prefix);
+    const lookupId = own('LookupFunction');
+    const reportId = own('ReportFunction');
     const t = Template.fromStack(built.connectStacks.get(cr)!);
     const flows = Object.values(t.findResources('AWS::Connect::ContactFlow'));
     expect(flows.length).toBeGreaterThan(0);
@@ -173,9 +174,12 @@ describe('two Connect regions, each with its Connect instance', () => {
       expect(f.Properties.InstanceArn).toBe(arn);
       const arns = [...flat(f.Properties.Content).matchAll(/"LambdaFunctionARN":\s*"([^"]+)"/g)].map((m) => m[1]);
       expect(arns.length).toBeGreaterThan(0);
-      expect(arns.length).toBeGreaterThan(0);
       for (const a of arns)
-        expect(a).toMatch(new RegExp(`^<import:Lexdr-HealthCheck-${cr}:ExportsOutputFnGetAtt${lookupId}Arn`));
+        expect(a).toMatch(
+          new RegExp(`^<import:Lexdr-HealthCheck-${cr}:ExportsOutputFnGetAtt(${lookupId}|${reportId})Arn`),
+        );
+      if (f.Properties.Name === 'lexdr')
+        expect(arns.some((a) => a!.includes(`ExportsOutputFnGetAtt${reportId}Arn`))).toBe(true);
     }
     for (const a of Object.values(t.findResources('AWS::Connect::IntegrationAssociation')))
       expect(a.Properties.InstanceId).toBe(arn);
