@@ -84,7 +84,7 @@ describe('lexdr preflight', () => {
       `✓ us-east-1: alarm topic ${TOPIC}: its policy lets CloudWatch alarms publish (statement AllowCloudWatchAlarms)`,
     );
     expect(r.out).toContain(
-      '! Lexdr-Connect-us-east-1: connectInstanceArn is set but agentQueueArn is not: the lookup and bots are associated with the instance, the contact flows are not created.',
+      '! Lexdr-Connect-us-east-1: a Connect instance is given but no agent queue (agentQueueArn, or queue): the lookup, the report function and the bots are associated with the instance, the contact flows are not created.',
     );
     expect(r.out).toContain('Ready: `npx cdk deploy --all`');
   });

@@ -26,6 +26,9 @@ const BY_SPEECH: Record<'ok' | Exclude<FaultMode, 'none'>, string | null> = {
   nospeech: 'server-error',
 };
 
+/** A `slow` region's answers: over the latency budget (1 s), under the timeout (2 s). */
+const SLOW_MS = 1300;
+
 /** The same faults when the check confirms with the configured text probe (liveness). */
 const BY_TEXT_PROBE: Partial<Record<keyof typeof BY_SPEECH, string | null>> = {
   down: 'server-error',
@@ -37,7 +40,7 @@ const BY_TEXT_PROBE: Partial<Record<keyof typeof BY_SPEECH, string | null>> = {
 async function reportOnce(sys: LocalSystem, fault: keyof typeof BY_SPEECH) {
   await healthySlate(sys);
   const before = (await sys.readItem())!.version;
-  if (fault !== 'ok') sys.lex[E]!.setFault({ mode: fault, ...(fault === 'slow' ? { latencyMs: 2700 } : {}) });
+  if (fault !== 'ok') sys.lex[E]!.setFault({ mode: fault, ...(fault === 'slow' ? { latencyMs: SLOW_MS } : {}) });
   try {
     const r = await sys.report(connectReport(E));
     await sys.stepfunctions.drain();
@@ -55,8 +58,9 @@ describe.each([
 ] as const)('a report, confirmed by %s', (confirmWith, cases) => {
   let sys: LocalSystem;
   beforeAll(async () => {
-    // Budget 2.5 s, timeout 3 s (reportConfig): `slow` at 2.7 s answers over the budget, under the timeout.
-    sys = await startFast(reportConfig({ confirmWith, minIntervalSeconds: 5 }));
+    // `slow` answers over the budget and well under the timeout; a healthy local probe takes milliseconds.
+    const base = reportConfig({ confirmWith, minIntervalSeconds: 5 });
+    sys = await startFast({ ...base, probe: { ...base.probe, timeoutMs: 2000, latencyBudgetMs: 1000 } });
   });
   afterAll(() => sys?.close());
 
