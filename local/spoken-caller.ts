@@ -9,6 +9,29 @@ import { RecognizeUtteranceCommand } from '@aws-sdk/client-lex-runtime-v2';
 import type { Settings } from '../core/settings';
 import { readSpeechReply, speechRequest } from '../core/speech-probe';
 import type { BotOutcome } from '../flows/simulate';
+import { LEXDR_FLOW_FILE, loadFlowTemplate, renderFlow } from '../flows/template';
+import { lexdrFlowTokens } from '../flows/tokens';
+
+/** The account in the ARNs of the local system's contact flow. */
+export const LOCAL_ACCOUNT = '000000000000';
+
+/**
+ * The shipped contact flow rendered for the local system's callers: its lookup and report functions and its Connect
+ * instance named by local ARNs (the simulators route invocations by kind, not by ARN).
+ */
+export function localContactFlow(settings: Settings): { flow: string; instanceArn: string } {
+  const lambda = (name: string) => `arn:aws:lambda:${settings.connectRegion}:${LOCAL_ACCOUNT}:function:${name}`;
+  const instanceArn = `arn:aws:connect:${settings.connectRegion}:${LOCAL_ACCOUNT}:instance/00000000-0000-0000-0000-000000000000`;
+  const flow = renderFlow(
+    loadFlowTemplate(LEXDR_FLOW_FILE),
+    lexdrFlowTokens(settings, {
+      lookupFunctionArn: lambda('lexdr-lookup'),
+      reportFunctionArn: lambda('lexdr-report'),
+      agentQueueArn: `${instanceArn}/queue/00000000-0000-0000-0000-000000000001`,
+    }),
+  );
+  return { flow, instanceArn };
+}
 
 /** How long a simulated caller's bot turn may take before Connect's bot block gives up (lexdr's model). */
 export const CALLER_BOT_TIMEOUT_MS = 3000;

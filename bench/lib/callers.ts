@@ -8,12 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { lexClientFactory } from '../../core/lex-clients';
 import type { CallOutcome } from '../../flows/simulate';
 import { contactFlowEvent, regionOfAliasArn, simulateCall } from '../../flows/simulate';
-import { LEXDR_FLOW_FILE, loadFlowTemplate, renderFlow } from '../../flows/template';
-import { lexdrFlowTokens } from '../../flows/tokens';
-import { CALLER_BOT_TIMEOUT_MS, spokenBotOutcome } from '../../local/spoken-caller';
+import { CALLER_BOT_TIMEOUT_MS, localContactFlow, spokenBotOutcome } from '../../local/spoken-caller';
 import type { LocalSystem } from '../../local/system';
-
-const ACCOUNT = '000000000000';
 
 export interface CallerRecord {
   /** Arrival, on `performance.now()`. */
@@ -35,16 +31,7 @@ export interface Callers {
 /** Callers arriving every `1000 / perSecond` ms from now (the first after a random part of one gap). */
 export function startCallers(sys: LocalSystem, perSecond: number): Callers {
   const settings = sys.settings;
-  const lambda = (name: string) => `arn:aws:lambda:${settings.connectRegion}:${ACCOUNT}:function:${name}`;
-  const instanceArn = `arn:aws:connect:${settings.connectRegion}:${ACCOUNT}:instance/00000000-0000-0000-0000-000000000000`;
-  const flow = renderFlow(
-    loadFlowTemplate(LEXDR_FLOW_FILE),
-    lexdrFlowTokens(settings, {
-      lookupFunctionArn: lambda('lexdr-lookup'),
-      reportFunctionArn: lambda('lexdr-report'),
-      agentQueueArn: `${instanceArn}/queue/00000000-0000-0000-0000-000000000001`,
-    }),
-  );
+  const { flow, instanceArn } = localContactFlow(settings);
   const lex = lexClientFactory({
     endpoints: Object.fromEntries(Object.entries(sys.lex).map(([r, l]) => [r, l.url])),
     timeoutMs: CALLER_BOT_TIMEOUT_MS,

@@ -15,16 +15,12 @@ import { lexClientFactory } from '../../core/lex-clients';
 import { simulateLoad } from '../../flows/load-sim';
 import type { LoadResult } from '../../flows/load-sim';
 import { contactFlowEvent } from '../../flows/simulate';
-import { LEXDR_FLOW_FILE, loadFlowTemplate, renderFlow } from '../../flows/template';
-import { lexdrFlowTokens } from '../../flows/tokens';
-import { CALLER_BOT_TIMEOUT_MS, spokenBotOutcome } from '../../local/spoken-caller';
+import { CALLER_BOT_TIMEOUT_MS, LOCAL_ACCOUNT, localContactFlow, spokenBotOutcome } from '../../local/spoken-caller';
 import type { CliContext } from '../lib/context';
 import { withTarget } from '../lib/context';
 import { CliError, EXIT, UsageError } from '../lib/errors';
 import type { GlobalOptions } from '../lib/target';
 
-const LOCAL_ACCOUNT = '000000000000';
-const LOCAL_INSTANCE = '00000000-0000-0000-0000-000000000000';
 /** How long the local report function may take to take a report (it answers 202 at once). */
 const REPORT_TIMEOUT_MS = 3000;
 /** Without a terminal, a progress line at most this often (env LEXDR_PROGRESS_MS), and after the last caller. */
@@ -92,17 +88,7 @@ export function register(program: Command, ctx: CliContext): void {
           },
           LOCAL_ACCOUNT,
         );
-        const lambdaArn = (name: string) =>
-          `arn:aws:lambda:${settings.connectRegion}:${LOCAL_ACCOUNT}:function:${name}`;
-        const instanceArn = `arn:aws:connect:${settings.connectRegion}:${LOCAL_ACCOUNT}:instance/${LOCAL_INSTANCE}`;
-        const flow = renderFlow(
-          loadFlowTemplate(LEXDR_FLOW_FILE),
-          lexdrFlowTokens(settings, {
-            lookupFunctionArn: lambdaArn('lexdr-lookup'),
-            reportFunctionArn: lambdaArn('lexdr-report'),
-            agentQueueArn: `${instanceArn}/queue/00000000-0000-0000-0000-000000000001`,
-          }),
-        );
+        const { flow, instanceArn } = localContactFlow(settings);
         const lex = lexClientFactory({
           endpoints: local.lex,
           timeoutMs: CALLER_BOT_TIMEOUT_MS,
