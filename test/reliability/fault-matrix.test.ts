@@ -21,9 +21,9 @@ const E = 'us-east-1';
 const W = 'us-west-2';
 const FAIL_THRESHOLD = 2;
 // Short on purpose: a hang costs the probe timeout, a slow region its latency, on every execution.
-const TIMEOUT_MS = 1000;
-const BUDGET_MS = 500;
-const SLOW_MS = 750; // over the latency budget, under the timeout
+const TIMEOUT_MS = 700;
+const BUDGET_MS = 400;
+const SLOW_MS = 550; // over the latency budget, under the timeout
 
 const config = (method: 'nlu' | 'liveness' | 'stream'): LexdrConfigInput => ({
   connectRegion: E,
