@@ -120,6 +120,10 @@ describeIfChromium('local dashboard in Chromium', () => {
     page.on('framenavigated', (f) => loads.push(f.url()));
     await page.selectOption('[data-testid="fault-mode-us-east-1"]', 'down');
     await page.click('[data-testid="inject-us-east-1"]');
+    // The click starts the page's request to the control API; the region takes the fault when it lands.
+    const deadline = Date.now() + 10_000;
+    while (sys.lex['us-east-1']!.fault().mode !== 'down' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     expect(sys.lex['us-east-1']!.fault().mode).toBe('down');
 
     await waitForActive(page, 'us-west-2');
