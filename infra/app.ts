@@ -131,7 +131,7 @@ export function buildApp(config: LexdrConfig, options: BuildAppOptions = {}): Le
         certificateArn: config.twilio.certificateArn,
         domainName: config.twilio.domainName,
         authTokenSecretArn: config.twilio.authTokenSecretArn,
-        twilioAccountSid: config.twilio.accountSid,
+        accountSid: config.twilio.accountSid,
         humanNumber: config.twilio.humanNumber,
       })
     : undefined;

@@ -5,16 +5,27 @@
  * meeting a rare Lex error); an outage makes many, for minutes.
  */
 import type { LexdrConfig } from './config';
+import {
+  CW_PER_API_REQUEST,
+  CW_PER_METRIC,
+  DDB_PER_RRU,
+  DDB_PER_WRU,
+  HEALTH_CHECK_MS,
+  LAMBDA_ARM_PER_GB_SECOND,
+  LAMBDA_PER_REQUEST,
+  LEX_SPEECH_REQUEST,
+  LIVENESS_PROBE_MS,
+  SFN_EXPRESS_BLOCK_MB,
+  SFN_EXPRESS_PER_GB_SECOND,
+  SFN_EXPRESS_PER_REQUEST,
+  SPEECH_PROBE_MS,
+} from './prices';
 import { HEALTH_CHECK_FUNCTION, PROBE_FUNCTION, REPORT_FUNCTION } from './stacks/sizing';
 
-/** Lex: per speech request (RecognizeUtterance, up to 15 s of audio). Check the Amazon Lex pricing page. */
-export const LEX_SPEECH_REQUEST = 0.004;
 /** Report function duration (settings cached; three small DynamoDB calls, one PutMetricData). */
 export const REPORT_MS = 60;
 /** A report-started check: Express duration of its one cycle (plan, probes, decide, write, metrics). */
 export const REPORT_CHECK_SECONDS = 3;
-/** Speech probe duration (RecognizeUtterance of a few seconds of audio + DeleteSession). */
-export const SPEECH_PROBE_MS = 900;
 /** Reports a month in healthy operation (callers meeting a rare Lex error), the model's default. */
 export const DEFAULT_REPORTS_PER_MONTH = 30;
 
@@ -33,23 +44,9 @@ export interface ReportCost {
   readonly checks: number;
 }
 
-export interface ReportPrices {
-  readonly sfnPerRequest: number;
-  readonly sfnPerGbSecond: number;
-  readonly sfnBlockMb: number;
-  readonly lambdaPerRequest: number;
-  readonly lambdaPerGbSecond: number;
-  readonly ddbPerRru: number;
-  readonly ddbPerWru: number;
-  readonly cwPerApiRequest: number;
-  readonly cwPerMetric: number;
-  readonly healthCheckMs: number;
-  readonly livenessProbeMs: number;
-}
-
 const gb = (mb: number) => mb / 1024;
 
-export function reportCost(config: LexdrConfig, usage: ReportUsage, p: ReportPrices): ReportCost {
+export function reportCost(config: LexdrConfig, usage: ReportUsage): ReportCost {
   const reports = usage.reportsPerMonth ?? DEFAULT_REPORTS_PER_MONTH;
   const checks = usage.reportChecksPerMonth ?? (config.callerReports.enabled ? reports : 0);
   const pairs = config.bots.length * config.regions.length;
@@ -59,11 +56,11 @@ export function reportCost(config: LexdrConfig, usage: ReportUsage, p: ReportPri
   const lambdaRequests = reports + checkLambda + checks * pairs;
   const lambdaGbSeconds =
     (reports * REPORT_MS * gb(REPORT_FUNCTION.memoryMb) +
-      checkLambda * p.healthCheckMs * gb(HEALTH_CHECK_FUNCTION.memoryMb) +
+      checkLambda * HEALTH_CHECK_MS * gb(HEALTH_CHECK_FUNCTION.memoryMb) +
       speech * SPEECH_PROBE_MS * gb(PROBE_FUNCTION.memoryMb) +
-      otherProbes * p.livenessProbeMs * gb(PROBE_FUNCTION.memoryMb)) /
+      otherProbes * LIVENESS_PROBE_MS * gb(PROBE_FUNCTION.memoryMb)) /
     1000;
-  const sfnGbSeconds = checks * REPORT_CHECK_SECONDS * gb(p.sfnBlockMb);
+  const sfnGbSeconds = checks * REPORT_CHECK_SECONDS * gb(SFN_EXPRESS_BLOCK_MB);
   // A report reads lexDR (eventually consistent, ½ RRU) and its window (1 RRU), and writes the window (≤ 1 KB
   // in healthy operation, 1 WRU); a check reads lexDR once.
   const rru = reports * 1.5 + checks;
@@ -77,21 +74,21 @@ export function reportCost(config: LexdrConfig, usage: ReportUsage, p: ReportPri
       item: "Callers' reports and the checks they start (requests)",
       quantity: lambdaRequests,
       unit: 'requests',
-      usd: lambdaRequests * p.lambdaPerRequest,
+      usd: lambdaRequests * LAMBDA_PER_REQUEST,
     },
     {
       service: 'Lambda',
       item: "Callers' reports and checks (duration, arm64)",
       quantity: lambdaGbSeconds,
       unit: 'GB-s',
-      usd: lambdaGbSeconds * p.lambdaPerGbSecond,
+      usd: lambdaGbSeconds * LAMBDA_ARM_PER_GB_SECOND,
     },
     {
       service: 'Step Functions',
       item: `Report-started checks (${REPORT_CHECK_SECONDS} s × 64 MB)`,
       quantity: checks,
       unit: 'executions',
-      usd: checks * p.sfnPerRequest + sfnGbSeconds * p.sfnPerGbSecond,
+      usd: checks * SFN_EXPRESS_PER_REQUEST + sfnGbSeconds * SFN_EXPRESS_PER_GB_SECOND,
     },
     {
       service: 'Lex',
@@ -105,14 +102,14 @@ export function reportCost(config: LexdrConfig, usage: ReportUsage, p: ReportPri
       item: 'Report windows (reads and writes)',
       quantity: rru + wru,
       unit: 'RRU + WRU',
-      usd: rru * p.ddbPerRru + wru * p.ddbPerWru,
+      usd: rru * DDB_PER_RRU + wru * DDB_PER_WRU,
     },
     {
       service: 'CloudWatch',
       item: "PutMetricData and metric-hours of callers' reports",
       quantity: reports,
       unit: 'requests',
-      usd: reports * p.cwPerApiRequest + (metricHours * p.cwPerMetric) / 730,
+      usd: reports * CW_PER_API_REQUEST + (metricHours * CW_PER_METRIC) / 730,
     },
   ];
   return { lines, lambdaRequests, lambdaGbSeconds, reports, checks };

@@ -41,7 +41,7 @@ function build(overrides: Partial<TwilioBridgeStackProps> = {}) {
     certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/11111111-2222-3333-4444-555555555555',
     domainName: 'voice.example.com',
     authTokenSecretArn: SECRET,
-    twilioAccountSid: 'AC' + 'a'.repeat(32),
+    accountSid: 'AC' + 'a'.repeat(32),
     humanNumber: '+15555550100',
     ...overrides,
   });

@@ -12,7 +12,6 @@ import type { GameDay, GameDayAlarm } from '../../../core/game-days';
 import { GAME_DAY_ALARMS, GAME_DAY_TAGS } from '../../../core/game-days';
 import { METRIC } from '../../../core/cycle-metrics';
 import { STACK_NAMES } from '../../../core/contract';
-import { runDrill } from '../../commands/drill';
 import type { CliContext } from '../context';
 import { getItem, queryHistory } from '../dr-table';
 import { CliError, EXIT, TargetNotFoundError, explainError } from '../errors';
@@ -22,7 +21,7 @@ import { callers, noCallers, readSettings } from './callers';
 import type { ExperimentTemplate, FisClient, TemplateSummary } from './fis-client';
 import { FINAL_STATUSES } from './fis-client';
 import type { CallersSeen, Observation } from './verdict';
-import { RunWatch, newChanges } from './watch';
+import { RunWatch, newChanges, runDrillGameDay } from './watch';
 
 /** How often the callers are walked while an experiment about them runs (FIS's extension takes up to a minute to start). */
 const WALK_EVERY_MS = 20_000;
@@ -140,17 +139,8 @@ export async function runAws(ctx: CliContext, t: Target, g: GameDay, o: AwsRunOp
   const seen: CallersSeen = noCallers(t);
 
   if (g.fault.kind === 'drill') {
-    const active = before && regions.includes(before.lexRegion) ? before.lexRegion : regions[0]!;
-    const r = await runDrill(ctx, t, {
-      fail: active,
-      cycles: String(Math.min(30, Math.max(1, Math.round(o.durationMs / 10_000)))),
-      reason: `game day ${g.name}`,
-      json: o.quiet,
-      timeout: '10m',
-    });
-    await watch.sample(r.status);
-    if (r.status !== 'SUCCEEDED')
-      Object.assign(end, { status: 'failed', reason: `execution ${r.status} ${r.error ?? ''}` });
+    const cycles = Math.max(1, Math.round(o.durationMs / 10_000));
+    await runDrillGameDay(ctx, t, { name: g.name, before, regions, cycles, quiet: o.quiet, watch, end });
   } else {
     if (!o.template) throw new CliError(`game day ${g.name} needs its FIS template`, EXIT.failure);
     const walker = walking && settings ? await callers(t, o.g, io, settings) : undefined;

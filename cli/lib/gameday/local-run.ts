@@ -6,7 +6,6 @@
  * `lexdr drill`'s mechanism. The stop conditions hold here too: a stop alarm's signal ends the run at once.
  */
 import type { FunctionFault, GameDay } from '../../../core/game-days';
-import { runDrill } from '../../commands/drill';
 import type { CliContext } from '../context';
 import { getItem, queryHistory } from '../dr-table';
 import { UsageError } from '../errors';
@@ -14,7 +13,7 @@ import type { Target } from '../target';
 import { localRequest } from '../target';
 import { callers, noCallers, readSettings } from './callers';
 import type { CallersSeen, Observation } from './verdict';
-import { RunWatch, newChanges } from './watch';
+import { RunWatch, newChanges, runDrillGameDay } from './watch';
 
 /** The local fault of the same effect as the FIS action (local/fault-modes.ts). */
 export function localFault(f: FunctionFault): { target: string; body: { mode: string; delayMs?: number } } {
@@ -86,17 +85,7 @@ export async function runLocal(
   });
 
   if (g.fault.kind === 'drill') {
-    const active = before && regions.includes(before.lexRegion) ? before.lexRegion : regions[0]!;
-    const r = await runDrill(ctx, t, {
-      fail: active,
-      cycles: String(Math.min(30, totalCycles)),
-      reason: `game day ${g.name}`,
-      json: o.quiet,
-      timeout: '10m',
-    });
-    await watch.sample(r.status);
-    if (r.status !== 'SUCCEEDED')
-      Object.assign(end, { status: 'failed', reason: `execution ${r.status} ${r.error ?? ''}` });
+    await runDrillGameDay(ctx, t, { name: g.name, before, regions, cycles: totalCycles, quiet: o.quiet, watch, end });
     return obs({ after: await getItem(t), history: await newChanges(t, baseline, weekAgo) });
   }
 

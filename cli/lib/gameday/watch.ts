@@ -11,7 +11,9 @@ import { getItem, queryHistory } from '../dr-table';
 import { formatMs } from '../format';
 import type { Io } from '../io';
 import type { Target } from '../target';
-import type { AlarmSeen } from './verdict';
+import type { AlarmSeen, Observation } from './verdict';
+import type { CliContext } from '../context';
+import { runDrill } from '../../commands/drill';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -142,4 +144,34 @@ export async function newChanges(
   const key = (c: RegionChange) => `${c.at}|${c.execution}|${c.cycle}`;
   const known = new Set(baseline.map(key));
   return (await queryHistory(t, sinceIso)).filter((c) => !known.has(key(c)));
+}
+
+/**
+ * The "Lex region fails" game day, the same on AWS and locally: lexdr's own drill of the active region (FIS cannot fail
+ * Lex itself) for `cycles` cycles; a drill execution that does not succeed ends the run as failed (`end`).
+ */
+export async function runDrillGameDay(
+  ctx: CliContext,
+  t: Target,
+  o: {
+    name: string;
+    before: DrItem | null | undefined;
+    regions: readonly string[];
+    cycles: number;
+    quiet: boolean;
+    watch: RunWatch;
+    end: Observation['end'];
+  },
+): Promise<void> {
+  const active = o.before && o.regions.includes(o.before.lexRegion) ? o.before.lexRegion : o.regions[0]!;
+  const r = await runDrill(ctx, t, {
+    fail: active,
+    cycles: String(Math.min(30, o.cycles)),
+    reason: `game day ${o.name}`,
+    json: o.quiet,
+    timeout: '10m',
+  });
+  await o.watch.sample(r.status);
+  if (r.status !== 'SUCCEEDED')
+    Object.assign(o.end, { status: 'failed', reason: `execution ${r.status} ${r.error ?? ''}` });
 }
