@@ -140,6 +140,11 @@ export interface ReportWindow {
   /** Checks started in all. */
   triggers: number;
   lastReportAt: number | null;
+  /**
+   * The contact whose report made this version: a write whose answer was lost, retried and refused by its own
+   * condition, recognises that it landed (as the workflow's `lastWrite` token does for lexDR).
+   */
+  lastContact?: string;
 }
 
 export const emptyWindow = (): ReportWindow => ({
@@ -182,7 +187,14 @@ export function applyReport(
     .sort((a, b) => b[1] - a[1])
     .slice(0, REPORT_MAX_TRACKED - 1);
   const recent = Object.fromEntries([[report.contactId, now], ...kept]);
-  const base: ReportWindow = { ...w, version: w.version + 1, recent, reports: w.reports + 1, lastReportAt: now };
+  const base: ReportWindow = {
+    ...w,
+    version: w.version + 1,
+    recent,
+    reports: w.reports + 1,
+    lastReportAt: now,
+    lastContact: report.contactId,
+  };
   const fresh = countFresh(base, rule, now);
   const result = (outcome: ReportOutcome, next = base, trigger: ReportedBurst | null = null): ReportDecision => ({
     outcome,

@@ -80,6 +80,7 @@ export function readWindow(item: Record<string, AttributeValue> | undefined): Re
     reports: Number(raw.reports ?? 0),
     triggers: Number(raw.triggers ?? 0),
     lastReportAt: raw.lastReportAt === undefined || raw.lastReportAt === null ? null : Number(raw.lastReportAt),
+    ...(typeof raw.lastContact === 'string' ? { lastContact: raw.lastContact } : {}),
   };
 }
 
@@ -107,6 +108,9 @@ export function createReportHandler(deps: ReportHandlerDeps) {
         return d;
       } catch (err) {
         if (!isConflict(err)) throw err;
+        // Our own write may have landed and only its answer been lost: then this report is recorded as decided.
+        const landed = readWindow(await deps.table.getItem(key));
+        if (landed?.version === d.next.version && landed.lastContact === report.contactId) return d;
         if (attempt >= REPORT_WRITE_ATTEMPTS)
           throw new ReportConflictError(`the window ${key} changed under ${attempt} attempts to record a report`);
         // Reports of one outage arrive together: spread the retries out instead of colliding again at once.

@@ -10,6 +10,7 @@ import type { ControlServer } from '../../local/control-server';
 import { startControlServer } from '../../local/control-server';
 import type { LambdaFaultMode } from '../../local/lambda-faults';
 import type { LocalSystem } from '../../local/system';
+import { REPORT_FUNCTION } from '../../infra/stacks/sizing';
 import { metricValues, sum } from '../reliability/helpers';
 import { E, W, connectReport, healthySlate, readWindow, reportChecks, reportConfig } from './report-fixture';
 import { cycles, startFast } from './system-fixture';
@@ -141,4 +142,58 @@ describe('the report function failing changes nothing for callers', () => {
     },
     30_000,
   );
+});
+
+describe('the DR table hanging while callers report', () => {
+  it('the report function gives up within its bounds (no window, no check), and works again once the table answers', async () => {
+    const sys = await startFast(reportConfig());
+    try {
+      await healthySlate(sys);
+      sys.lex[E]!.setFault({ mode: 'down' });
+      sys.dynamo.setFault({ mode: 'hang' });
+      const started = Date.now();
+      // The `report` preset: three attempts of at most a second each, well inside the function's 10 s.
+      const err = await sys.report(connectReport(E)).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      const elapsed = Date.now() - started;
+      sys.dynamo.setFault({ mode: 'none' });
+      expect(err?.name).toMatch(/Timeout/);
+      expect(elapsed).toBeLessThan(REPORT_FUNCTION.timeoutSeconds * 1000);
+      expect(reportChecks(sys)).toHaveLength(0);
+      expect(await readWindow(sys, E)).toBeUndefined();
+      expect((await sys.readItem())!.lexRegion).toBe(E);
+
+      // The table back: the next caller's report is taken, and its check moves callers.
+      const r = await sys.report(connectReport(E));
+      expect(r.outcome).toBe('triggered');
+      await sys.stepfunctions.drain();
+      expect((await sys.readItem())!.lexRegion).toBe(W);
+    } finally {
+      await sys.close();
+    }
+  }, 30_000);
+});
+
+describe("the window write's response lost (applied, then the connection reset)", () => {
+  it('the retried write recognises its own landed write: the report still starts its check', async () => {
+    const sys = await startFast(reportConfig());
+    try {
+      await healthySlate(sys);
+      sys.lex[E]!.setFault({ mode: 'down' });
+      // The report function's first PutItem lands and its answer is lost: the SDK sends it again, and the condition
+      // on the version it read fails against its own write.
+      sys.dynamo.setFault({ mode: 'lost', operations: ['PutItem'], first: 1, roles: ['lookup'] });
+      const r = await sys.report(connectReport(E));
+      sys.dynamo.setFault({ mode: 'none' });
+      expect(r.outcome).toBe('triggered');
+      await sys.stepfunctions.drain();
+      expect((await sys.readItem())!.lexRegion).toBe(W);
+      expect((await readWindow(sys, E))!.reports).toBe(1);
+      expect(sum(metricValues(sys, 'CallerReportedFailures', { Region: E }))).toBe(1);
+    } finally {
+      await sys.close();
+    }
+  }, 30_000);
 });
