@@ -141,10 +141,11 @@ export interface ReportWindow {
   triggers: number;
   lastReportAt: number | null;
   /**
-   * The contact whose report made this version: a write whose answer was lost, retried and refused by its own
-   * condition, recognises that it landed (as the workflow's `lastWrite` token does for lexDR).
+   * The token of the write that made this version (one per invocation of the report function): a write whose answer
+   * was lost, retried and refused by its own condition, recognises that it landed — as the workflow's `lastWrite` does
+   * for lexDR. (Not the contact: two deliveries of one contact's report racing each other must not both count.)
    */
-  lastContact?: string;
+  lastWrite?: string;
 }
 
 export const emptyWindow = (): ReportWindow => ({
@@ -193,7 +194,6 @@ export function applyReport(
     recent,
     reports: w.reports + 1,
     lastReportAt: now,
-    lastContact: report.contactId,
   };
   const fresh = countFresh(base, rule, now);
   const result = (outcome: ReportOutcome, next = base, trigger: ReportedBurst | null = null): ReportDecision => ({

@@ -5,6 +5,7 @@
  * starts the health-check workflow at once for that region (core/caller-reports.ts). Nobody waits on it: a
  * failure here costs callers nothing, and only the workflow's probe can move them.
  */
+import { randomUUID } from 'node:crypto';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -80,7 +81,7 @@ export function readWindow(item: Record<string, AttributeValue> | undefined): Re
     reports: Number(raw.reports ?? 0),
     triggers: Number(raw.triggers ?? 0),
     lastReportAt: raw.lastReportAt === undefined || raw.lastReportAt === null ? null : Number(raw.lastReportAt),
-    ...(typeof raw.lastContact === 'string' ? { lastContact: raw.lastContact } : {}),
+    ...(typeof raw.lastWrite === 'string' ? { lastWrite: raw.lastWrite } : {}),
   };
 }
 
@@ -98,9 +99,10 @@ export function createReportHandler(deps: ReportHandlerDeps) {
       const prev = readWindow(await deps.table.getItem(key));
       const d = applyReport(prev, report, rule, activeRegion);
       if (!d.accepted) return d;
+      const token = randomUUID();
       try {
         await deps.table.putItem(
-          { ...marshall({ ...d.next }, { removeUndefinedValues: true }), connectRegion: { S: key } },
+          { ...marshall({ ...d.next, lastWrite: token }, { removeUndefinedValues: true }), connectRegion: { S: key } },
           prev
             ? { expression: '#v = :v', names: { '#v': 'version' }, values: { ':v': { N: String(prev.version) } } }
             : { expression: 'attribute_not_exists(connectRegion)' },
@@ -110,7 +112,7 @@ export function createReportHandler(deps: ReportHandlerDeps) {
         if (!isConflict(err)) throw err;
         // Our own write may have landed and only its answer been lost: then this report is recorded as decided.
         const landed = readWindow(await deps.table.getItem(key));
-        if (landed?.version === d.next.version && landed.lastContact === report.contactId) return d;
+        if (landed?.version === d.next.version && landed.lastWrite === token) return d;
         if (attempt >= REPORT_WRITE_ATTEMPTS)
           throw new ReportConflictError(`the window ${key} changed under ${attempt} attempts to record a report`);
         // Reports of one outage arrive together: spread the retries out instead of colliding again at once.
